@@ -1,0 +1,93 @@
+/**
+ * The checkpoint I/O seam: the two calls of the Lambda durable execution API
+ * that a running workflow makes. Everything above it (the checkpointer, the
+ * scheduler, the operations) is the same whether the calls go to AWS
+ * (`@effect-durable/runtime-lambda`), to the in-memory emulator
+ * (`@effect-durable/testing`) or to a local dev service.
+ *
+ * @since 0.1.0
+ */
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+import { FailureScope } from "./DurableError.ts"
+import type * as Wire from "./Wire.ts"
+
+/**
+ * A call to the service failed. Each implementation classifies its failures
+ * (see {@link classify}): `INVOCATION` errors are retried by Lambda with a new
+ * invocation, `EXECUTION` errors fail the durable execution.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CheckpointClientError extends Schema.TaggedError<CheckpointClientError>()("CheckpointClientError", {
+  message: Schema.String,
+  scope: FailureScope,
+  errorName: Schema.optionalKey(Schema.String),
+  statusCode: Schema.optionalKey(Schema.Number),
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+/**
+ * The service that reads and writes a durable execution's checkpoints.
+ *
+ * - `getExecutionState` returns one page of operations (`MaxItems` up to 1000);
+ * - `checkpoint` applies a batch of updates with the current token, and returns
+ *   the next token and the operations that changed since the previous call
+ *   (an empty batch is a valid poll).
+ *
+ * @example
+ * ```ts
+ * const client = yield* CheckpointClient
+ * const page = yield* client.getExecutionState({ DurableExecutionArn: arn, CheckpointToken: token, MaxItems: 1000 })
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class CheckpointClient extends Context.Service<CheckpointClient, {
+  readonly getExecutionState: (
+    request: Wire.GetStateRequest
+  ) => Effect.Effect<Wire.GetStateResponse, CheckpointClientError>
+  readonly checkpoint: (
+    request: Wire.CheckpointRequest
+  ) => Effect.Effect<Wire.CheckpointResponse, CheckpointClientError>
+}>()("@effect-durable/core/CheckpointClient") {}
+
+/**
+ * What is known of a failed service call, whatever transport made it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FailureDescription {
+  readonly name?: string | undefined
+  readonly message?: string | undefined
+  readonly statusCode?: number | undefined
+}
+
+/**
+ * Classifies a failed service call as the service behaves:
+ *
+ * - an invalid checkpoint token (matched case-insensitively: the service says
+ *   "Invalid checkpoint token", which the official SDK 2.4.0 misses) is an
+ *   invocation error, so Lambda retries with a fresh token;
+ * - 429, 5xx and failures with no status (network) are invocation errors;
+ * - KMS errors (which arrive as 502) and every other 4xx fail the execution.
+ *
+ * @example
+ * ```ts
+ * CheckpointClient.classify({ statusCode: 400, name: "InvalidParameterValueException", message: "Invalid checkpoint token" }) // "INVOCATION"
+ * ```
+ *
+ * @category classification
+ * @since 0.1.0
+ */
+export const classify = (failure: FailureDescription): FailureScope => {
+  const { message = "", name = "", statusCode } = failure
+  if (/invalid checkpoint token/i.test(message)) return "INVOCATION"
+  if (/^KMS.*Exception$/.test(name)) return "EXECUTION"
+  if (statusCode === undefined || statusCode === 429 || statusCode >= 500) return "INVOCATION"
+  if (statusCode >= 400) return "EXECUTION"
+  return "INVOCATION"
+}

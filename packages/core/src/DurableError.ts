@@ -1,0 +1,165 @@
+/**
+ * The typed errors of effect-durable.
+ *
+ * Two families live here:
+ *
+ * - **operation errors** that user code sees and may handle (`StepError`,
+ *   `StepInterruptedError`);
+ * - **system failures** that end the invocation at once, whatever user code does
+ *   (`NonDeterministicExecutionError`, `CheckpointFailedError`,
+ *   `SerdesFailedError`, `ContextValidationError`, `ConfigValidationError`,
+ *   `InvalidEventError`). Operations report them to the supervisor, which
+ *   terminates directly; they never travel through the workflow's error channel.
+ *
+ * The `_tag` of each error is the `ErrorType` written on the wire, the same
+ * names the official SDK uses.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * Who must react to a failure: `INVOCATION` errors fail this invocation only, so
+ * Lambda retries it with a fresh token; `EXECUTION` errors fail the whole
+ * durable execution.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const FailureScope = Schema.Literals(["INVOCATION", "EXECUTION"])
+/** @since 0.1.0 */
+export type FailureScope = typeof FailureScope.Type
+
+/**
+ * A step failed and no error Schema was given for it. It carries the wire
+ * `ErrorObject` fields, so the same error is rebuilt on replay.
+ *
+ * @example
+ * ```ts
+ * Durable.step("charge", charge).pipe(Effect.catchTag("StepError", (e) => Effect.log(e.errorType, e.message)))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StepError extends Schema.TaggedError<StepError>()("StepError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * An AtMostOncePerRetry step was found STARTED on replay: the attempt may or may
+ * not have run, and running it again would break the at-most-once promise. The
+ * retry policy decides whether a new attempt is made.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StepInterruptedError extends Schema.TaggedError<StepInterruptedError>()("StepInterruptedError", {
+  message: Schema.String,
+  operationName: Schema.String
+}) {}
+
+/**
+ * The workflow took a different path on replay than on the run that wrote the
+ * history: another type, name or subtype at the same position. The execution
+ * fails.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class NonDeterministicExecutionError
+  extends Schema.TaggedError<NonDeterministicExecutionError>()("NonDeterministicExecutionError", {
+    message: Schema.String,
+    operationId: Schema.String
+  })
+{}
+
+/**
+ * A checkpoint call failed. `scope` says whether Lambda should retry the
+ * invocation (`INVOCATION`) or the execution fails (`EXECUTION`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CheckpointFailedError extends Schema.TaggedError<CheckpointFailedError>()("CheckpointFailedError", {
+  message: Schema.String,
+  scope: FailureScope,
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+/**
+ * A value could not be encoded to, or decoded from, its checkpointed form. Like
+ * the official SDK, this fails the invocation (Lambda retries it), not the
+ * execution.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class SerdesFailedError extends Schema.TaggedError<SerdesFailedError>()("SerdesFailedError", {
+  message: Schema.String,
+  operationName: Schema.optionalKey(Schema.String),
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+/**
+ * A durable operation was used where it may not be: inside a step, or after its
+ * context has ended. The execution fails.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ContextValidationError extends Schema.TaggedError<ContextValidationError>()("ContextValidationError", {
+  message: Schema.String
+}) {}
+
+/**
+ * An operation was configured with values the service cannot accept: a name
+ * that is too long, a negative wait, a retry policy that never stops. The
+ * execution fails.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ConfigValidationError extends Schema.TaggedError<ConfigValidationError>()("ConfigValidationError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The invocation event, or data read from the service, did not have the
+ * expected shape. The message names the field.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidEventError extends Schema.TaggedError<InvalidEventError>()("InvalidEventError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The workflow failed with an error that has no Schema to encode it: the
+ * rebuilt form of the wire `ErrorObject`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class WorkflowError extends Schema.TaggedError<WorkflowError>()("WorkflowError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * Every failure that ends an invocation before the workflow does.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type SystemFailure =
+  | NonDeterministicExecutionError
+  | CheckpointFailedError
+  | SerdesFailedError
+  | ContextValidationError
+  | ConfigValidationError
+  | InvalidEventError

@@ -1,0 +1,62 @@
+/**
+ * Operation ids, derived exactly as the official SDK derives them.
+ *
+ * Each durable context keeps a counter. The raw id of the n-th operation of the
+ * root context is `"n"`; inside a context whose raw id is `p` it is `"p-n"`.
+ * On the wire, `Id` (and `ParentId`) is the first 16 hex characters of the MD5
+ * digest of the raw id. Names are not part of the id.
+ *
+ * @example
+ * ```ts
+ * OperationId.hash("1")           // "c4ca4238a0b92382"
+ * OperationId.child("1", 2)       // "1-2"
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+
+/**
+ * The raw, human-readable id of an operation, such as `"2-1"`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type RawId = string
+
+/**
+ * The hashed id the service stores, such as `"c4ca4238a0b92382"`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type WireId = string
+
+/**
+ * The raw id of the `counter`-th operation (1-based) of the context whose raw
+ * id is `parent` (`undefined` for the root context).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const child = (parent: RawId | undefined, counter: number): RawId =>
+  parent === undefined ? `${counter}` : `${parent}-${counter}`
+
+const cache = new Map<RawId, WireId>()
+const cacheLimit = 10_000
+
+/**
+ * The wire id of a raw id: the first 16 hex characters of its MD5 digest.
+ * Results are memoized (bounded), since replay hashes every id again.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const hash = (raw: RawId): WireId => {
+  const cached = cache.get(raw)
+  if (cached !== undefined) return cached
+  const wire = createHash("md5").update(raw).digest("hex").slice(0, 16)
+  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value!)
+  cache.set(raw, wire)
+  return wire
+}

@@ -1,0 +1,385 @@
+/**
+ * The wire model of the Lambda durable execution API: every shape the service
+ * sends or accepts, with the service's own field names.
+ *
+ * The decoded types are plain objects, structurally compatible with the types of
+ * `@aws-sdk/client-lambda`, so the Lambda client can be used without copying.
+ * Timestamps decode from an ISO string, epoch milliseconds or a `Date` (the
+ * invocation event carries strings, the AWS client gives `Date`s) and always
+ * decode to `Date`; they encode to ISO strings.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema, SchemaTransformation } from "effect"
+import { InvalidEventError } from "./DurableError.ts"
+
+// ---------------------------------------------------------------------------
+// Literals
+// ---------------------------------------------------------------------------
+
+/**
+ * The kind of a checkpointed operation.
+ *
+ * @category literals
+ * @since 0.1.0
+ */
+export const OperationType = Schema.Literals(["EXECUTION", "CONTEXT", "STEP", "WAIT", "CALLBACK", "CHAINED_INVOKE"])
+/** @since 0.1.0 */
+export type OperationType = typeof OperationType.Type
+
+/**
+ * The status of a checkpointed operation, as the service reports it.
+ *
+ * @category literals
+ * @since 0.1.0
+ */
+export const OperationStatus = Schema.Literals([
+  "STARTED",
+  "PENDING",
+  "READY",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+  "STOPPED"
+])
+/** @since 0.1.0 */
+export type OperationStatus = typeof OperationStatus.Type
+
+/**
+ * The action an `OperationUpdate` asks the service to apply.
+ *
+ * @category literals
+ * @since 0.1.0
+ */
+export const OperationAction = Schema.Literals(["START", "SUCCEED", "FAIL", "RETRY", "CANCEL"])
+/** @since 0.1.0 */
+export type OperationAction = typeof OperationAction.Type
+
+/**
+ * The `SubType` strings the official SDK writes, one per SDK operation.
+ *
+ * @category literals
+ * @since 0.1.0
+ */
+export const OperationSubType = {
+  Step: "Step",
+  Wait: "Wait",
+  Callback: "Callback",
+  RunInChildContext: "RunInChildContext",
+  Map: "Map",
+  MapIteration: "MapIteration",
+  Parallel: "Parallel",
+  ParallelBranch: "ParallelBranch",
+  WaitForCallback: "WaitForCallback",
+  WaitForCondition: "WaitForCondition",
+  ChainedInvoke: "ChainedInvoke"
+} as const
+/** @since 0.1.0 */
+export type OperationSubType = typeof OperationSubType[keyof typeof OperationSubType]
+
+/**
+ * The status of a whole invocation, returned to the service.
+ *
+ * @category literals
+ * @since 0.1.0
+ */
+export const InvocationStatus = Schema.Literals(["SUCCEEDED", "FAILED", "PENDING"])
+/** @since 0.1.0 */
+export type InvocationStatus = typeof InvocationStatus.Type
+
+/**
+ * Statuses after which an operation never changes again.
+ *
+ * @category predicates
+ * @since 0.1.0
+ */
+export const isTerminalStatus = (status: OperationStatus): boolean =>
+  status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED" || status === "TIMED_OUT" ||
+  status === "STOPPED"
+
+// ---------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------
+
+/**
+ * A timestamp: decodes an ISO-8601 string, epoch milliseconds or a `Date`, and
+ * encodes to an ISO-8601 string.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const Timestamp = Schema.Union([Schema.String, Schema.Number, Schema.Date]).pipe(
+  Schema.decodeTo(
+    Schema.Date,
+    SchemaTransformation.transform<Date, string | number | Date>({
+      decode: (input) => input instanceof Date ? input : new Date(input),
+      encode: (date) => date.toISOString()
+    })
+  )
+)
+
+/**
+ * The error shape of the service: what a failed step, context, callback, invoke
+ * or execution carries. `ErrorData` is free-form (effect-durable writes the
+ * Schema-encoded error as JSON there).
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const ErrorObject = Schema.Struct({
+  ErrorType: Schema.optionalKey(Schema.String),
+  ErrorMessage: Schema.optionalKey(Schema.String),
+  ErrorData: Schema.optionalKey(Schema.String),
+  StackTrace: Schema.optionalKey(Schema.Array(Schema.String))
+})
+/** @since 0.1.0 */
+export type ErrorObject = typeof ErrorObject.Type
+
+/** @category schemas @since 0.1.0 */
+export const ExecutionDetails = Schema.Struct({
+  InputPayload: Schema.optionalKey(Schema.String)
+})
+
+/** @category schemas @since 0.1.0 */
+export const ContextDetails = Schema.Struct({
+  ReplayChildren: Schema.optionalKey(Schema.Boolean),
+  Result: Schema.optionalKey(Schema.String),
+  Error: Schema.optionalKey(ErrorObject)
+})
+
+/**
+ * `Attempt` counts the attempts already made; the next attempt is `Attempt + 1`.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const StepDetails = Schema.Struct({
+  Attempt: Schema.optionalKey(Schema.Number),
+  NextAttemptTimestamp: Schema.optionalKey(Timestamp),
+  Result: Schema.optionalKey(Schema.String),
+  Error: Schema.optionalKey(ErrorObject)
+})
+
+/** @category schemas @since 0.1.0 */
+export const WaitDetails = Schema.Struct({
+  ScheduledEndTimestamp: Schema.optionalKey(Timestamp)
+})
+
+/** @category schemas @since 0.1.0 */
+export const CallbackDetails = Schema.Struct({
+  CallbackId: Schema.optionalKey(Schema.String),
+  Result: Schema.optionalKey(Schema.String),
+  Error: Schema.optionalKey(ErrorObject)
+})
+
+/** @category schemas @since 0.1.0 */
+export const ChainedInvokeDetails = Schema.Struct({
+  Result: Schema.optionalKey(Schema.String),
+  Error: Schema.optionalKey(ErrorObject)
+})
+
+/**
+ * One checkpointed operation, as the service stores and returns it. `Id` and
+ * `ParentId` are the hashed ids (see `OperationId`).
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const Operation = Schema.Struct({
+  Id: Schema.String,
+  ParentId: Schema.optionalKey(Schema.String),
+  Name: Schema.optionalKey(Schema.String),
+  Type: OperationType,
+  SubType: Schema.optionalKey(Schema.String),
+  StartTimestamp: Schema.optionalKey(Timestamp),
+  EndTimestamp: Schema.optionalKey(Timestamp),
+  Status: OperationStatus,
+  ExecutionDetails: Schema.optionalKey(ExecutionDetails),
+  ContextDetails: Schema.optionalKey(ContextDetails),
+  StepDetails: Schema.optionalKey(StepDetails),
+  WaitDetails: Schema.optionalKey(WaitDetails),
+  CallbackDetails: Schema.optionalKey(CallbackDetails),
+  ChainedInvokeDetails: Schema.optionalKey(ChainedInvokeDetails)
+})
+/** @since 0.1.0 */
+export type Operation = typeof Operation.Type
+
+/** @category schemas @since 0.1.0 */
+export const ContextOptions = Schema.Struct({ ReplayChildren: Schema.optionalKey(Schema.Boolean) })
+/** @category schemas @since 0.1.0 */
+export const StepOptions = Schema.Struct({ NextAttemptDelaySeconds: Schema.optionalKey(Schema.Number) })
+/** @category schemas @since 0.1.0 */
+export const WaitOptions = Schema.Struct({ WaitSeconds: Schema.optionalKey(Schema.Number) })
+/** @category schemas @since 0.1.0 */
+export const CallbackOptions = Schema.Struct({
+  TimeoutSeconds: Schema.optionalKey(Schema.Number),
+  HeartbeatTimeoutSeconds: Schema.optionalKey(Schema.Number)
+})
+/** @category schemas @since 0.1.0 */
+export const ChainedInvokeOptions = Schema.Struct({
+  FunctionName: Schema.String,
+  TenantId: Schema.optionalKey(Schema.String),
+  XAmznTraceId: Schema.optionalKey(Schema.String)
+})
+
+/**
+ * One change that the SDK asks the service to apply to an operation.
+ *
+ * @example
+ * ```ts
+ * const start: Wire.OperationUpdate = { Id: "c4ca4238a0b92382", Type: "WAIT", SubType: "Wait", Action: "START", WaitOptions: { WaitSeconds: 5 } }
+ * ```
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const OperationUpdate = Schema.Struct({
+  Id: Schema.String,
+  ParentId: Schema.optionalKey(Schema.String),
+  Name: Schema.optionalKey(Schema.String),
+  Type: OperationType,
+  SubType: Schema.optionalKey(Schema.String),
+  Action: OperationAction,
+  Payload: Schema.optionalKey(Schema.String),
+  Error: Schema.optionalKey(ErrorObject),
+  ContextOptions: Schema.optionalKey(ContextOptions),
+  StepOptions: Schema.optionalKey(StepOptions),
+  WaitOptions: Schema.optionalKey(WaitOptions),
+  CallbackOptions: Schema.optionalKey(CallbackOptions),
+  ChainedInvokeOptions: Schema.optionalKey(ChainedInvokeOptions)
+})
+/** @since 0.1.0 */
+export type OperationUpdate = typeof OperationUpdate.Type
+
+// ---------------------------------------------------------------------------
+// Invocation input / output
+// ---------------------------------------------------------------------------
+
+/**
+ * The execution state as delivered in a page: operations plus the marker of the
+ * next page, if any.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const ExecutionState = Schema.Struct({
+  Operations: Schema.optionalKey(Schema.Array(Operation)),
+  NextMarker: Schema.optionalKey(Schema.String)
+})
+/** @since 0.1.0 */
+export type ExecutionState = typeof ExecutionState.Type
+
+/**
+ * The event Lambda gives a durable function on each invocation.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const InvocationInput = Schema.Struct({
+  DurableExecutionArn: Schema.String,
+  CheckpointToken: Schema.String,
+  UpdatedOperationIds: Schema.optionalKey(Schema.Array(Schema.String)),
+  InitialExecutionState: Schema.optionalKey(ExecutionState)
+})
+/** @since 0.1.0 */
+export type InvocationInput = typeof InvocationInput.Type
+
+/**
+ * What a durable function returns to the service at the end of an invocation.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const InvocationOutput = Schema.Union([
+  Schema.Struct({ Status: Schema.Literal("SUCCEEDED"), Result: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({ Status: Schema.Literal("FAILED"), Error: ErrorObject }),
+  Schema.Struct({ Status: Schema.Literal("PENDING") })
+])
+/** @since 0.1.0 */
+export type InvocationOutput = typeof InvocationOutput.Type
+
+// ---------------------------------------------------------------------------
+// API requests and responses
+// ---------------------------------------------------------------------------
+
+/** @category schemas @since 0.1.0 */
+export const CheckpointRequest = Schema.Struct({
+  DurableExecutionArn: Schema.String,
+  CheckpointToken: Schema.String,
+  Updates: Schema.optionalKey(Schema.Array(OperationUpdate)),
+  ClientToken: Schema.optionalKey(Schema.String)
+})
+/** @since 0.1.0 */
+export type CheckpointRequest = typeof CheckpointRequest.Type
+
+/**
+ * The service's answer to a checkpoint: the next token (absent only after a
+ * terminal EXECUTION update) and the operations that changed since the last call.
+ *
+ * @category schemas
+ * @since 0.1.0
+ */
+export const CheckpointResponse = Schema.Struct({
+  CheckpointToken: Schema.optionalKey(Schema.String),
+  NewExecutionState: Schema.optionalKey(ExecutionState)
+})
+/** @since 0.1.0 */
+export type CheckpointResponse = typeof CheckpointResponse.Type
+
+/** @category schemas @since 0.1.0 */
+export const GetStateRequest = Schema.Struct({
+  DurableExecutionArn: Schema.String,
+  CheckpointToken: Schema.String,
+  Marker: Schema.optionalKey(Schema.String),
+  MaxItems: Schema.optionalKey(Schema.Number)
+})
+/** @since 0.1.0 */
+export type GetStateRequest = typeof GetStateRequest.Type
+
+/** @category schemas @since 0.1.0 */
+export const GetStateResponse = Schema.Struct({
+  Operations: Schema.optionalKey(Schema.Array(Operation)),
+  NextMarker: Schema.optionalKey(Schema.String)
+})
+/** @since 0.1.0 */
+export type GetStateResponse = typeof GetStateResponse.Type
+
+// ---------------------------------------------------------------------------
+// Decoding at the edge
+// ---------------------------------------------------------------------------
+
+const decodeInvocationInputUnknown = Schema.decodeUnknownEffect(InvocationInput)
+
+/**
+ * Decodes a raw Lambda event into an `InvocationInput`. A malformed event fails
+ * with an `InvalidEventError` whose message names the offending field.
+ *
+ * @example
+ * ```ts
+ * const input = yield* Wire.decodeInvocationInput(event)
+ * ```
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationInput, InvalidEventError> =>
+  decodeInvocationInputUnknown(event, { onExcessProperty: "ignore" }).pipe(
+    Effect.mapError((error) => new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` }))
+  )
+
+const decodeOperationsUnknown = Schema.decodeUnknownEffect(Schema.Array(Operation))
+
+/**
+ * Decodes operations from an untyped source (an HTTP body, a JSON file), failing
+ * with an `InvalidEventError` that names the field.
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decodeOperations = (
+  input: unknown
+): Effect.Effect<ReadonlyArray<Operation>, InvalidEventError> =>
+  decodeOperationsUnknown(input, { onExcessProperty: "ignore" }).pipe(
+    Effect.mapError((error) => new InvalidEventError({ message: `Malformed operations: ${error.message}` }))
+  )
