@@ -163,3 +163,14 @@ export type SystemFailure =
   | ContextValidationError
   | ConfigValidationError
   | InvalidEventError
+
+/**
+ * The execution input did not decode with the workflow's input Schema. The
+ * execution fails: no retry can fix its input.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
+  message: Schema.String
+}) {}

@@ -1,14 +1,42 @@
 /**
- * One invocation of a durable workflow: the engine behind every entrypoint.
- * (implementation in progress)
+ * One invocation of a durable workflow: the engine behind every entrypoint
+ * (the Lambda adapter, the `LocalRunner`, tests).
+ *
+ * It decodes the event, loads the whole execution state (page by page), and
+ * builds the invocation's machinery in one scope: the scheduler, the
+ * supervisor, the checkpointer and the root durable context. Then it runs the
+ * workflow's body and the supervisor side by side, and answers the service
+ * with whichever ends first:
+ *
+ * - the body succeeded or failed: the checkpoint queue is drained, then
+ *   SUCCEEDED with the encoded result or FAILED with the encoded error;
+ * - the supervisor suspended: PENDING;
+ * - a system failure: FAILED for failures of the execution
+ *   (non-determinism, invalid context or configuration, a checkpoint the
+ *   service rejected), or an `InvocationFailure` for failures Lambda should
+ *   retry (a transient checkpoint failure, a serialization failure).
+ *
+ * Closing the scope interrupts every fiber of the invocation and runs its
+ * finalizers, so nothing of one invocation outlives it.
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import type { CheckpointClient } from "./CheckpointClient.ts"
-import type { CheckpointFailedError, InvalidEventError, SerdesFailedError } from "./DurableError.ts"
-import type * as Termination from "./Termination.ts"
-import type * as Wire from "./Wire.ts"
+import { Cause, Clock, Deferred, Effect, Exit } from "effect"
+import * as Checkpointer from "./Checkpointer.ts"
+import { CheckpointClient } from "./CheckpointClient.ts"
+import { DurableContext, makeRoot } from "./DurableContext.ts"
+import {
+  CheckpointFailedError,
+  InvalidEventError,
+  InvalidInputError,
+  type SerdesFailedError,
+  type SystemFailure
+} from "./DurableError.ts"
+import * as Payload from "./Payload.ts"
+import * as Scheduler from "./Scheduler.ts"
+import * as Supervisor from "./Supervisor.ts"
+import * as Termination from "./Termination.ts"
+import * as Wire from "./Wire.ts"
 import type * as Workflow from "./Workflow.ts"
 
 /**
@@ -27,7 +55,7 @@ export interface Options {
 }
 
 /**
- * Failures that end the invocation without a result: Lambda retries the
+ * Failures that end the invocation without an answer: Lambda retries the
  * invocation (the Lambda adapter rethrows them).
  *
  * @category models
@@ -36,15 +64,190 @@ export interface Options {
 export type InvocationFailure = CheckpointFailedError | SerdesFailedError | InvalidEventError
 
 /**
+ * The largest `Result` returned inline (6 MiB less a margin); a larger result
+ * is checkpointed as an EXECUTION SUCCEED and the response carries an empty
+ * `Result`.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxInlineResultBytes = 6 * 1024 * 1024 - 50
+
+const defaultTimeoutMillis = 15 * 60 * 1000
+
+/**
+ * Loads the whole execution state: the event's first page, then every further
+ * page from the service.
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const loadState = Effect.fnUntraced(function*(input: Wire.InvocationInput) {
+  const client = yield* CheckpointClient
+  const operations: Array<Wire.Operation> = [...(input.InitialExecutionState?.Operations ?? [])]
+  let marker = input.InitialExecutionState?.NextMarker
+  while (marker !== undefined) {
+    const page = yield* client.getExecutionState({
+      DurableExecutionArn: input.DurableExecutionArn,
+      CheckpointToken: input.CheckpointToken,
+      Marker: marker,
+      MaxItems: 1000
+    }).pipe(
+      Effect.mapError((error) =>
+        new CheckpointFailedError({
+          message: `Failed to load the execution state: ${error.message}`,
+          scope: error.scope,
+          cause: error
+        })
+      )
+    )
+    operations.push(...(page.Operations ?? []))
+    marker = page.NextMarker
+  }
+  return operations
+})
+
+const failed = (error: Wire.ErrorObject): Wire.InvocationOutput => ({ Status: "FAILED", Error: error })
+
+const systemFailureOutput = (error: SystemFailure): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {
+  switch (error._tag) {
+    case "CheckpointFailedError":
+      return error.scope === "INVOCATION"
+        ? Effect.fail(error)
+        : Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message }))
+    case "SerdesFailedError":
+    case "InvalidEventError":
+      return Effect.fail(error)
+    default:
+      return Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message }))
+  }
+}
+
+/**
  * Runs one invocation of `workflow` for a raw Lambda event and returns what the
  * function must answer the service.
+ *
+ * @example
+ * ```ts
+ * const output = yield* Invocation.handle(HelloWorld, event, { deadline: now + context.getRemainingTimeInMillis() })
+ * // { Status: "PENDING" } | { Status: "SUCCEEDED", Result } | { Status: "FAILED", Error }
+ * ```
  *
  * @category running
  * @since 0.1.0
  */
 export const handle = <W extends Workflow.Any>(
-  _workflow: W,
-  _event: unknown,
-  _options?: Options
+  workflow: W,
+  event: unknown,
+  options: Options = {}
 ): Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>> =>
-  Effect.die("not implemented yet")
+  Effect.gen(function*() {
+    const input = yield* Wire.decodeInvocationInput(event)
+    const arn = input.DurableExecutionArn
+    const deadline = options.deadline ?? (yield* Clock.currentTimeMillis) + defaultTimeoutMillis
+    const policy: Termination.Policy = { ...Termination.defaultPolicy, ...options.policy }
+
+    const loaded = yield* Effect.exit(loadState(input))
+    if (Exit.isFailure(loaded)) {
+      const error = Cause.findErrorOption(loaded.cause)
+      if (error._tag === "Some") return yield* systemFailureOutput(error.value)
+      return yield* Effect.failCause(loaded.cause as Cause.Cause<never>)
+    }
+    const operations = loaded.value
+    const execution = operations.find((operation) => operation.Type === "EXECUTION")
+    if (execution === undefined) {
+      return yield* new InvalidEventError({
+        message: `The state of ${arn} has no EXECUTION operation (${operations.length} operations received)`
+      })
+    }
+
+    const scheduler = yield* Scheduler.make(policy)
+    const supervisor = yield* Supervisor.make({ scheduler, policy, deadline })
+    const checkpointer = yield* Checkpointer.make({
+      arn,
+      token: input.CheckpointToken,
+      operations,
+      scheduler,
+      onFailure: supervisor.fail,
+      onMissingToken: supervisor.suspend("OPERATION_TERMINATED")
+    })
+    const context = yield* makeRoot(arn, { checkpointer, scheduler, supervisor })
+
+    const decoded = yield* Effect.exit(
+      Payload.decode(workflow.input, execution.ExecutionDetails?.InputPayload, "execution input")
+    )
+    if (Exit.isFailure(decoded)) {
+      const error = new InvalidInputError({
+        message: `The execution input does not match the input Schema of workflow "${workflow.name}": ${
+          Cause.pretty(decoded.cause)
+        }`
+      })
+      return failed({ ErrorType: error._tag, ErrorMessage: error.message })
+    }
+
+    const body = yield* Deferred.make<Exit.Exit<unknown, unknown>>()
+    yield* workflow.body(decoded.value).pipe(
+      Effect.provideService(DurableContext, context),
+      Effect.exit,
+      Effect.flatMap((exit) => Deferred.succeed(body, exit)),
+      Effect.forkScoped
+    )
+    yield* Effect.forkScoped(supervisor.run(checkpointer))
+
+    // Whichever ends first: the workflow, or the supervisor's decision.
+    const first = yield* Effect.raceFirst(
+      Effect.map(Deferred.await(body), (exit) => ({ _tag: "Body", exit }) as const),
+      Effect.map(supervisor.outcome, (outcome) => ({ _tag: "Terminated", outcome }) as const)
+    )
+    if (first._tag === "Terminated") {
+      return first.outcome._tag === "Suspended"
+        ? { Status: "PENDING" } as const
+        : yield* systemFailureOutput(first.outcome.error)
+    }
+
+    const output = yield* answer(workflow, first.exit, checkpointer, execution)
+    // Drain the checkpoint queue before answering, unless a failure ends the invocation first.
+    const drained = yield* Effect.raceFirst(
+      Effect.as(checkpointer.flush, undefined),
+      supervisor.outcome
+    )
+    if (drained !== undefined) {
+      return drained._tag === "Suspended" ? output : yield* systemFailureOutput(drained.error)
+    }
+    return output
+  }).pipe(
+    Effect.scoped,
+    Effect.annotateLogs({ executionArn: arnOf(event), requestId: options.requestId ?? "" }),
+    Effect.withSpan("Invocation.handle", { attributes: { "durable.workflow": workflow.name } })
+  ) as Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>>
+
+const arnOf = (event: unknown): string =>
+  typeof event === "object" && event !== null && "DurableExecutionArn" in event &&
+    typeof event.DurableExecutionArn === "string"
+    ? event.DurableExecutionArn
+    : ""
+
+/** Encodes the workflow's outcome into the invocation's answer. */
+const answer = Effect.fnUntraced(function*(
+  workflow: Workflow.Any,
+  exit: Exit.Exit<unknown, unknown>,
+  checkpointer: Checkpointer.Checkpointer["Service"],
+  execution: Wire.Operation
+) {
+  if (Exit.isSuccess(exit)) {
+    const result = yield* Payload.encode(workflow.output, exit.value, "execution result")
+    if (Payload.byteLength(result) <= maxInlineResultBytes) {
+      return (result === undefined ? { Status: "SUCCEEDED" } : { Status: "SUCCEEDED", Result: result }) as Wire
+        .InvocationOutput
+    }
+    // Too large for the response: the result goes through a checkpoint.
+    yield* checkpointer.checkpoint({ Id: execution.Id, Type: "EXECUTION", Action: "SUCCEED", Payload: result! })
+    return { Status: "SUCCEEDED", Result: "" } as Wire.InvocationOutput
+  }
+  const failure = Cause.findErrorOption(exit.cause)
+  if (failure._tag === "Some") {
+    return failed(yield* Payload.encodeError(workflow.error, failure.value, "execution error"))
+  }
+  const defect = Cause.hasInterruptsOnly(exit.cause) ? new Error("The workflow was interrupted") : Cause.squash(exit.cause)
+  return failed({ ErrorType: Payload.errorTypeOf(defect), ErrorMessage: Payload.errorMessageOf(defect) })
+})

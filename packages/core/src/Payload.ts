@@ -12,8 +12,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Effect, Predicate, Schema } from "effect"
 import { SerdesFailedError } from "./DurableError.ts"
+import type { ErrorObject } from "./Wire.ts"
 
 /**
  * A Schema usable as a payload codec.
@@ -126,3 +127,76 @@ export const roundTrip = <A>(
  */
 export const byteLength = (payload: string | undefined): number =>
   payload === undefined ? 0 : Buffer.byteLength(payload, "utf8")
+
+/**
+ * The `ErrorType` a failure is written with: its `_tag`, else its `name`, else
+ * `"Error"`. For Effect's tagged errors this is the tag, so the type a user
+ * matches on is the type on the wire.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const errorTypeOf = (error: unknown): string =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
+    ? error._tag
+    : error instanceof Error
+    ? error.name
+    : "Error"
+
+/**
+ * The human-readable message of any failure.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const errorMessageOf = (error: unknown): string =>
+  Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : String(error)
+
+/**
+ * Encodes a failure into the wire `ErrorObject`. With a codec, the encoded
+ * error goes into `ErrorData` so that {@link decodeError} rebuilds the same
+ * typed error; without one only its type and message are kept. Stack traces
+ * are never sent, like the official SDK.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const encodeError = <E>(
+  codec: Codec<E> | undefined,
+  error: E,
+  operationName?: string
+): Effect.Effect<ErrorObject, SerdesFailedError> => {
+  const base = { ErrorType: errorTypeOf(error), ErrorMessage: errorMessageOf(error) }
+  if (codec === undefined) {
+    const data = Predicate.hasProperty(error, "errorData") && typeof error.errorData === "string"
+      ? error.errorData
+      : undefined
+    return Effect.succeed(data === undefined ? base : { ...base, ErrorData: data })
+  }
+  return Effect.map(
+    encode(codec, error, operationName),
+    (data) => data === undefined ? base : { ...base, ErrorData: data }
+  )
+}
+
+/**
+ * Rebuilds a failure from the wire `ErrorObject`: the codec's typed error when
+ * `ErrorData` decodes with it, otherwise `fallback` (typically a `StepError`
+ * carrying the type, message and data, which is also what a history written by
+ * another SDK yields).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const decodeError = <E, F>(
+  codec: Codec<E> | undefined,
+  error: ErrorObject | undefined,
+  fallback: (error: { readonly errorType: string; readonly message: string; readonly errorData?: string }) => F
+): Effect.Effect<E | F> => {
+  const type = error?.ErrorType ?? "Error"
+  const message = error?.ErrorMessage ?? ""
+  const data = error?.ErrorData
+  const rebuilt = fallback(data === undefined ? { errorType: type, message } : { errorType: type, message, errorData: data })
+  if (codec === undefined || data === undefined) return Effect.succeed(rebuilt)
+  return decode(codec, data).pipe(Effect.orElseSucceed(() => rebuilt))
+}

@@ -1,0 +1,227 @@
+/**
+ * The checkpointer: every write to the service goes through it.
+ *
+ * It owns the invocation's view of the execution state and the checkpoint
+ * token. Updates enter one FIFO queue; a single worker fiber sends them with
+ * one call in flight at a time, in batches of at most 250 updates and 750 KB
+ * (the official SDK's limits), rotates the token on each response, merges the
+ * operations that changed into the state, and wakes the scheduler's waiters
+ * whose operation changed. An empty checkpoint is a poll.
+ *
+ * A failed call never reaches the operation that queued the update: the
+ * failure goes straight to the supervisor, which ends the invocation (a system
+ * failure is not something user code can catch and carry on from).
+ *
+ * @since 0.1.0
+ */
+import { Context, Deferred, Effect, Queue, Ref } from "effect"
+import { CheckpointClient, type CheckpointClientError } from "./CheckpointClient.ts"
+import { CheckpointFailedError } from "./DurableError.ts"
+import type * as OperationId from "./OperationId.ts"
+import type { Scheduler } from "./Scheduler.ts"
+import type * as Wire from "./Wire.ts"
+
+/**
+ * Batch limits of one checkpoint call.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const limits = {
+  maxUpdates: 250,
+  maxBytes: 750 * 1024
+} as const
+
+/**
+ * The checkpointer service, one per invocation.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Checkpointer extends Context.Service<Checkpointer, {
+  readonly arn: string
+  /** The operation's latest known checkpoint. */
+  readonly get: (id: OperationId.WireId) => Effect.Effect<Wire.Operation | undefined>
+  /** Every known operation, in the order the service reported them. */
+  readonly operations: Effect.Effect<ReadonlyArray<Wire.Operation>>
+  /** Queues an update and waits until the service accepted it; returns the operation's new checkpoint. */
+  readonly checkpoint: (update: Wire.OperationUpdate) => Effect.Effect<Wire.Operation | undefined>
+  /** Queues an update without waiting for it. */
+  readonly enqueue: (update: Wire.OperationUpdate) => Effect.Effect<void>
+  /** Sends an empty checkpoint (unless a batch is about to go anyway) to learn what changed. */
+  readonly poll: Effect.Effect<void>
+  /** True when nothing is queued or in flight. */
+  readonly drained: Effect.Effect<boolean>
+  /** Waits until nothing is queued or in flight. */
+  readonly flush: Effect.Effect<void>
+  /** Number of checkpoint calls made by this invocation. */
+  readonly calls: Effect.Effect<number>
+}>()("@effect-durable/core/Checkpointer") {}
+
+/**
+ * What the checkpointer needs from the invocation.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly arn: string
+  readonly token: string
+  readonly operations: ReadonlyArray<Wire.Operation>
+  readonly scheduler: Scheduler["Service"]
+  /** Called once when a checkpoint call fails: the invocation ends. */
+  readonly onFailure: (error: CheckpointFailedError) => Effect.Effect<void>
+  /** Called when the service returned no next token after a non-terminal checkpoint. */
+  readonly onMissingToken: Effect.Effect<void>
+}
+
+interface Item {
+  readonly update: Wire.OperationUpdate | undefined
+  readonly size: number
+  readonly done: Deferred.Deferred<void> | undefined
+}
+
+/**
+ * Splits queued items into consecutive batches within the limits. Pure.
+ *
+ * @category batching
+ * @since 0.1.0
+ */
+export const batches = <A extends { readonly update: unknown; readonly size: number }>(
+  items: ReadonlyArray<A>,
+  tokenLength: number
+): ReadonlyArray<ReadonlyArray<A>> => {
+  const result: Array<Array<A>> = []
+  let current: Array<A> = []
+  let updates = 0
+  let bytes = tokenLength + 100
+  for (const item of items) {
+    const counts = item.update !== undefined
+    if (
+      counts && current.length > 0 &&
+      (updates + 1 > limits.maxUpdates || bytes + item.size > limits.maxBytes)
+    ) {
+      result.push(current)
+      current = []
+      updates = 0
+      bytes = tokenLength + 100
+    }
+    current.push(item)
+    if (counts) {
+      updates++
+      bytes += item.size
+    }
+  }
+  if (current.length > 0) result.push(current)
+  return result
+}
+
+/**
+ * Builds the checkpointer and starts its worker in the current scope.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const client = yield* CheckpointClient
+  const state = new Map<OperationId.WireId, Wire.Operation>()
+  for (const operation of options.operations) state.set(operation.Id, operation)
+  const token = yield* Ref.make(options.token)
+  const pending = yield* Ref.make(0)
+  const calls = yield* Ref.make(0)
+  const queue = yield* Queue.unbounded<Item>()
+  const { scheduler } = options
+
+  const merge = (operations: ReadonlyArray<Wire.Operation> | undefined) =>
+    Effect.suspend(() => {
+      if (operations === undefined || operations.length === 0) return Effect.void
+      for (const operation of operations) state.set(operation.Id, operation)
+      return scheduler.notify(operations)
+    })
+
+  const failed = (error: CheckpointClientError) =>
+    options.onFailure(
+      new CheckpointFailedError({ message: `Checkpoint failed: ${error.message}`, scope: error.scope, cause: error })
+    ).pipe(Effect.andThen(Effect.never))
+
+  const send = Effect.fnUntraced(function*(batch: ReadonlyArray<Item>) {
+    const updates = batch.flatMap((item) => item.update === undefined ? [] : [item.update])
+    const current = yield* Ref.get(token)
+    yield* Ref.update(calls, (n) => n + 1)
+    const response = yield* client.checkpoint({
+      DurableExecutionArn: options.arn,
+      CheckpointToken: current,
+      Updates: updates
+    }).pipe(Effect.catch(failed))
+    yield* merge(response.NewExecutionState?.Operations)
+    let marker = response.NewExecutionState?.NextMarker
+    const next = response.CheckpointToken
+    if (next !== undefined) yield* Ref.set(token, next)
+    while (marker !== undefined) {
+      const page = yield* client.getExecutionState({
+        DurableExecutionArn: options.arn,
+        CheckpointToken: next ?? current,
+        Marker: marker,
+        MaxItems: 1000
+      }).pipe(Effect.catch(failed))
+      yield* merge(page.Operations)
+      marker = page.NextMarker
+    }
+    for (const item of batch) if (item.done !== undefined) yield* Deferred.succeed(item.done, undefined)
+    if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
+      yield* options.onMissingToken
+      return yield* Effect.never
+    }
+  })
+
+  yield* Effect.gen(function*() {
+    while (true) {
+      const items = yield* Queue.takeAll(queue)
+      for (const batch of batches(items, (yield* Ref.get(token)).length)) yield* send(batch)
+      const left = yield* Ref.updateAndGet(pending, (n) => n - items.length)
+      if (left === 0) yield* scheduler.signal
+    }
+  }).pipe(Effect.forkScoped)
+
+  const offer = (update: Wire.OperationUpdate | undefined, done: Deferred.Deferred<void> | undefined) =>
+    Ref.update(pending, (n) => n + 1).pipe(
+      Effect.andThen(Queue.offer(queue, { update, done, size: update === undefined ? 0 : JSON.stringify(update).length }))
+    )
+
+  const checkpoint = (update: Wire.OperationUpdate) =>
+    Effect.gen(function*() {
+      const done = yield* Deferred.make<void>()
+      yield* offer(update, done)
+      yield* Deferred.await(done)
+      return state.get(update.Id)
+    })
+
+  const drained = Effect.map(Ref.get(pending), (n) => n === 0)
+
+  const flush: Effect.Effect<void> = Effect.gen(function*() {
+    while (true) {
+      const changed = yield* scheduler.changed
+      if (yield* drained) return
+      yield* Deferred.await(changed)
+    }
+  })
+
+  return Checkpointer.of({
+    arn: options.arn,
+    get: (id) => Effect.sync(() => state.get(id)),
+    operations: Effect.sync(() => Array.from(state.values())),
+    checkpoint,
+    enqueue: (update) => offer(update, undefined),
+    poll: Effect.gen(function*() {
+      const done = yield* Deferred.make<void>()
+      yield* offer(undefined, done)
+      yield* Deferred.await(done)
+    }),
+    drained,
+    flush,
+    calls: Ref.get(calls)
+  })
+})
+
+const isTerminalExecutionUpdate = (update: Wire.OperationUpdate): boolean =>
+  update.Type === "EXECUTION" && (update.Action === "SUCCEED" || update.Action === "FAIL")

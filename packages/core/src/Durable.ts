@@ -1,0 +1,68 @@
+/**
+ * The public API of effect-durable, in one namespace.
+ *
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable } from "@effect-durable/core"
+ *
+ * export const HelloWorld = Durable.workflow(
+ *   { name: "hello-world", input: Schema.Struct({ name: Schema.String }), output: Schema.String },
+ *   Effect.fn(function*({ name }) {
+ *     const greeting = yield* Durable.step("greet", Effect.succeed(`Hello, ${name}!`))
+ *     yield* Durable.wait("pause", "10 seconds")
+ *     return greeting
+ *   })
+ * )
+ * ```
+ *
+ * Every operation requires the `DurableContext` service, which only a running
+ * workflow provides: calling one outside a workflow does not type-check.
+ *
+ * @since 0.1.0
+ */
+import * as Step from "./operations/Step.ts"
+import * as Wait from "./operations/Wait.ts"
+import * as Workflow from "./Workflow.ts"
+
+/**
+ * Defines a durable workflow. See `Workflow.make`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const workflow = Workflow.make
+
+/**
+ * Runs an effect as a durable step: checkpointed, retried with a `Schedule`,
+ * replayed from its checkpoint. See `Step.step`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const step = Step.step
+
+/**
+ * Waits durably (whole seconds on the wire). See `Wait.wait`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const wait = Wait.wait
+
+/**
+ * The attempt a step's code is running. See `Step.StepContext`.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export const StepContext = Step.StepContext
+/** @since 0.1.0 */
+export type StepContext = Step.StepContext
+
+/**
+ * Options of {@link step}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StepOptions<A, E> = Step.Options<A, E>

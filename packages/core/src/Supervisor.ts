@@ -1,0 +1,135 @@
+/**
+ * The supervisor: the one fiber that owns every timer and poll of an
+ * invocation and makes its single termination decision.
+ *
+ * It sleeps on the scheduler's change signal. Whenever anything changes (an
+ * operation starts executing, waits, completes; the checkpoint queue drains)
+ * or a timer it armed fires, it takes a snapshot, asks the pure
+ * `Termination.decide`, and acts: it polls the service for operations whose
+ * time came (which resumes them in-process when the service reports them
+ * done), sleeps, or ends the invocation with PENDING.
+ *
+ * System failures do not wait for a decision: `fail` ends the invocation at
+ * once, whatever user code is doing.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Deferred, Effect } from "effect"
+import type { Checkpointer } from "./Checkpointer.ts"
+import type { SystemFailure } from "./DurableError.ts"
+import type { Scheduler } from "./Scheduler.ts"
+import * as Termination from "./Termination.ts"
+
+/**
+ * How an invocation ended before its workflow did.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Outcome =
+  | { readonly _tag: "Suspended"; readonly reason: Termination.TerminationReason }
+  | { readonly _tag: "Failed"; readonly reason: Termination.TerminationReason; readonly error: SystemFailure }
+
+/**
+ * The supervisor service, one per invocation.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Supervisor extends Context.Service<Supervisor, {
+  /** Ends the invocation at once because of a system failure. The first outcome wins. */
+  readonly fail: (error: SystemFailure) => Effect.Effect<void>
+  /** Ends the invocation with PENDING. The first outcome wins. */
+  readonly suspend: (reason: Termination.TerminationReason) => Effect.Effect<void>
+  /** Waits for the outcome. */
+  readonly outcome: Effect.Effect<Outcome>
+  /** The supervision loop; runs until the invocation ends. */
+  readonly run: (checkpointer: Checkpointer["Service"]) => Effect.Effect<never>
+}>()("@effect-durable/core/Supervisor") {}
+
+/**
+ * The termination reason of a system failure.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const reasonOf = (error: SystemFailure): Termination.TerminationReason => {
+  switch (error._tag) {
+    case "NonDeterministicExecutionError":
+      return "NON_DETERMINISM"
+    case "CheckpointFailedError":
+      return "CHECKPOINT_FAILED"
+    case "SerdesFailedError":
+      return "SERDES_FAILED"
+    case "ContextValidationError":
+      return "CONTEXT_VALIDATION_ERROR"
+    case "ConfigValidationError":
+      return "CONFIG_VALIDATION_ERROR"
+    case "InvalidEventError":
+      return "CUSTOM"
+  }
+}
+
+/**
+ * What the supervisor needs to know of the invocation.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly scheduler: Scheduler["Service"]
+  readonly policy: Termination.Policy
+  /** Epoch milliseconds at which Lambda ends the invocation. */
+  readonly deadline: number
+}
+
+/**
+ * Builds the supervisor of one invocation.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const { deadline, policy, scheduler } = options
+  const outcome = yield* Deferred.make<Outcome>()
+
+  const fail = (error: SystemFailure) =>
+    Deferred.succeed(outcome, { _tag: "Failed", reason: reasonOf(error), error }).pipe(Effect.asVoid)
+  const suspend = (reason: Termination.TerminationReason) =>
+    Deferred.succeed(outcome, { _tag: "Suspended", reason }).pipe(Effect.asVoid)
+
+  const run = (checkpointer: Checkpointer["Service"]): Effect.Effect<never> =>
+    Effect.gen(function*() {
+      let idleSince: number | undefined
+      while (true) {
+        // Taken before reading the state: any change after the read completes it.
+        const changed = yield* scheduler.changed
+        const now = yield* Clock.currentTimeMillis
+        const operations = yield* scheduler.snapshot
+        const checkpointsDrained = yield* checkpointer.drained
+        const idle = checkpointsDrained &&
+          operations.some((op) => op.state !== "EXECUTING") &&
+          !operations.some((op) => op.state === "EXECUTING")
+        idleSince = idle ? (idleSince ?? now) : undefined
+        const decision = Termination.decide({ now, deadline, idleSince, checkpointsDrained, operations }, policy)
+        switch (decision._tag) {
+          case "Suspend": {
+            yield* suspend(decision.reason)
+            return yield* Effect.never
+          }
+          case "Poll": {
+            yield* checkpointer.poll
+            yield* scheduler.polled(decision.ids)
+            break
+          }
+          case "Sleep": {
+            yield* decision.until === undefined
+              ? Deferred.await(changed)
+              : Effect.raceFirst(Deferred.await(changed), Effect.sleep(Math.max(0, decision.until - now)))
+          }
+        }
+      }
+    }).pipe(Effect.withSpan("Supervisor.run"))
+
+  return Supervisor.of({ fail, suspend, outcome: Deferred.await(outcome), run })
+})

@@ -1,0 +1,83 @@
+/**
+ * The prologue and helpers every durable operation shares.
+ */
+import { Effect } from "effect"
+import { DurableContext, nextIds } from "../DurableContext.ts"
+import { ConfigValidationError, ContextValidationError, type SystemFailure } from "../DurableError.ts"
+import type * as OperationId from "../OperationId.ts"
+import * as Replay from "../Replay.ts"
+import type * as Scheduler from "../Scheduler.ts"
+import type * as Wire from "../Wire.ts"
+
+/** What an operation knows about itself once started. */
+export interface Started {
+  readonly context: DurableContext["Service"]
+  readonly rawId: OperationId.RawId
+  readonly meta: Scheduler.OperationMeta
+  readonly parentId: OperationId.WireId | undefined
+  /** The checkpoint found for this position, if any (replay). */
+  readonly checkpoint: Wire.Operation | undefined
+}
+
+/** Ends the invocation with a system failure; the calling fiber never resumes. */
+export const fault = (context: DurableContext["Service"], error: SystemFailure): Effect.Effect<never> =>
+  context.services.supervisor.fail(error).pipe(Effect.andThen(Effect.never))
+
+const printableAscii = /^[\x20-\x7e]{1,256}$/
+
+/**
+ * Starts an operation: checks where it is called from and its name, allocates
+ * its id, and validates the checkpoint found at its position.
+ */
+export const begin = Effect.fnUntraced(function*(spec: {
+  readonly type: Wire.OperationType
+  readonly subType: Wire.OperationSubType
+  readonly name: string
+}) {
+  const context = yield* DurableContext
+  if (context.location === "step") {
+    return yield* fault(
+      context,
+      new ContextValidationError({
+        message: `Durable operation "${spec.name}" (${spec.subType}) was called inside a step. ` +
+          "A step's code runs at most once per attempt and is not replayed: durable operations belong in the workflow body."
+      })
+    )
+  }
+  if (!printableAscii.test(spec.name)) {
+    return yield* fault(
+      context,
+      new ConfigValidationError({
+        message: `Invalid operation name ${JSON.stringify(spec.name.slice(0, 300))}: ` +
+          "names must be 1 to 256 printable ASCII characters."
+      })
+    )
+  }
+  const { id, parentId, rawId } = yield* nextIds(context)
+  const checkpoint = yield* context.services.checkpointer.get(id)
+  const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
+  if (mismatch !== undefined) return yield* fault(context, mismatch)
+  const started: Started = {
+    context,
+    rawId,
+    parentId,
+    checkpoint,
+    meta: { id, type: spec.type, subType: spec.subType, name: spec.name }
+  }
+  return started
+})
+
+/** An update for the operation, with its identity fields filled in. */
+export const update = (
+  started: Started,
+  action: Wire.OperationAction,
+  fields?: Omit<Wire.OperationUpdate, "Id" | "ParentId" | "Name" | "Type" | "SubType" | "Action">
+): Wire.OperationUpdate => ({
+  Id: started.meta.id,
+  ...(started.parentId === undefined ? {} : { ParentId: started.parentId }),
+  Name: started.meta.name!,
+  Type: started.meta.type,
+  ...(started.meta.subType === undefined ? {} : { SubType: started.meta.subType }),
+  Action: action,
+  ...fields
+})

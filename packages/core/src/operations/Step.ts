@@ -1,0 +1,251 @@
+/**
+ * `step`: runs an effect once per attempt and checkpoints its outcome.
+ *
+ * On the first run the effect runs, its success is encoded with the step's
+ * Schema and checkpointed (SUCCEED); a failure is retried according to the
+ * step's retry policy, an Effect `Schedule` (RETRY with the delay, then the
+ * invocation may suspend until the service makes the step READY), or
+ * checkpointed as final (FAIL). On replay a completed step returns its
+ * checkpointed result without running anything.
+ *
+ * The value a step returns is always its decoded checkpoint, live as on
+ * replay; the same holds for its failure.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Context, Effect, Exit } from "effect"
+import { DurableContext } from "../DurableContext.ts"
+import { StepError, StepInterruptedError } from "../DurableError.ts"
+import { begin, fault, type Started, update } from "../internal/operation.ts"
+import * as Payload from "../Payload.ts"
+import * as RetryPolicy from "../RetryPolicy.ts"
+import type * as Wire from "../Wire.ts"
+import { OperationSubType } from "../Wire.ts"
+
+/**
+ * What the code of a step can know about its attempt.
+ *
+ * @example
+ * ```ts
+ * Durable.step("fetch", Effect.gen(function*() {
+ *   const { attempt } = yield* StepContext
+ *   yield* Effect.log(`attempt ${attempt}`)
+ * }))
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class StepContext extends Context.Service<StepContext, {
+  /** The 1-based number of the current attempt. */
+  readonly attempt: number
+  readonly name: string
+  /** The operation's wire id. */
+  readonly operationId: string
+}>()("@effect-durable/core/StepContext") {}
+
+/**
+ * How often a step's code may run per attempt, if an invocation dies mid-step.
+ *
+ * - `AtLeastOncePerRetry` (default): START is sent without waiting; a step found
+ *   STARTED on replay runs again.
+ * - `AtMostOncePerRetry`: START is checkpointed before the code runs; a step
+ *   found STARTED on replay is not run again but fails the attempt with a
+ *   `StepInterruptedError`, and the retry policy decides.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Semantics = "AtLeastOncePerRetry" | "AtMostOncePerRetry"
+
+/**
+ * Options of {@link step}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options<A, E> {
+  /** Encodes the result for the checkpoint. Defaults to JSON. */
+  readonly success?: Payload.Codec<A> | undefined
+  /**
+   * Encodes typed failures into the wire `ErrorData`, so that replay rebuilds
+   * the same typed error. Without it a failure surfaces as a `StepError`.
+   */
+  readonly error?: Payload.Codec<E> | undefined
+  /**
+   * The retry policy: any `Schedule` fed with the failure. Defaults to
+   * `RetryPolicy.standard` (6 attempts, exponential from 5 s, full jitter).
+   */
+  readonly retry?: RetryPolicy.RetryPolicy<E | StepError | StepInterruptedError> | undefined
+  /** Defaults to `AtLeastOncePerRetry`. */
+  readonly semantics?: Semantics | undefined
+}
+
+/**
+ * Runs `effect` as a durable step.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Durable, RetryPolicy } from "@effect-durable/core"
+ *
+ * class Declined extends Schema.TaggedError<Declined>()("Declined", { reason: Schema.String }) {}
+ *
+ * const charge = Durable.step("charge", chargeCard(order), {
+ *   success: Receipt,
+ *   error: Declined,
+ *   retry: RetryPolicy.exponential({ maxAttempts: 3 }),
+ *   semantics: "AtMostOncePerRetry"
+ * })
+ * // Effect<Receipt, Declined | StepError, DurableContext | ...>
+ * ```
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const step: {
+  <A, E, R>(
+    name: string,
+    effect: Effect.Effect<A, E, R>,
+    options: Options<A, E> & { readonly error: Payload.Codec<E> }
+  ): Effect.Effect<A, E | StepError, DurableContext | Exclude<R, StepContext>>
+  <A, E, R>(
+    name: string,
+    effect: Effect.Effect<A, E, R>,
+    options?: Options<A, E>
+  ): Effect.Effect<A, StepError, DurableContext | Exclude<R, StepContext>>
+} = <A, E, R>(
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  options: Options<A, E> = {}
+): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> =>
+  Effect.gen(function*() {
+    const started = yield* begin({ type: "STEP", subType: OperationSubType.Step, name })
+    return yield* run(started, effect as Effect.Effect<A, E, never>, options)
+  }).pipe(Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name } }))
+
+const run = <A, E>(
+  started: Started,
+  effect: Effect.Effect<A, E>,
+  options: Options<A, E>
+): Effect.Effect<A, E | StepError> => {
+  const { checkpointer, scheduler } = started.context.services
+  const { meta } = started
+  const success = options.success ?? (Payload.Json as Payload.Codec<A>)
+  const semantics = options.semantics ?? "AtLeastOncePerRetry"
+  const policy = (options.retry ?? RetryPolicy.standard) as RetryPolicy.RetryPolicy<unknown>
+
+  const failWith = (error: Wire.ErrorObject | undefined) =>
+    Effect.flatMap(
+      Payload.decodeError(options.error, error, (fields) => new StepError(fields)),
+      (rebuilt) => scheduler.complete(meta.id).pipe(Effect.andThen(Effect.fail(rebuilt)))
+    )
+
+  const succeedWith = (payload: string | undefined) =>
+    Payload.decode(success, payload, meta.name).pipe(
+      Effect.catch((error) => fault(started.context, error)),
+      Effect.tap(() => scheduler.complete(meta.id))
+    )
+
+  /** Records a failed attempt: RETRY with a delay, or FAIL. */
+  const failedAttempt = Effect.fnUntraced(function*(failure: unknown, attempt: number) {
+    const encoded = yield* Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, failure, meta.name)
+      .pipe(Effect.catch((error) => fault(started.context, error)))
+    const decision = yield* RetryPolicy.decide(policy, failure, attempt).pipe(
+      Effect.catch((error) => fault(started.context, error))
+    )
+    if (decision._tag === "Retry") {
+      yield* checkpointer.checkpoint(
+        update(started, "RETRY", { Error: encoded, StepOptions: { NextAttemptDelaySeconds: decision.delaySeconds } })
+      )
+      return undefined
+    }
+    yield* checkpointer.checkpoint(update(started, "FAIL", { Error: encoded }))
+    return encoded
+  })
+
+  /** Runs one attempt and checkpoints its outcome; `undefined` means "look at the checkpoint again". */
+  const attempt = Effect.fnUntraced(function*(current: Wire.Operation | undefined) {
+    const number = (current?.StepDetails?.Attempt ?? 0) + 1
+    yield* scheduler.executing(meta)
+    if (current === undefined || current.Status === "READY") {
+      const start = update(started, "START")
+      if (semantics === "AtMostOncePerRetry") yield* checkpointer.checkpoint(start)
+      else yield* checkpointer.enqueue(start)
+    }
+    const exit = yield* effect.pipe(
+      Effect.provideService(StepContext, { attempt: number, name: meta.name!, operationId: meta.id }),
+      Effect.provideService(DurableContext, { ...started.context, location: "step" }),
+      Effect.exit
+    )
+    if (Exit.isSuccess(exit)) {
+      const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
+        Effect.catch((error) => fault(started.context, error))
+      )
+      yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
+      return { _tag: "Succeeded", payload } as const
+    }
+    if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+    const failure = Cause.findErrorOption(exit.cause)
+    const error = failure._tag === "Some" ? failure.value : defectError(Cause.squash(exit.cause))
+    const final = yield* failedAttempt(error, number)
+    return final === undefined ? undefined : { _tag: "Failed", error: final } as const
+  })
+
+  return Effect.gen(function*() {
+    while (true) {
+      const current = yield* checkpointer.get(meta.id)
+      switch (current?.Status) {
+        case "SUCCEEDED":
+          return yield* succeedWith(current.StepDetails?.Result)
+        case "FAILED":
+        case "CANCELLED":
+        case "TIMED_OUT":
+        case "STOPPED":
+          return yield* failWith(current.StepDetails?.Error)
+        case "PENDING": {
+          // A retry is scheduled: wait until the service makes the step READY.
+          const wakeAt = current.StepDetails?.NextAttemptTimestamp?.getTime()
+          yield* scheduler.await(meta, {
+            state: "RETRY_WAITING",
+            wakeAt,
+            current,
+            until: (operation) => operation.Status !== "PENDING"
+          })
+          break
+        }
+        case "STARTED": {
+          if (semantics === "AtMostOncePerRetry") {
+            // The previous attempt may have run: do not run it again.
+            yield* scheduler.executing(meta)
+            const number = (current.StepDetails?.Attempt ?? 0) + 1
+            const final = yield* failedAttempt(
+              new StepInterruptedError({
+                operationName: meta.name!,
+                message: `Step "${meta.name}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
+                  "it is not run again within the same attempt."
+              }),
+              number
+            )
+            if (final !== undefined) return yield* failWith(final)
+            break
+          }
+          const outcome = yield* attempt(current)
+          if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
+          if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
+          break
+        }
+        default: {
+          const outcome = yield* attempt(current)
+          if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
+          if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
+        }
+      }
+    }
+  })
+}
+
+/** A defect (`Effect.die`, a thrown exception) becomes a `StepError` for the retry policy and the wire. */
+const defectError = (defect: unknown): StepError =>
+  new StepError({ errorType: Payload.errorTypeOf(defect), message: Payload.errorMessageOf(defect) })
+
