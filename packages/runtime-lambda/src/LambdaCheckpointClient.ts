@@ -1,0 +1,254 @@
+/**
+ * The core `CheckpointClient` over `@aws-sdk/client-lambda`: the transport a
+ * durable workflow uses when it runs on AWS Lambda.
+ *
+ * Each call sends one command (`GetDurableExecutionStateCommand`,
+ * `CheckpointDurableExecutionCommand`), decodes the answer with the core `Wire`
+ * schemas (so `Date`s and absent fields come out exactly as the engine expects),
+ * and turns every AWS failure into a `CheckpointClientError` classified by
+ * `CheckpointClient.classify`. Interrupting a call aborts its HTTP request.
+ *
+ * @since 0.1.0
+ */
+import {
+  CheckpointDurableExecutionCommand,
+  type CheckpointDurableExecutionRequest,
+  type ErrorObject as AwsErrorObject,
+  GetDurableExecutionStateCommand,
+  LambdaClient,
+  type LambdaClientConfig,
+  type OperationUpdate as AwsOperationUpdate
+} from "@aws-sdk/client-lambda"
+import { CheckpointClient, Wire } from "@effect-durable/core"
+import { Context, Effect, Layer, Schema } from "effect"
+
+/**
+ * The version of effect-durable named in the user agent of the default client.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const VERSION = "0.1.0"
+
+/**
+ * The settings of the default `LambdaClient`, the same as the official SDK's:
+ * a custom user agent naming effect-durable, and connection, socket and request
+ * timeouts of 5 s, 50 s and 55 s. The region (and credentials) come from the
+ * environment, as the Lambda runtime sets them.
+ *
+ * @example
+ * ```ts
+ * const client = new LambdaClient({ ...LambdaCheckpointClient.defaultClientConfig, maxAttempts: 5 })
+ * ```
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultClientConfig: LambdaClientConfig = {
+  customUserAgent: [["effect-durable", VERSION]],
+  requestHandler: {
+    connectionTimeout: 5_000,
+    socketTimeout: 50_000,
+    requestTimeout: 55_000,
+    throwOnRequestTimeout: true
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Conversions
+// ---------------------------------------------------------------------------
+
+const toAwsError = (error: Wire.ErrorObject): AwsErrorObject => ({
+  ...error,
+  StackTrace: error.StackTrace === undefined ? undefined : [...error.StackTrace]
+})
+
+const toAwsUpdate = (update: Wire.OperationUpdate): AwsOperationUpdate => ({
+  ...update,
+  Error: update.Error === undefined ? undefined : toAwsError(update.Error)
+})
+
+const toAwsCheckpointRequest = (request: Wire.CheckpointRequest): CheckpointDurableExecutionRequest => ({
+  ...request,
+  Updates: request.Updates?.map(toAwsUpdate)
+})
+
+/**
+ * Copies a value the AWS client returned, dropping every key whose value is
+ * `undefined` (the AWS types say `T | undefined`, the wire schemas say "absent"),
+ * so the result can be decoded with the `Wire` schemas. `Date`s are kept.
+ */
+const stripUndefined = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(stripUndefined)
+  if (value === null || typeof value !== "object" || value instanceof Date) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) out[key] = stripUndefined(field)
+  }
+  return out
+}
+
+const decodeGetStateResponse = Schema.decodeUnknownEffect(Wire.GetStateResponse)
+const decodeCheckpointResponse = Schema.decodeUnknownEffect(Wire.CheckpointResponse)
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+const readString = (u: object, key: string): string | undefined => {
+  const value: unknown = (u as Record<string, unknown>)[key]
+  return typeof value === "string" ? value : undefined
+}
+
+const readStatusCode = (u: object): number | undefined => {
+  const metadata: unknown = (u as Record<string, unknown>)["$metadata"]
+  if (typeof metadata !== "object" || metadata === null) return undefined
+  const statusCode: unknown = (metadata as Record<string, unknown>)["httpStatusCode"]
+  return typeof statusCode === "number" ? statusCode : undefined
+}
+
+/**
+ * Reads what is known of a failure thrown by the AWS client (a service
+ * exception, a network error or anything else): its `name`, its `message` and
+ * the HTTP status in `$metadata.httpStatusCode`.
+ *
+ * @example
+ * ```ts
+ * LambdaCheckpointClient.describeFailure(error) // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429 }
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const describeFailure = (cause: unknown): CheckpointClient.FailureDescription => {
+  if (typeof cause !== "object" || cause === null) return { message: String(cause) }
+  return { name: readString(cause, "name"), message: readString(cause, "message"), statusCode: readStatusCode(cause) }
+}
+
+/**
+ * Turns a failure thrown by the AWS client into a `CheckpointClientError`,
+ * classified with `CheckpointClient.classify`, keeping the error name, the HTTP
+ * status and the original error as `cause`.
+ *
+ * @example
+ * ```ts
+ * LambdaCheckpointClient.toCheckpointClientError("checkpoint", error).scope // "INVOCATION" for a 503
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const toCheckpointClientError = (operation: string, cause: unknown): CheckpointClient.CheckpointClientError => {
+  const failure = describeFailure(cause)
+  const name = failure.name ?? "UnknownError"
+  const status = failure.statusCode === undefined ? "" : ` (HTTP ${failure.statusCode})`
+  return new CheckpointClient.CheckpointClientError({
+    message: `Lambda ${operation} failed: ${name}: ${failure.message ?? "no message"}${status}`,
+    scope: CheckpointClient.classify(failure),
+    errorName: name,
+    ...(failure.statusCode === undefined ? {} : { statusCode: failure.statusCode }),
+    cause
+  })
+}
+
+const malformedResponse = (operation: string, cause: Schema.SchemaError): CheckpointClient.CheckpointClientError =>
+  new CheckpointClient.CheckpointClientError({
+    // Nothing was lost on the service's side: a new invocation reads the state again.
+    message: `Lambda ${operation} returned a malformed response: ${cause.message}`,
+    scope: CheckpointClient.classify({ name: "MalformedResponse", message: cause.message }),
+    errorName: "MalformedResponse",
+    cause
+  })
+
+// ---------------------------------------------------------------------------
+// Constructors and layers
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds the `CheckpointClient` service over a given `LambdaClient`.
+ *
+ * - `getExecutionState` sends `GetDurableExecutionStateCommand` with the
+ *   caller's `Marker` and `MaxItems` (the engine asks for 1000);
+ * - `checkpoint` sends `CheckpointDurableExecutionCommand`.
+ *
+ * Both are traced (`LambdaCheckpointClient.getExecutionState`,
+ * `LambdaCheckpointClient.checkpoint`) and interruptible: interruption aborts
+ * the request.
+ *
+ * @example
+ * ```ts
+ * const service = LambdaCheckpointClient.make(new LambdaClient({ region: "eu-west-1" }))
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (client: LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
+  const getExecutionState = Effect.fn("LambdaCheckpointClient.getExecutionState")(
+    function*(request: Wire.GetStateRequest) {
+      yield* Effect.annotateCurrentSpan({
+        "durable.execution_arn": request.DurableExecutionArn,
+        "durable.marker": request.Marker ?? ""
+      })
+      const output = yield* Effect.tryPromise({
+        try: (signal) => client.send(new GetDurableExecutionStateCommand({ ...request }), { abortSignal: signal }),
+        catch: (cause) => toCheckpointClientError("GetDurableExecutionState", cause)
+      })
+      return yield* decodeGetStateResponse(
+        stripUndefined({ Operations: output.Operations, NextMarker: output.NextMarker }),
+        { onExcessProperty: "ignore" }
+      ).pipe(Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error)))
+    }
+  )
+
+  const checkpoint = Effect.fn("LambdaCheckpointClient.checkpoint")(function*(request: Wire.CheckpointRequest) {
+    yield* Effect.annotateCurrentSpan({
+      "durable.execution_arn": request.DurableExecutionArn,
+      "durable.updates": request.Updates?.length ?? 0
+    })
+    const output = yield* Effect.tryPromise({
+      try: (signal) =>
+        client.send(new CheckpointDurableExecutionCommand(toAwsCheckpointRequest(request)), { abortSignal: signal }),
+      catch: (cause) => toCheckpointClientError("CheckpointDurableExecution", cause)
+    })
+    return yield* decodeCheckpointResponse(
+      stripUndefined({ CheckpointToken: output.CheckpointToken, NewExecutionState: output.NewExecutionState }),
+      { onExcessProperty: "ignore" }
+    ).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
+  })
+
+  return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
+}
+
+/**
+ * Provides the `CheckpointClient` over a `LambdaClient` that the caller owns
+ * (and destroys).
+ *
+ * @example
+ * ```ts
+ * const handler = LambdaHandler.make(MyWorkflow, {
+ *   checkpointClient: LambdaCheckpointClient.layerFromClient(new LambdaClient({ maxAttempts: 5 }))
+ * })
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointClient.CheckpointClient> =>
+  Layer.succeed(CheckpointClient.CheckpointClient, make(client))
+
+/**
+ * Provides the `CheckpointClient` over one default `LambdaClient` (see
+ * {@link defaultClientConfig}), created when the layer is built and destroyed
+ * when it is released. This is what `LambdaHandler.make` uses by default.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<CheckpointClient.CheckpointClient> = Layer.effect(
+  CheckpointClient.CheckpointClient,
+  Effect.acquireRelease(
+    Effect.sync(() => new LambdaClient(defaultClientConfig)),
+    (client) => Effect.sync(() => client.destroy())
+  ).pipe(Effect.map(make))
+)

@@ -1,0 +1,230 @@
+/**
+ * The AWS Lambda entrypoint of a durable workflow.
+ *
+ * `LambdaHandler.make(workflow)` returns the function to export as the Lambda
+ * handler. The first invocation of a container builds one `ManagedRuntime`
+ * (the checkpoint client and the workflow's own services); warm invocations
+ * reuse it. Each invocation runs `Invocation.handle` in a scope of its own, with
+ * the deadline Lambda gives it, and answers the durable execution service with
+ * `SUCCEEDED`, `FAILED` or `PENDING`. Failures that the service must retry (an
+ * invalid event, a checkpoint that failed for this invocation only, an
+ * unreadable payload) and defects reject the promise, so Lambda retries the
+ * invocation.
+ *
+ * @since 0.1.0
+ */
+import { DurableError, Invocation } from "@effect-durable/core"
+import type { CheckpointClient, Wire, Workflow } from "@effect-durable/core"
+import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
+import * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
+
+/**
+ * The part of the Lambda context object that the handler uses. The `Context` of
+ * `@types/aws-lambda` satisfies it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface LambdaContext {
+  /** The id of this invocation, written to logs and spans. */
+  readonly awsRequestId: string
+  /** Milliseconds left before Lambda ends the invocation. */
+  getRemainingTimeInMillis(): number
+  readonly functionName?: string | undefined
+  readonly functionVersion?: string | undefined
+  readonly invokedFunctionArn?: string | undefined
+}
+
+/**
+ * Options of {@link make} that do not depend on the workflow.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface BaseOptions {
+  /**
+   * The `CheckpointClient` to use instead of `LambdaCheckpointClient.layer`
+   * (a client with other settings, the in-memory emulator in tests).
+   */
+  readonly checkpointClient?: Layer.Layer<CheckpointClient.CheckpointClient, unknown> | undefined
+  /** Overrides of the termination policy, passed to `Invocation.handle`. */
+  readonly policy?: Invocation.Options["policy"]
+}
+
+/**
+ * Options of {@link make}. `layer` provides the services the workflow's body
+ * needs besides the durable context; it is required exactly when there are
+ * some.
+ *
+ * @example
+ * ```ts
+ * export const handler = LambdaHandler.make(OrderWorkflow, { layer: Payments.layer })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Options<W extends Workflow.Any> =
+  & BaseOptions
+  & ([Workflow.Services<W>] extends [never] ? { readonly layer?: Layer.Layer<never, unknown> | undefined }
+    : { readonly layer: Layer.Layer<Workflow.Services<W>, unknown> })
+
+/**
+ * A Lambda handler for a durable workflow, with access to its runtime.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Handler {
+  (event: unknown, context: LambdaContext): Promise<Wire.InvocationOutput>
+  /** The runtime of this container: `undefined` until the first invocation (and after `dispose`). */
+  readonly runtime: () => ManagedRuntime.ManagedRuntime<never, unknown> | undefined
+  /**
+   * Releases the runtime (the Lambda client, the workflow's services). A later
+   * invocation builds a new one.
+   */
+  readonly dispose: () => Promise<void>
+}
+
+/**
+ * Why the handler rejected: the invocation failed in a way Lambda must retry
+ * (`InvocationFailed`: the typed error is the `cause`), the runtime could not
+ * be built (`RuntimeBuildFailed`), the invocation died (`Defect`) or was
+ * interrupted (`Interrupted`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class LambdaHandlerError extends Schema.TaggedError<LambdaHandlerError>()("LambdaHandlerError", {
+  message: Schema.String,
+  reason: Schema.Literals(["InvocationFailed", "RuntimeBuildFailed", "Defect", "Interrupted"]),
+  cause: Schema.optionalKey(Schema.Defect())
+}) {}
+
+const describe = (u: unknown): string => {
+  if (u instanceof Error) return `${u.name}: ${u.message}`
+  if (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string") {
+    return "message" in u && typeof u.message === "string" ? `${u._tag}: ${u.message}` : u._tag
+  }
+  return String(u)
+}
+
+const fromCause = (cause: Cause.Cause<unknown>, building: boolean): LambdaHandlerError => {
+  const error = Cause.findErrorOption(cause)
+  if (Option.isSome(error)) {
+    return building
+      ? new LambdaHandlerError({
+        message: `Could not build the durable runtime: ${describe(error.value)}`,
+        reason: "RuntimeBuildFailed",
+        cause: error.value
+      })
+      : new LambdaHandlerError({
+        message: `Durable invocation failed and will be retried: ${describe(error.value)}`,
+        reason: "InvocationFailed",
+        cause: error.value
+      })
+  }
+  const defect = Cause.findDefect(cause)
+  if (Result.isSuccess(defect)) {
+    return new LambdaHandlerError({
+      message: building
+        ? `Could not build the durable runtime: ${describe(defect.success)}`
+        : `Durable invocation died: ${describe(defect.success)}`,
+      reason: building ? "RuntimeBuildFailed" : "Defect",
+      cause: defect.success
+    })
+  }
+  return new LambdaHandlerError({ message: "Durable invocation was interrupted", reason: "Interrupted" })
+}
+
+// The two fields every durable event has, checked before anything is built so
+// that a wrong event (a test event from the console, a non-durable trigger)
+// fails with a clear message. `Invocation.handle` decodes the whole event.
+const EventEnvelope = Schema.Struct({ DurableExecutionArn: Schema.String, CheckpointToken: Schema.String })
+const decodeEnvelope = Schema.decodeUnknownEffect(EventEnvelope)
+
+const checkEvent = (event: unknown): Effect.Effect<unknown, DurableError.InvalidEventError> =>
+  decodeEnvelope(event, { onExcessProperty: "ignore" }).pipe(
+    Effect.as(event),
+    Effect.mapError((error) =>
+      new DurableError.InvalidEventError({
+        message: `Malformed durable execution event (is this function invoked by a durable execution?): ${error.message}`
+      })
+    )
+  )
+
+type AllOptions<S> = BaseOptions & { readonly layer?: Layer.Layer<S, unknown> | undefined }
+
+/**
+ * Builds the Lambda handler of a durable workflow.
+ *
+ * One `ManagedRuntime` per container is created on the first invocation (so
+ * importing the module costs nothing) and reused by warm invocations. Each
+ * invocation runs `Invocation.handle(workflow, event, { deadline, requestId })`
+ * where the deadline is now plus `context.getRemainingTimeInMillis()`; nothing
+ * it starts outlives it.
+ *
+ * The returned promise resolves with the `InvocationOutput` for the service,
+ * and rejects with a `LambdaHandlerError` (so Lambda retries the invocation)
+ * when the invocation fails with an `InvocationFailure`, dies, or the runtime
+ * cannot be built. A runtime that failed to build is dropped, so the next
+ * invocation tries again.
+ *
+ * @example
+ * ```ts
+ * import { LambdaHandler } from "@effect-durable/runtime-lambda"
+ * import { Greet } from "./Greet.ts"
+ *
+ * export const handler = LambdaHandler.make(Greet)
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export function make<W extends Workflow.Any>(
+  workflow: W,
+  ...options: [Workflow.Services<W>] extends [never] ? [options?: Options<W>] : [options: Options<W>]
+): Handler
+export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<Workflow.Services<W>>): Handler {
+  const appLayer = Layer.mergeAll(
+    options?.checkpointClient ?? LambdaCheckpointClient.layer,
+    options?.layer ?? Layer.empty
+  )
+  type Runtime = ManagedRuntime.ManagedRuntime<CheckpointClient.CheckpointClient | Workflow.Services<W>, unknown>
+  let runtime: Runtime | undefined
+
+  const invoke = Effect.fn("LambdaHandler.invoke")(
+    function*(event: unknown, context: LambdaContext) {
+      yield* Effect.annotateCurrentSpan({ "faas.invocation_id": context.awsRequestId, "durable.workflow": workflow.name })
+      yield* checkEvent(event)
+      const now = yield* Clock.currentTimeMillis
+      return yield* Invocation.handle(workflow, event, {
+        deadline: now + context.getRemainingTimeInMillis(),
+        requestId: context.awsRequestId,
+        policy: options?.policy
+      })
+    },
+    Effect.scoped
+  )
+
+  const handler = async (event: unknown, context: LambdaContext): Promise<Wire.InvocationOutput> => {
+    const current = runtime ??= ManagedRuntime.make(appLayer)
+    const built = await Effect.runPromiseExit(current.contextEffect)
+    if (Exit.isFailure(built)) {
+      if (runtime === current) runtime = undefined
+      await current.dispose()
+      throw fromCause(built.cause, true)
+    }
+    const exit = await current.runPromiseExit(invoke(event, context))
+    if (Exit.isSuccess(exit)) return exit.value
+    throw fromCause(exit.cause, false)
+  }
+
+  const dispose = async (): Promise<void> => {
+    const current = runtime
+    runtime = undefined
+    if (current !== undefined) await current.dispose()
+  }
+
+  return Object.assign(handler, { runtime: (): Runtime | undefined => runtime, dispose })
+}
