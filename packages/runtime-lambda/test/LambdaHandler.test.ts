@@ -2,7 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { CheckpointClient, Durable, DurableError, Wire } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
+import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
 import * as LambdaHandler from "../src/LambdaHandler.ts"
+import * as EmulatorBridge from "./EmulatorBridge.ts"
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -12,6 +14,9 @@ const lambdaContext = (remainingMillis = 60_000, requestId = "req-1"): LambdaHan
   const deadline = Date.now() + remainingMillis
   return { awsRequestId: requestId, getRemainingTimeInMillis: () => deadline - Date.now() }
 }
+
+/** The event as Lambda delivers it: JSON, so timestamps are ISO strings. */
+const delivered = (event: Wire.InvocationInput): unknown => JSON.parse(JSON.stringify(event))
 
 /** Runs the handler and returns how its promise settled. */
 const settle = (promise: Promise<Wire.InvocationOutput>) =>
@@ -281,7 +286,7 @@ describe("LambdaHandler end to end (Emulator)", () => {
       })
       const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
       const event = yield* emulator.invoke(arn)
-      const output = yield* Effect.promise(() => handler(event, lambdaContext()))
+      const output = yield* Effect.promise(() => handler(delivered(event), lambdaContext()))
       assert.deepStrictEqual(output, { Status: "SUCCEEDED", Result: "\"Hello, Ada\"" })
       yield* emulator.complete(arn, output)
       const execution = yield* emulator.execution(arn)
@@ -297,7 +302,7 @@ describe("LambdaHandler end to end (Emulator)", () => {
       })
       const arn = yield* emulator.start({ input: JSON.stringify({ name: "Bob" }) })
       const event = yield* emulator.invoke(arn)
-      const output = yield* Effect.promise(() => handler(event, lambdaContext()))
+      const output = yield* Effect.promise(() => handler(delivered(event), lambdaContext()))
       assert.strictEqual(output.Status, "FAILED")
       if (output.Status === "FAILED") {
         assert.strictEqual(output.Error.ErrorType, "NotFound")
@@ -319,7 +324,7 @@ describe("LambdaHandler end to end (Emulator)", () => {
       const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
       const event = yield* emulator.invoke(arn)
       const started = Date.now()
-      const output = yield* Effect.promise(() => handler(event, lambdaContext()))
+      const output = yield* Effect.promise(() => handler(delivered(event), lambdaContext()))
       assert.deepStrictEqual(output, { Status: "PENDING" })
       assert.isBelow(Date.now() - started, 1_500)
       yield* emulator.complete(arn, output)
@@ -355,10 +360,86 @@ describe("LambdaHandler end to end (Emulator)", () => {
       const event = yield* emulator.invoke(arn)
       const started = Date.now()
       // 800 ms left, 500 ms margin: the invocation must end after about 300 ms.
-      const settled = yield* settle(handler(event, lambdaContext(800)))
+      const settled = yield* settle(handler(delivered(event), lambdaContext(800)))
       assert.isBelow(Date.now() - started, 3_000)
       assert.deepStrictEqual(settled, { _tag: "Resolved", output: { Status: "PENDING" } })
       assert.isTrue(interrupted, "the running step was interrupted before the handler answered")
       yield* Effect.promise(() => handler.dispose())
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.live("runs over the AWS SDK (LambdaCheckpointClient) end to end, paging the state on replay", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const aws = EmulatorBridge.make(emulator)
+      const handler = LambdaHandler.make(Pause, {
+        checkpointClient: LambdaCheckpointClient.layerFromClient(aws.client),
+        policy: { warmup: Duration.millis(10) }
+      })
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
+
+      const first = yield* emulator.invoke(arn)
+      assert.deepStrictEqual(yield* Effect.promise(() => handler(delivered(first), lambdaContext())), {
+        Status: "PENDING"
+      })
+      yield* emulator.complete(arn, { Status: "PENDING" })
+      assert.isAbove(aws.requests.length, 0)
+      assert.isTrue(aws.requests.every((r) => r.method === "POST" && r.path.endsWith("/checkpoint")))
+
+      // The replay gets one operation in the event and pages the rest through GetDurableExecutionState.
+      const second = yield* emulator.invoke(arn)
+      assert.isDefined(second.InitialExecutionState?.NextMarker)
+      const before = aws.requests.length
+      assert.deepStrictEqual(yield* Effect.promise(() => handler(delivered(second), lambdaContext())), {
+        Status: "PENDING"
+      })
+      const reads = aws.requests.slice(before).filter((r) => r.method === "GET")
+      assert.isAbove(reads.length, 0)
+      assert.strictEqual(reads[0]?.path, `/2025-12-01/durable-executions/${encodeURIComponent(arn)}/state`)
+      assert.strictEqual(reads[0]?.query["MaxItems"], "1000")
+      assert.strictEqual(reads[0]?.query["Marker"], second.InitialExecutionState?.NextMarker)
+      yield* emulator.complete(arn, { Status: "PENDING" })
+
+      const execution = yield* emulator.execution(arn)
+      assert.strictEqual(execution.rejectedCalls, 0)
+      assert.deepStrictEqual(execution.operations.map((op) => [op.Type, op.Name, op.Status]), [
+        ["EXECUTION", undefined, "STARTED"],
+        ["STEP", "compose", "SUCCEEDED"],
+        ["WAIT", "pause", "STARTED"]
+      ])
+      yield* Effect.promise(() => handler.dispose())
+    }).pipe(Effect.provide(Emulator.Emulator.layerWith({ pageSize: 1 }))))
+
+  it.live("maps a rejected checkpoint through the AWS SDK to the right outcome", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const aws = EmulatorBridge.make(emulator)
+      const handler = LambdaHandler.make(Pause, {
+        checkpointClient: LambdaCheckpointClient.layerFromClient(aws.client),
+        policy: { warmup: Duration.millis(10) }
+      })
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
+      const stale = yield* emulator.invoke(arn)
+      // A newer invocation rotates the token: the first event's token is now invalid.
+      yield* emulator.invoke(arn)
+      const error = yield* rejection(handler(delivered(stale), lambdaContext()))
+      assert.strictEqual(error.reason, "InvocationFailed")
+      assert.instanceOf(error.cause, DurableError.CheckpointFailedError)
+      assert.strictEqual((error.cause as DurableError.CheckpointFailedError).scope, "INVOCATION")
+      yield* Effect.promise(() => handler.dispose())
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
+
+describe("LambdaHandler types", () => {
+  it("requires `layer` exactly when the workflow needs services", () => {
+    const typeChecks = () => {
+      LambdaHandler.make(Greet)
+      LambdaHandler.make(Greet, { policy: { warmup: Duration.seconds(1) } })
+      LambdaHandler.make(GreetWithService, { layer: Layer.succeed(Greeting, { word: "Hi" }) })
+      // @ts-expect-error: GreetWithService needs Greeting
+      LambdaHandler.make(GreetWithService)
+      // @ts-expect-error: the layer does not provide Greeting
+      LambdaHandler.make(GreetWithService, { layer: Layer.empty })
+    }
+    assert.isFunction(typeChecks)
+  })
 })

@@ -55,7 +55,10 @@ const abortError = (): Error => Object.assign(new Error("Request aborted"), { na
  * A `LambdaClient` (region, fake credentials, no SDK retries) whose every
  * request is recorded and answered by `reply`.
  */
-export const make = (reply: (request: RecordedRequest, index: number) => Reply, config?: LambdaClientConfig) => {
+export const make = (
+  reply: (request: RecordedRequest, index: number) => Reply | Promise<Reply>,
+  config?: LambdaClientConfig
+) => {
   const requests: Array<RecordedRequest> = []
   const handle = (request: SdkRequest, options?: { readonly abortSignal?: AbortSignal }) => {
     const recorded: RecordedRequest = {
@@ -67,13 +70,14 @@ export const make = (reply: (request: RecordedRequest, index: number) => Reply, 
       signal: options?.abortSignal
     }
     requests.push(recorded)
-    const answer = reply(recorded, requests.length - 1)
+    return Promise.resolve(reply(recorded, requests.length - 1)).then((answer) => respond(answer, options?.abortSignal))
+  }
+  const respond = (answer: Reply, signal: AbortSignal | undefined) => {
     switch (answer._tag) {
       case "Throw":
         return Promise.reject(answer.error)
       case "Hang":
         return new Promise<never>((_, reject) => {
-          const signal = options?.abortSignal
           if (signal?.aborted) return reject(abortError())
           signal?.addEventListener("abort", () => reject(abortError()), { once: true })
         })
