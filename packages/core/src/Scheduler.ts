@@ -91,7 +91,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
     const changes = yield* Ref.make(Deferred.makeUnsafe<void>())
 
     const signal = Effect.flatMap(
-      Ref.getAndSet(changes, Deferred.makeUnsafe<void>()),
+      Ref.modify(changes, (previous) => [previous, Deferred.makeUnsafe<void>()] as const),
       (previous) => Deferred.succeed(previous, undefined)
     )
 
