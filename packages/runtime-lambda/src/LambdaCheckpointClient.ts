@@ -95,18 +95,6 @@ const decodeCheckpointResponse = Schema.decodeUnknownEffect(Wire.CheckpointRespo
 // Errors
 // ---------------------------------------------------------------------------
 
-const readString = (u: object, key: string): string | undefined => {
-  const value: unknown = (u as Record<string, unknown>)[key]
-  return typeof value === "string" ? value : undefined
-}
-
-const readStatusCode = (u: object): number | undefined => {
-  const metadata: unknown = (u as Record<string, unknown>)["$metadata"]
-  if (typeof metadata !== "object" || metadata === null) return undefined
-  const statusCode: unknown = (metadata as Record<string, unknown>)["httpStatusCode"]
-  return typeof statusCode === "number" ? statusCode : undefined
-}
-
 /**
  * Reads what is known of a failure thrown by the AWS client (a service
  * exception, a network error or anything else): its `name`, its `message` and
@@ -114,7 +102,8 @@ const readStatusCode = (u: object): number | undefined => {
  *
  * @example
  * ```ts
- * LambdaCheckpointClient.describeFailure(error) // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429 }
+ * LambdaCheckpointClient.describeFailure(error)
+ * // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429 }
  * ```
  *
  * @category errors
@@ -122,7 +111,16 @@ const readStatusCode = (u: object): number | undefined => {
  */
 export const describeFailure = (cause: unknown): CheckpointClient.FailureDescription => {
   if (typeof cause !== "object" || cause === null) return { message: String(cause) }
-  return { name: readString(cause, "name"), message: readString(cause, "message"), statusCode: readStatusCode(cause) }
+  const name = "name" in cause && typeof cause.name === "string" ? cause.name : undefined
+  const message = "message" in cause && typeof cause.message === "string" ? cause.message : undefined
+  const metadata = "$metadata" in cause && typeof cause.$metadata === "object" && cause.$metadata !== null
+    ? cause.$metadata
+    : undefined
+  const statusCode = metadata !== undefined && "httpStatusCode" in metadata &&
+      typeof metadata.httpStatusCode === "number"
+    ? metadata.httpStatusCode
+    : undefined
+  return { name, message, statusCode }
 }
 
 /**

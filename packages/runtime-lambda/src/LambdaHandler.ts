@@ -148,7 +148,8 @@ const checkEvent = (event: unknown): Effect.Effect<unknown, DurableError.Invalid
     Effect.as(event),
     Effect.mapError((error) =>
       new DurableError.InvalidEventError({
-        message: `Malformed durable execution event (is this function invoked by a durable execution?): ${error.message}`
+        message: "Malformed durable execution event (is the function invoked by a durable execution?): " +
+          error.message
       })
     )
   )
@@ -195,7 +196,10 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
 
   const invoke = Effect.fn("LambdaHandler.invoke")(
     function*(event: unknown, context: LambdaContext) {
-      yield* Effect.annotateCurrentSpan({ "faas.invocation_id": context.awsRequestId, "durable.workflow": workflow.name })
+      yield* Effect.annotateCurrentSpan({
+        "faas.invocation_id": context.awsRequestId,
+        "durable.workflow": workflow.name
+      })
       yield* checkEvent(event)
       const now = yield* Clock.currentTimeMillis
       return yield* Invocation.handle(workflow, event, {

@@ -91,7 +91,9 @@ describe("LambdaCheckpointClient.getExecutionState", () => {
   it.effect("omits the marker on the first page and NextMarker on the last", () =>
     Effect.gen(function*() {
       const { requests, service } = serviceWith((_, index) =>
-        index === 0 ? StubLambda.ok({ Operations: [executionOp], NextMarker: "m-2" }) : StubLambda.ok({ Operations: [] })
+        index === 0
+          ? StubLambda.ok({ Operations: [executionOp], NextMarker: "m-2" })
+          : StubLambda.ok({ Operations: [] })
       )
       const first = yield* service.getExecutionState({ DurableExecutionArn: arn, CheckpointToken: "t", MaxItems: 1000 })
       assert.strictEqual(first.NextMarker, "m-2")
@@ -111,7 +113,9 @@ describe("LambdaCheckpointClient.getExecutionState", () => {
 
   it.effect("fails with an INVOCATION error on a malformed page", () =>
     Effect.gen(function*() {
-      const { service } = serviceWith(() => StubLambda.ok({ Operations: [{ Id: "x", Type: "STEP", StartTimestamp: t0 }] }))
+      const { service } = serviceWith(() =>
+        StubLambda.ok({ Operations: [{ Id: "x", Type: "STEP", StartTimestamp: t0 }] })
+      )
       const error = yield* Effect.flip(service.getExecutionState({ DurableExecutionArn: arn, CheckpointToken: "t" }))
       assert.strictEqual(error._tag, "CheckpointClientError")
       assert.strictEqual(error.scope, "INVOCATION")
@@ -150,7 +154,11 @@ describe("LambdaCheckpointClient.checkpoint", () => {
         },
         { Id: "c81e728d9d4c2f63", Type: "WAIT", SubType: "Wait", Action: "START", WaitOptions: { WaitSeconds: 60 } }
       ]
-      const response = yield* service.checkpoint({ DurableExecutionArn: arn, CheckpointToken: "token-1", Updates: updates })
+      const response = yield* service.checkpoint({
+        DurableExecutionArn: arn,
+        CheckpointToken: "token-1",
+        Updates: updates
+      })
 
       assert.strictEqual(requests.length, 1)
       const [request] = requests

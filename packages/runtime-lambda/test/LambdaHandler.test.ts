@@ -155,7 +155,11 @@ describe("LambdaHandler runtime", () => {
   it.live("rejects an event whose state is malformed (decoded by Invocation.handle)", () =>
     Effect.gen(function*() {
       const handler = LambdaHandler.make(Greet, { checkpointClient: stubClient({}).layer })
-      const event = { DurableExecutionArn: arn, CheckpointToken: "t", InitialExecutionState: { Operations: [{ Id: 1 }] } }
+      const event = {
+        DurableExecutionArn: arn,
+        CheckpointToken: "t",
+        InitialExecutionState: { Operations: [{ Id: 1 }] }
+      }
       const error = yield* rejection(handler(event, lambdaContext()))
       assert.strictEqual(error.reason, "InvocationFailed")
       assert.instanceOf(error.cause, DurableError.InvalidEventError)
@@ -175,7 +179,8 @@ describe("LambdaHandler runtime", () => {
           )
       })
       const handler = LambdaHandler.make(Greet, { checkpointClient: client.layer })
-      const error = yield* rejection(handler(eventWith({ Operations: [executionOp], NextMarker: "page-2" }), lambdaContext()))
+      const event = eventWith({ Operations: [executionOp], NextMarker: "page-2" })
+      const error = yield* rejection(handler(event, lambdaContext()))
       assert.strictEqual(error.reason, "InvocationFailed")
       assert.instanceOf(error.cause, DurableError.CheckpointFailedError)
       assert.strictEqual((error.cause as DurableError.CheckpointFailedError).scope, "INVOCATION")
