@@ -945,8 +945,10 @@ export const make = (options: Options = {}) =>
     // -- queries --------------------------------------------------------------
 
     const nextWakeup = Effect.fn("Emulator.nextWakeup")(function*(arn: string) {
-      return yield* withExecution<number | undefined, never>(arn, (r) => {
+      return yield* withExecution<number | undefined, never>(arn, (r, now) => {
         if (r.status !== "RUNNING") return [ok(undefined), r]
+        // changes not yet delivered to the function: the service re-invokes at once
+        if (r.unreported.length > 0) return [ok(now), r]
         let earliest: number | undefined
         for (const operation of r.operations.values()) {
           const at = Ops.wakeupOf(operation, r.timers.get(operation.Id))
@@ -994,7 +996,9 @@ export const make = (options: Options = {}) =>
  * - `client` is the `CheckpointClient` the function talks to;
  * - `complete` records the function's answer (`abandon` records an invocation
  *   that died without one);
- * - `nextWakeup` says when the service will next change something by itself;
+ * - `nextWakeup` says when the service will next act by itself: now if changes
+ *   are waiting to be delivered to a new invocation, else the earliest timer
+ *   (a WAIT's end, a STEP's next attempt, a CALLBACK timeout), else `undefined`;
  * - `execution` / `history` / `subscribe` / `events` observe it.
  *
  * Every call first applies the transitions that are due on the `Clock`: WAITs

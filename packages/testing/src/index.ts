@@ -1,4 +1,39 @@
 /**
+ * Test tooling for effect-durable: an in-memory emulator of the Lambda durable
+ * execution service, and a runner that drives workflows against it.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The in-memory durable execution service: executions, checkpoint tokens,
+ * validation of every update as the service does it, timers on the `Clock`,
+ * paging, pruning and an event history.
+ *
+ * @example
+ * ```ts
+ * import { Emulator } from "@effect-durable/testing"
+ *
+ * const arn = yield* (yield* Emulator.Emulator).start({ input: "{}" })
+ * ```
+ *
  * @since 0.1.0
  */
 export * as Emulator from "./Emulator.ts"
+
+/**
+ * Runs a workflow to completion against the `Emulator`, invocation after
+ * invocation, with crash injection and `TestClock` support.
+ *
+ * @example
+ * ```ts
+ * import { Emulator, LocalRunner } from "@effect-durable/testing"
+ *
+ * const result = yield* LocalRunner.runUnderTestClock(MyWorkflow, input).pipe(
+ *   Effect.provide(Emulator.Emulator.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as LocalRunner from "./LocalRunner.ts"
