@@ -1,0 +1,51 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as Payload from "../src/Payload.ts"
+
+class Declined extends Schema.TaggedError<Declined>()("Declined", { reason: Schema.String, code: Schema.Number }) {}
+
+describe("Payload", () => {
+  it.effect("writes plain JSON and round-trips Schema types", () =>
+    Effect.gen(function*() {
+      const Order = Schema.Struct({ id: Schema.String, at: Schema.Date })
+      const at = new Date("2026-01-02T03:04:05.000Z")
+      const payload = yield* Payload.encode(Order, { id: "o-1", at })
+      assert.strictEqual(payload, "{\"id\":\"o-1\",\"at\":\"2026-01-02T03:04:05.000Z\"}")
+      const decoded = yield* Payload.decode(Order, payload)
+      assert.strictEqual(decoded.at.getTime(), at.getTime())
+    }))
+
+  it.effect("writes undefined as no payload", () =>
+    Effect.gen(function*() {
+      assert.isUndefined(yield* Payload.encode(Payload.Json, undefined))
+      assert.isUndefined(yield* Payload.decode(Payload.Json, undefined))
+    }))
+
+  it.effect("fails with a SerdesFailedError naming the operation", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Payload.decode(Schema.Number, "\"nope\"", "charge"))
+      assert.strictEqual(error._tag, "SerdesFailedError")
+      assert.strictEqual(error.operationName, "charge")
+      const notJson = yield* Effect.flip(Payload.decode(Payload.Json, "{oops", "charge"))
+      assert.include(notJson.message, "parse")
+    }))
+
+  it.effect("encodes typed errors into ErrorData and rebuilds them", () =>
+    Effect.gen(function*() {
+      const error = new Declined({ reason: "insufficient funds", code: 51 })
+      const wire = yield* Payload.encodeError(Declined, error)
+      assert.strictEqual(wire.ErrorType, "Declined")
+      assert.isUndefined(wire.StackTrace)
+      const rebuilt = yield* Payload.decodeError(Declined, wire, () => "fallback" as const)
+      assert.instanceOf(rebuilt, Declined)
+      assert.deepStrictEqual(rebuilt, error)
+    }))
+
+  it.effect("falls back when there is no codec or the data does not decode", () =>
+    Effect.gen(function*() {
+      const wire = yield* Payload.encodeError(undefined, new TypeError("boom"))
+      assert.deepStrictEqual(wire, { ErrorType: "TypeError", ErrorMessage: "boom" })
+      const rebuilt = yield* Payload.decodeError(Declined, { ErrorType: "Other", ErrorData: "{}" }, (f) => f)
+      assert.deepStrictEqual(rebuilt, { errorType: "Other", message: "", errorData: "{}" })
+    }))
+})

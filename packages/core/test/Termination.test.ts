@@ -1,0 +1,142 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration } from "effect"
+import * as Termination from "../src/Termination.ts"
+
+const policy = Termination.defaultPolicy
+const minutes15 = 15 * 60 * 1000
+
+const op = (overrides: Partial<Termination.OperationView> = {}): Termination.OperationView => ({
+  id: "a",
+  type: "WAIT",
+  subType: "Wait",
+  state: "IDLE_AWAITED",
+  wakeAt: undefined,
+  pollAt: undefined,
+  ...overrides
+})
+
+const snapshot = (overrides: Partial<Termination.Snapshot> = {}): Termination.Snapshot => ({
+  now: 0,
+  deadline: minutes15,
+  idleSince: 0,
+  checkpointsDrained: true,
+  operations: [],
+  ...overrides
+})
+
+describe("Termination.decide", () => {
+  it("never suspends with nothing pending", () => {
+    const decision = Termination.decide(snapshot({ now: 10_000, idleSince: 0 }), policy)
+    assert.deepStrictEqual(decision, { _tag: "Sleep", until: undefined })
+  })
+
+  it("never suspends while an operation executes", () => {
+    const decision = Termination.decide(
+      snapshot({
+        now: 60_000,
+        operations: [op({ wakeAt: 3_600_000, pollAt: 3_600_000 }), op({ id: "b", type: "STEP", state: "EXECUTING" })]
+      }),
+      policy
+    )
+    assert.strictEqual(decision._tag, "Sleep")
+  })
+
+  it("never suspends while checkpoints are queued or in flight", () => {
+    const decision = Termination.decide(
+      snapshot({ now: 60_000, checkpointsDrained: false, operations: [op({ wakeAt: 3_600_000, pollAt: 3_600_000 })] }),
+      policy
+    )
+    assert.strictEqual(decision._tag, "Sleep")
+  })
+
+  it("runs the warmup before suspending on a long wait", () => {
+    const waiting = [op({ wakeAt: 3_600_000, pollAt: 3_600_000 })]
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 500, operations: waiting }), policy), {
+      _tag: "Sleep",
+      until: 2_000
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: waiting }), policy), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+  })
+
+  it("stays alive for a wake-up due within maxInProcessWait", () => {
+    const waiting = [op({ wakeAt: 4_000, pollAt: 4_000 })]
+    // idle since 0, warmup over at 2 s, but the wake-up at 4 s is within 2 s of now
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: waiting }), policy), {
+      _tag: "Sleep",
+      until: 4_000
+    })
+    // with a shorter horizon it suspends
+    const impatient = { ...policy, maxInProcessWait: Duration.seconds(1) }
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: waiting }), impatient), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+  })
+
+  it("polls operations whose time came", () => {
+    const decision = Termination.decide(
+      snapshot({ now: 4_000, operations: [op({ wakeAt: 4_000, pollAt: 4_000 }), op({ id: "b", pollAt: 9_000 })] }),
+      policy
+    )
+    assert.deepStrictEqual(decision, { _tag: "Poll", ids: ["a"] })
+  })
+
+  it("polls while a step executes, so parallel waits complete in-process", () => {
+    const decision = Termination.decide(
+      snapshot({
+        now: 5_000,
+        idleSince: undefined,
+        operations: [op({ wakeAt: 5_000, pollAt: 5_000 }), op({ id: "s", type: "STEP", state: "EXECUTING" })]
+      }),
+      policy
+    )
+    assert.deepStrictEqual(decision, { _tag: "Poll", ids: ["a"] })
+  })
+
+  it("suspends a safety margin before the deadline, even while executing", () => {
+    const executing = [op({ type: "STEP", state: "EXECUTING" })]
+    const cutoff = minutes15 - Duration.toMillis(policy.deadlineMargin)
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff - 1, idleSince: undefined, operations: executing }), policy),
+      { _tag: "Sleep", until: cutoff }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff, idleSince: undefined, operations: executing }), policy),
+      { _tag: "Suspend", reason: "DEADLINE_APPROACHING" }
+    )
+  })
+
+  it("does not stay for a wake-up that comes after the deadline cutoff", () => {
+    const decision = Termination.decide(
+      snapshot({ now: 2_000, deadline: 10_000, operations: [op({ wakeAt: 9_500, pollAt: 9_500 })] }),
+      { ...policy, maxInProcessWait: Duration.seconds(10) }
+    )
+    assert.deepStrictEqual(decision, { _tag: "Suspend", reason: "WAIT_SCHEDULED" })
+  })
+
+  it("names the reason by priority: retry, then wait, then callback", () => {
+    const retry = op({ id: "r", type: "STEP", subType: "Step", state: "RETRY_WAITING" })
+    const wait = op({ id: "w" })
+    const callback = op({ id: "c", type: "CALLBACK", subType: "Callback" })
+    assert.strictEqual(Termination.suspendReason([callback, wait, retry]), "RETRY_SCHEDULED")
+    assert.strictEqual(Termination.suspendReason([callback, wait]), "WAIT_SCHEDULED")
+    assert.strictEqual(Termination.suspendReason([callback]), "CALLBACK_PENDING")
+  })
+
+  it("counts operations that are idle but not awaited as pending", () => {
+    const decision = Termination.decide(
+      snapshot({ now: 2_000, operations: [op({ type: "CALLBACK", state: "IDLE_NOT_AWAITED", pollAt: 60_000 })] }),
+      policy
+    )
+    assert.deepStrictEqual(decision, { _tag: "Suspend", reason: "CALLBACK_PENDING" })
+  })
+
+  it("backs polls off linearly up to the maximum", () => {
+    assert.strictEqual(Termination.nextPollAt(0, 1, policy), 1_000)
+    assert.strictEqual(Termination.nextPollAt(0, 3, policy), 3_000)
+    assert.strictEqual(Termination.nextPollAt(0, 50, policy), 10_000)
+  })
+})
