@@ -198,4 +198,15 @@ describe("LocalRunner", () => {
       const error = yield* Effect.flip(LocalRunner.runUnderTestClock(workflow, undefined, { horizon: "1 day" }))
       assert.strictEqual(error._tag, "HorizonExceededError")
     })))
+
+  it.effect("interrupts an invocation that outlives invocationTimeout, as Lambda does", () =>
+    provide(Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "stubborn" }, () =>
+        Durable.step("stubborn", Effect.uninterruptible(Effect.sleep("20 minutes")), { retry: RetryPolicy.noRetry }))
+      const error = yield* Effect.flip(
+        LocalRunner.runUnderTestClock(workflow, undefined, { invocationTimeout: "1 minute", maxConsecutiveFailures: 1 })
+      )
+      assert.strictEqual(error._tag, "InvocationFailedError")
+      assert.include(error.message, "timed out")
+    })))
 })
