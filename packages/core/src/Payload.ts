@@ -25,7 +25,9 @@ import type { ErrorObject } from "./Wire.ts"
 export type Codec<A> = Schema.Codec<A, unknown, never, never>
 
 /**
- * The default codec: any JSON value, as `JSON.stringify` / `JSON.parse` see it.
+ * The default codec: any value, as `JSON.stringify` / `JSON.parse` see it (the
+ * official SDK's default serdes): `undefined` inside an array becomes `null`,
+ * a `Date` becomes its ISO string.
  *
  * @category codecs
  * @since 0.1.0
@@ -68,7 +70,14 @@ export const encode = <A>(
   value: A,
   operationName?: string
 ): Effect.Effect<string | undefined, SerdesFailedError> =>
-  value === undefined ? Effect.succeed(undefined) : Schema.encodeEffect(jsonCodec(codec))(value).pipe(
+  value === undefined
+    ? Effect.succeed(undefined)
+    : codec === Json
+    ? Effect.try({
+      try: () => JSON.stringify(value) as string | undefined,
+      catch: (cause) => failure("serialize", operationName, cause)
+    })
+    : Schema.encodeEffect(jsonCodec(codec))(value).pipe(
     Effect.flatMap((encoded) =>
       Effect.try({
         try: () => JSON.stringify(encoded) as string | undefined,
@@ -95,8 +104,8 @@ export const decode = <A>(
     catch: (cause) => failure("parse", operationName, cause)
   }).pipe(
     Effect.flatMap((json) =>
-      json === undefined && codec === Json
-        ? Effect.succeed(undefined as A)
+      codec === Json
+        ? Effect.succeed(json as A)
         : Schema.decodeUnknownEffect(jsonCodec(codec))(json).pipe(
           Effect.mapError((cause) => failure("decode", operationName, cause))
         )

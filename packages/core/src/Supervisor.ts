@@ -43,6 +43,8 @@ export class Supervisor extends Context.Service<Supervisor, {
   readonly suspend: (reason: Termination.TerminationReason) => Effect.Effect<void>
   /** Waits for the outcome. */
   readonly outcome: Effect.Effect<Outcome>
+  /** Completes when the deadline is near: running steps give up their attempt. */
+  readonly expired: Effect.Effect<void>
   /** The supervision loop; runs until the invocation ends. */
   readonly run: (checkpointer: Checkpointer["Service"]) => Effect.Effect<never>
 }>()("@effect-durable/core/Supervisor") {}
@@ -92,6 +94,7 @@ export interface Options {
 export const make = Effect.fnUntraced(function*(options: Options) {
   const { deadline, policy, scheduler } = options
   const outcome = yield* Deferred.make<Outcome>()
+  const expired = yield* Deferred.make<void>()
 
   const fail = (error: SystemFailure) =>
     Deferred.succeed(outcome, { _tag: "Failed", reason: reasonOf(error), error }).pipe(Effect.asVoid)
@@ -111,8 +114,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           operations.some((op) => op.state !== "EXECUTING") &&
           !operations.some((op) => op.state === "EXECUTING")
         idleSince = idle ? (idleSince ?? now) : undefined
-        const decision = Termination.decide({ now, deadline, idleSince, checkpointsDrained, operations }, policy)
+        const decision = Termination.decide(
+          { now, deadline, idleSince, checkpointsDrained, operations, expired: yield* Deferred.isDone(expired) },
+          policy
+        )
         switch (decision._tag) {
+          case "Expire": {
+            yield* Deferred.succeed(expired, undefined)
+            break
+          }
           case "Suspend": {
             yield* suspend(decision.reason)
             return yield* Effect.never
@@ -131,5 +141,5 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       }
     }).pipe(Effect.withSpan("Supervisor.run"))
 
-  return Supervisor.of({ fail, suspend, outcome: Deferred.await(outcome), run })
+  return Supervisor.of({ fail, suspend, outcome: Deferred.await(outcome), expired: Deferred.await(expired), run })
 })

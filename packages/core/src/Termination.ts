@@ -8,16 +8,20 @@
  *
  * The rules:
  *
- * 1. A safety margin before the Lambda deadline, an invocation with anything
- *    in flight ends with PENDING: better a clean suspension than a timeout.
+ * 1. A safety margin before the Lambda deadline, running steps are told to
+ *    give up their attempt (each checkpoints a failed attempt, so its retry
+ *    policy decides when it runs again), then the invocation ends with PENDING:
+ *    better a clean suspension than a timeout. Half the margin before the
+ *    deadline it ends whatever still runs.
  * 2. A waiting operation whose poll time has come is polled (an empty
  *    checkpoint tells whether the service completed it).
  * 3. The invocation may end with PENDING only when the checkpoint queue is
  *    drained, nothing executes and at least one operation waits, never with
  *    nothing pending.
- * 4. Even then, it stays alive for a wake-up due within `maxInProcessWait`,
- *    and for the `warmup` after everything went idle, so that short waits and
- *    quick completions resume in-process instead of costing a re-invocation.
+ * 4. Even then, it stays alive for a wake-up due within `maxInProcessWait` of
+ *    the moment everything went idle, and otherwise for the `warmup`, so that
+ *    short waits and quick completions resume in-process instead of costing a
+ *    re-invocation. Idle time is bounded by the larger of the two.
  *
  * @since 0.1.0
  */
@@ -70,7 +74,10 @@ export type TerminationReason =
 export interface Policy {
   /** After everything went idle, how long to wait for a wake-up before suspending. */
   readonly warmup: Duration.Duration
-  /** A wake-up due within this horizon is waited for in-process rather than through a re-invocation. */
+  /**
+   * A wake-up due within this long of the moment everything went idle is waited
+   * for in-process rather than through a re-invocation.
+   */
   readonly maxInProcessWait: Duration.Duration
   /** How long before the Lambda deadline the invocation suspends, whatever is running. */
   readonly deadlineMargin: Duration.Duration
@@ -127,6 +134,8 @@ export interface Snapshot {
   readonly idleSince: number | undefined
   /** True when no checkpoint is queued or in flight. */
   readonly checkpointsDrained: boolean
+  /** True once running steps were told that the deadline is near. */
+  readonly expired: boolean
   readonly operations: Iterable<OperationView>
 }
 
@@ -136,12 +145,14 @@ export interface Snapshot {
  * - `Suspend`: end the invocation with PENDING.
  * - `Poll`: send an empty checkpoint for the operations whose poll time came.
  * - `Sleep`: nothing to do until `until` (or until the scheduler changes).
+ * - `Expire`: the deadline is near; tell running steps to give up their attempt.
  *
  * @category models
  * @since 0.1.0
  */
 export type Decision =
   | { readonly _tag: "Suspend"; readonly reason: TerminationReason }
+  | { readonly _tag: "Expire" }
   | { readonly _tag: "Poll"; readonly ids: ReadonlyArray<string> }
   | { readonly _tag: "Sleep"; readonly until: number | undefined }
 
@@ -173,7 +184,7 @@ const earliest = (a: number | undefined, b: number | undefined): number | undefi
  * @example
  * ```ts
  * Termination.decide({
- *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true,
+ *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true, expired: false,
  *   operations: [{ id: "a", type: "WAIT", subType: "Wait", state: "IDLE_AWAITED", wakeAt: 3_600_000, pollAt: 3_600_000 }]
  * }, Termination.defaultPolicy)
  * // { _tag: "Sleep", until: 2_000 }: the warmup runs first, then it suspends with WAIT_SCHEDULED
@@ -200,9 +211,16 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
   }
 
   // 1. The deadline wins over everything, as long as something is pending.
-  const cutoff = snapshot.deadline - Duration.toMillis(policy.deadlineMargin)
+  const margin = Duration.toMillis(policy.deadlineMargin)
+  const cutoff = snapshot.deadline - margin
   if (now >= cutoff && (executing || waiting)) {
-    return { _tag: "Suspend", reason: "DEADLINE_APPROACHING" }
+    if (executing && !snapshot.expired) return { _tag: "Expire" }
+    const hardCutoff = snapshot.deadline - margin / 2
+    if (!executing && snapshot.checkpointsDrained) {
+      return { _tag: "Suspend", reason: suspendReason(snapshot.operations) }
+    }
+    if (now >= hardCutoff) return { _tag: "Suspend", reason: "DEADLINE_APPROACHING" }
+    return { _tag: "Sleep", until: hardCutoff }
   }
 
   // 2. Ask the service about operations whose time came.
@@ -210,10 +228,10 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
 
   // 3. Suspend only when drained, nothing executes and something waits.
   if (waiting && !executing && snapshot.checkpointsDrained) {
-    const staysForWakeUp = nextWake !== undefined && nextWake - now <= Duration.toMillis(policy.maxInProcessWait) &&
-      nextWake < cutoff
+    const idleSince = snapshot.idleSince ?? now
+    const staysForWakeUp = nextWake !== undefined &&
+      nextWake - idleSince <= Duration.toMillis(policy.maxInProcessWait) && nextWake < cutoff
     if (!staysForWakeUp) {
-      const idleSince = snapshot.idleSince ?? now
       const warmupEnd = idleSince + Duration.toMillis(policy.warmup)
       if (now >= warmupEnd) return { _tag: "Suspend", reason: suspendReason(snapshot.operations) }
       return { _tag: "Sleep", until: Math.min(earliest(nextPoll, warmupEnd)!, cutoff) }

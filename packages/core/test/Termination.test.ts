@@ -20,6 +20,7 @@ const snapshot = (overrides: Partial<Termination.Snapshot> = {}): Termination.Sn
   deadline: minutes15,
   idleSince: 0,
   checkpointsDrained: true,
+  expired: false,
   operations: [],
   ...overrides
 })
@@ -61,18 +62,28 @@ describe("Termination.decide", () => {
     })
   })
 
-  it("stays alive for a wake-up due within maxInProcessWait", () => {
-    const waiting = [op({ wakeAt: 4_000, pollAt: 4_000 })]
-    // idle since 0, warmup over at 2 s, but the wake-up at 4 s is within 2 s of now
-    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: waiting }), policy), {
+  it("stays alive for a wake-up due within maxInProcessWait of going idle", () => {
+    const soon = [op({ wakeAt: 2_000, pollAt: 2_000 })]
+    // idle since 0, the wake-up at 2 s is within the 2 s horizon: sleep until it, past the warmup if need be
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 1_500, operations: soon }), policy), {
       _tag: "Sleep",
-      until: 4_000
+      until: 2_000
     })
-    // with a shorter horizon it suspends
-    const impatient = { ...policy, maxInProcessWait: Duration.seconds(1) }
-    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: waiting }), impatient), {
+    const later = [op({ wakeAt: 3_000, pollAt: 3_000 })]
+    // 3 s after going idle is beyond the horizon: the warmup runs, then it suspends
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 1_500, operations: later }), policy), {
+      _tag: "Sleep",
+      until: 2_000
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: later }), policy), {
       _tag: "Suspend",
       reason: "WAIT_SCHEDULED"
+    })
+    // a longer horizon keeps the invocation alive for it
+    const patient = { ...policy, maxInProcessWait: Duration.seconds(5) }
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: later }), patient), {
+      _tag: "Sleep",
+      until: 3_000
     })
   })
 
@@ -96,15 +107,35 @@ describe("Termination.decide", () => {
     assert.deepStrictEqual(decision, { _tag: "Poll", ids: ["a"] })
   })
 
-  it("suspends a safety margin before the deadline, even while executing", () => {
+  it("near the deadline, expires running steps, then suspends once they checkpointed", () => {
     const executing = [op({ type: "STEP", state: "EXECUTING" })]
-    const cutoff = minutes15 - Duration.toMillis(policy.deadlineMargin)
+    const margin = Duration.toMillis(policy.deadlineMargin)
+    const cutoff = minutes15 - margin
     assert.deepStrictEqual(
       Termination.decide(snapshot({ now: cutoff - 1, idleSince: undefined, operations: executing }), policy),
       { _tag: "Sleep", until: cutoff }
     )
     assert.deepStrictEqual(
       Termination.decide(snapshot({ now: cutoff, idleSince: undefined, operations: executing }), policy),
+      { _tag: "Expire" }
+    )
+    // told, still executing: wait for it, up to half the margin
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff, idleSince: undefined, expired: true, operations: executing }), policy),
+      { _tag: "Sleep", until: minutes15 - margin / 2 }
+    )
+    // the step checkpointed its failed attempt: suspend at once, no warmup
+    const retrying = [op({ type: "STEP", state: "RETRY_WAITING", wakeAt: cutoff + 5_000, pollAt: cutoff + 5_000 })]
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff + 10, idleSince: cutoff + 10, expired: true, operations: retrying }), policy),
+      { _tag: "Suspend", reason: "RETRY_SCHEDULED" }
+    )
+    // it did not give up in time: suspend anyway
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ now: minutes15 - margin / 2, idleSince: undefined, expired: true, operations: executing }),
+        policy
+      ),
       { _tag: "Suspend", reason: "DEADLINE_APPROACHING" }
     )
   })

@@ -176,6 +176,27 @@ export interface Options {
   readonly executionName?: string | undefined
   /** Termination policy overrides, passed to `Invocation.handle`. */
   readonly policy?: Partial<Termination.Policy> | undefined
+  /**
+   * Fault injection: called before each checkpoint call reaches the emulator
+   * (`attempt` counts the calls of the run, 1-based, failed ones included);
+   * returning an error makes that call fail with it, as the service or the
+   * network would.
+   *
+   * @example
+   * ```ts
+   * LocalRunner.run(workflow, input, {
+   *   injectFault: ({ attempt }) =>
+   *     attempt === 2 ? new CheckpointClientError({ message: "throttled", scope: "INVOCATION", statusCode: 429 }) : undefined
+   * })
+   * ```
+   */
+  readonly injectFault?:
+    | ((call: {
+      readonly attempt: number
+      readonly invocation: number
+      readonly request: Wire.CheckpointRequest
+    }) => CheckpointClientError | undefined)
+    | undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -319,6 +340,7 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
 
   const records: Array<InvocationRecord> = []
   let totalCalls = 0
+  let attempted = 0
   let failures: Array<string> = []
 
   while (true) {
@@ -348,6 +370,9 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
       checkpoint: (request) =>
         Effect.gen(function*() {
           if (yield* Ref.get(dead)) return yield* gone
+          attempted += 1
+          const fault = options.injectFault?.({ attempt: attempted, invocation: index, request })
+          if (fault !== undefined) return yield* fault
           const response = yield* emulator.client.checkpoint(request).pipe(Effect.ensuring(flush))
           calls += 1
           totalCalls += 1

@@ -176,6 +176,16 @@ const run = <A, E>(
     const exit = yield* effect.pipe(
       Effect.provideService(StepContext, { attempt: number, name: meta.name!, operationId: meta.id }),
       Effect.provideService(DurableContext, { ...started.context, location: "step" }),
+      // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
+      Effect.raceFirst(Effect.andThen(
+        started.context.services.supervisor.expired,
+        Effect.fail(
+          new StepInterruptedError({
+            operationName: meta.name!,
+            message: `Attempt ${number} of step "${meta.name}" was interrupted: the invocation reached its deadline.`
+          })
+        )
+      )),
       Effect.exit
     )
     if (Exit.isSuccess(exit)) {

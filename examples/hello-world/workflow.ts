@@ -1,0 +1,56 @@
+/**
+ * hello-world: the smallest workflow that shows every moving part of
+ * effect-durable: checkpointed steps, a retried step with back-off, and a
+ * durable wait that suspends the invocation.
+ */
+import { Durable, RetryPolicy } from "@effect-durable/core"
+import { Effect, Schema } from "effect"
+
+/** The delivery service is flaky: it fails the first attempt of every message. */
+export class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", {
+  attempt: Schema.Number
+}) {}
+
+/** The execution input. */
+export const Input = Schema.Struct({ name: Schema.String })
+
+/** The execution result. */
+export const Output = Schema.Struct({
+  greeting: Schema.String,
+  deliveredOnAttempt: Schema.Number,
+  farewell: Schema.String
+})
+
+/**
+ * Greets someone, delivers the greeting through a flaky service (retried after
+ * 3 seconds), lets it sink in for 5 seconds, then says goodbye.
+ */
+export const HelloWorld = Durable.workflow(
+  { name: "hello-world", input: Input, output: Output },
+  Effect.fn(function*({ name }) {
+    const greeting = yield* Durable.step("compose-greeting", Effect.succeed(`Hello, ${name}!`), {
+      success: Schema.String
+    })
+
+    const deliveredOnAttempt = yield* Durable.step(
+      "deliver-greeting",
+      Effect.gen(function*() {
+        const { attempt } = yield* Durable.StepContext
+        if (attempt === 1) return yield* new DeliveryFailed({ attempt })
+        return attempt
+      }),
+      {
+        success: Schema.Number,
+        error: DeliveryFailed,
+        retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "3 seconds", jitter: "NONE" })
+      }
+    )
+
+    yield* Durable.wait("let-it-sink-in", "5 seconds")
+
+    const farewell = yield* Durable.step("compose-farewell", Effect.succeed(`Goodbye, ${name}.`), {
+      success: Schema.String
+    })
+    return { greeting, deliveredOnAttempt, farewell }
+  })
+)

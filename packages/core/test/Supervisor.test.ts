@@ -1,0 +1,198 @@
+/**
+ * The termination decisions of the supervisor, end to end: each workflow runs
+ * on the emulator under TestClock, through the LocalRunner, and the test reads
+ * how its invocations ended.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
+import { Emulator, LocalRunner } from "@effect-durable/testing"
+import { type Duration, Effect, Schema } from "effect"
+
+class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
+
+const retriedOnce = (delay: Duration.Input) =>
+  Durable.workflow({ name: "retried-once", output: Schema.Number }, () =>
+    Durable.step(
+      "flaky",
+      Effect.gen(function*() {
+        const { attempt } = yield* Durable.StepContext
+        if (attempt === 1) return yield* new Flaky({ attempt })
+        return attempt
+      }),
+      { error: Flaky, retry: RetryPolicy.exponential({ maxAttempts: 2, initialDelay: delay, jitter: "NONE" }) }
+    ))
+
+const waitsFor = (duration: Duration.Input) =>
+  Durable.workflow({ name: "waits", output: Schema.String }, () =>
+    Effect.gen(function*() {
+      yield* Durable.wait("pause", duration)
+      return yield* Durable.step("after", Effect.succeed("done"), { success: Schema.String })
+    }))
+
+const outcomes = (result: LocalRunner.Result<unknown>) => result.invocations.map((i) => i.outcome)
+
+const run = <W extends Parameters<typeof LocalRunner.runUnderTestClock>[0]>(
+  workflow: W,
+  input?: LocalRunner.InputOf<W>,
+  options?: LocalRunner.TestClockOptions
+) => LocalRunner.runUnderTestClock(workflow, input as LocalRunner.InputOf<W>, options)
+
+describe("Supervisor", () => {
+  it.effect("a wait shorter than the warmup resumes in-process, within one invocation", () =>
+    Effect.gen(function*() {
+      const result = yield* run(waitsFor("1 second"))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a longer wait ends the invocation with PENDING after the warmup, and resumes in a second one", () =>
+    Effect.gen(function*() {
+      const result = yield* run(waitsFor("1 hour"))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const [first, second] = result.invocations
+      // suspended when the 2 s warmup ended, not before and not at the end of the wait
+      assert.strictEqual(first.endedAt - first.startedAt, 2_000)
+      assert.isAtLeast(second.startedAt - first.startedAt, 3_600_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a one-day wait completes in milliseconds of real time", () =>
+    Effect.gen(function*() {
+      const started = performance.now()
+      const result = yield* run(waitsFor("1 day"))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.isBelow(performance.now() - started, 2_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a short retry back-off resumes in-process", () =>
+    Effect.gen(function*() {
+      const result = yield* run(retriedOnce("1 second"))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 2)
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a long retry back-off ends with PENDING and retries in the next invocation", () =>
+    Effect.gen(function*() {
+      const result = yield* run(retriedOnce("30 seconds"))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const step = result.operations.find((op) => op.Name === "flaky")
+      assert.strictEqual(step?.StepDetails?.Attempt, 2)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a step still executing keeps the invocation alive while a parallel wait elapses", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "parallel" }, () =>
+        Effect.all([
+          Durable.step("slow", Effect.sleep("1 minute").pipe(Effect.as("slow"))),
+          Durable.wait("quick", "10 seconds")
+        ], { concurrency: "unbounded" }))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      const wait = result.operations.find((op) => op.Name === "quick")
+      assert.strictEqual(wait?.Status, "SUCCEEDED")
+      const [only] = result.invocations
+      assert.strictEqual(only.endedAt - only.startedAt, 60_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("never answers PENDING with nothing pending", () =>
+    Effect.gen(function*() {
+      // No durable operation at all, and work that takes longer than the warmup.
+      const plain = Durable.workflow({ name: "plain" }, () => Effect.sleep("10 seconds").pipe(Effect.as(42)))
+      const result = yield* run(plain)
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      // Completed operations only: nothing waits, so nothing may suspend.
+      const completed = Durable.workflow({ name: "completed" }, () =>
+        Effect.gen(function*() {
+          yield* Durable.step("one", Effect.succeed(1))
+          yield* Effect.sleep("5 seconds")
+          return yield* Durable.step("two", Effect.succeed(2))
+        }))
+      const second = yield* run(completed)
+      assert.deepStrictEqual(outcomes(second), ["SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a non-deterministic replay fails the execution with NonDeterministicExecutionError", () =>
+    Effect.gen(function*() {
+      let invocations = 0
+      const drifting = Durable.workflow({ name: "drifting" }, () =>
+        Effect.gen(function*() {
+          invocations++
+          if (invocations === 1) yield* Durable.wait("first", "1 hour")
+          else yield* Durable.step("first", Effect.succeed("oops"))
+          return "unreachable"
+        }))
+      const result = yield* run(drifting)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "NonDeterministicExecutionError")
+        assert.match(result.error.ErrorMessage ?? "", /Expected type "WAIT", but got "STEP"/)
+      }
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "FAILED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("the Lambda deadline forces PENDING a safety margin before the timeout", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const long = Durable.workflow({ name: "long" }, () =>
+        Durable.step(
+          "long-step",
+          Effect.suspend(() => ++runs === 1 ? Effect.sleep("20 minutes") : Effect.void).pipe(Effect.map(() => runs))
+        ))
+      const result = yield* run(long, undefined, { invocationTimeout: "15 minutes" })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const [first] = result.invocations
+      // ended 2 s (the default margin) before the 15-minute timeout, not by it
+      assert.strictEqual(first.endedAt - first.startedAt, 15 * 60_000 - 2_000)
+      // the interrupted attempt was checkpointed as a failed attempt, and the retry ran it again
+      const step = result.operations.find((op) => op.Name === "long-step")
+      assert.strictEqual(step?.StepDetails?.Attempt, 2)
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 2)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a durable operation inside a step fails the execution with ContextValidationError", () =>
+    Effect.gen(function*() {
+      const nested = Durable.workflow({ name: "nested" }, () =>
+        Durable.step("outer", Durable.wait("inner", "1 second") as Effect.Effect<void>))
+      const result = yield* run(nested)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "ContextValidationError")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("an invalid operation name fails the execution with ConfigValidationError", () =>
+    Effect.gen(function*() {
+      const badName = Durable.workflow({ name: "bad-name" }, () => Durable.step("x".repeat(300), Effect.void))
+      const result = yield* run(badName)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "ConfigValidationError")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a transient checkpoint failure fails the invocation, and the retried invocation completes", () =>
+    Effect.gen(function*() {
+      const twoSteps = Durable.workflow({ name: "two-steps" }, () =>
+        Effect.gen(function*() {
+          const a = yield* Durable.step("a", Effect.succeed(1))
+          const b = yield* Durable.step("b", Effect.succeed(2))
+          return a + b
+        }))
+      const result = yield* run(twoSteps, undefined, {
+        injectFault: ({ attempt }) =>
+          attempt === 2
+            ? new CheckpointClient.CheckpointClientError({ message: "throttled", scope: "INVOCATION", statusCode: 429 })
+            : undefined
+      })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
+      assert.deepStrictEqual(outcomes(result), ["failed", "SUCCEEDED"])
+      // step "a" was acknowledged before the failure: the retried invocation replays it
+      const emulator = yield* Emulator.Emulator
+      const history = yield* emulator.history(result.arn)
+      const succeeds = history.flatMap((event) =>
+        event._tag === "Checkpointed" ? event.updates.filter((u) => u.Action === "SUCCEED").map((u) => u.Name) : []
+      )
+      assert.deepStrictEqual(succeeds, ["a", "b"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
