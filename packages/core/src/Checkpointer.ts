@@ -144,7 +144,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       new CheckpointFailedError({ message: `Checkpoint failed: ${error.message}`, scope: error.scope, cause: error })
     ).pipe(Effect.andThen(Effect.never))
 
-  const send = Effect.fnUntraced(function*(batch: ReadonlyArray<Item>) {
+  const send = Effect.fn("Checkpointer.send")(function*(batch: ReadonlyArray<Item>) {
     const updates = batch.flatMap((item) => item.update === undefined ? [] : [item.update])
     const current = yield* Ref.get(token)
     yield* Ref.update(calls, (n) => n + 1)

@@ -104,8 +104,9 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
     })
 
     const complete = Effect.fnUntraced(function*(id: OperationId.WireId) {
-      yield* Ref.update(entries, HashMap.remove(id))
-      yield* signal
+      // Replayed operations complete without ever being tracked: no change, no signal.
+      const tracked = yield* Ref.modify(entries, (map) => [HashMap.has(map, id), HashMap.remove(map, id)] as const)
+      if (tracked) yield* signal
     })
 
     const await_ = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Wire.Operation> =>

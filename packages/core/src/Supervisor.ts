@@ -110,10 +110,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         const now = yield* Clock.currentTimeMillis
         const operations = yield* scheduler.snapshot
         const checkpointsDrained = yield* checkpointer.drained
-        const idle = checkpointsDrained &&
-          operations.some((op) => op.state !== "EXECUTING") &&
-          !operations.some((op) => op.state === "EXECUTING")
-        idleSince = idle ? (idleSince ?? now) : undefined
+        idleSince = Termination.idleSince(idleSince, now, operations, checkpointsDrained)
         const decision = Termination.decide(
           { now, deadline, idleSince, checkpointsDrained, operations, expired: yield* Deferred.isDone(expired) },
           policy

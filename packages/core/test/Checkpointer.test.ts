@@ -1,5 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import * as Checkpointer from "../src/Checkpointer.ts"
+import * as CheckpointClient from "../src/CheckpointClient.ts"
+import * as Scheduler from "../src/Scheduler.ts"
+import * as Termination from "../src/Termination.ts"
+import type * as Wire from "../src/Wire.ts"
 
 const item = (size: number) => ({ update: {}, size })
 const poll = { update: undefined, size: 0 }
@@ -29,3 +35,88 @@ describe("Checkpointer.batches", () => {
     assert.deepStrictEqual(Checkpointer.batches([poll], 10).map((b) => b.length), [1])
   })
 })
+
+describe("Checkpointer", () => {
+  const recordingClient = (log: Array<Wire.CheckpointRequest>, changed: (n: number) => ReadonlyArray<Wire.Operation>) =>
+    Layer.succeed(CheckpointClient.CheckpointClient, {
+      getExecutionState: () => Effect.succeed({}),
+      checkpoint: (request) =>
+        Effect.gen(function*() {
+          log.push(request)
+          // each call takes a second of service time
+          yield* Effect.sleep("1 second")
+          return { CheckpointToken: `token-${log.length}`, NewExecutionState: { Operations: changed(log.length) } }
+        })
+    })
+
+  const setup = Effect.gen(function*() {
+    const scheduler = yield* Scheduler.make(Termination.defaultPolicy)
+    const failures: Array<unknown> = []
+    const checkpointer = yield* Checkpointer.make({
+      arn: "arn",
+      token: "token-0",
+      operations: [],
+      scheduler,
+      onFailure: (error) => Effect.sync(() => failures.push(error)),
+      onMissingToken: Effect.void
+    })
+    return { checkpointer, scheduler, failures }
+  })
+
+  it.effect("keeps one call in flight, batches what queued meanwhile, and rotates the token", () => {
+    const log: Array<Wire.CheckpointRequest> = []
+    return Effect.gen(function*() {
+      const { checkpointer } = yield* setup
+      const first = yield* Effect.forkChild(checkpointer.checkpoint(update("a")))
+      yield* Effect.yieldNow
+      const second = yield* Effect.forkChild(checkpointer.checkpoint(update("b")))
+      const third = yield* Effect.forkChild(checkpointer.checkpoint(update("c")))
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      yield* Fiber.join(third)
+      assert.deepStrictEqual(log.map((r) => r.CheckpointToken), ["token-0", "token-1"])
+      assert.deepStrictEqual(log.map((r) => r.Updates?.map((u) => u.Id)), [["a"], ["b", "c"]])
+      assert.isTrue(yield* checkpointer.drained)
+      assert.strictEqual(yield* checkpointer.calls, 2)
+    }).pipe(Effect.scoped, Effect.provide(recordingClient(log, () => [])))
+  })
+
+  it.effect("merges changed operations into the state and wakes their waiters", () => {
+    const log: Array<Wire.CheckpointRequest> = []
+    const done: Wire.Operation = { Id: "w", Type: "WAIT", Status: "SUCCEEDED" }
+    return Effect.gen(function*() {
+      const { checkpointer, scheduler } = yield* setup
+      const waiter = yield* Effect.forkChild(scheduler.await(
+        { id: "w", type: "WAIT", subType: "Wait", name: "w" },
+        { state: "IDLE_AWAITED", wakeAt: 1_000, current: undefined, until: (op) => op.Status === "SUCCEEDED" }
+      ))
+      yield* Effect.yieldNow
+      const poll = yield* Effect.forkChild(checkpointer.poll)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(poll)
+      assert.deepStrictEqual(yield* Fiber.join(waiter), done)
+      assert.deepStrictEqual(yield* checkpointer.get("w"), done)
+      assert.deepStrictEqual(log[0].Updates, [])
+    }).pipe(Effect.scoped, Effect.provide(recordingClient(log, () => [done])))
+  })
+
+  it.effect("reports a failed call to the supervisor instead of the caller", () =>
+    Effect.gen(function*() {
+      const { checkpointer, failures } = yield* setup
+      const caller = yield* Effect.forkChild(checkpointer.checkpoint(update("a")))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(failures.length, 1)
+      assert.strictEqual((failures[0] as { scope: string }).scope, "EXECUTION")
+      assert.isUndefined(caller.pollUnsafe())
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.succeed(CheckpointClient.CheckpointClient, {
+        getExecutionState: () => Effect.succeed({}),
+        checkpoint: () =>
+          Effect.fail(new CheckpointClient.CheckpointClientError({ message: "Invalid update", scope: "EXECUTION" }))
+      }))
+    ))
+})
+
+const update = (id: string): Wire.OperationUpdate => ({ Id: id, Type: "STEP", SubType: "Step", Action: "START" })
