@@ -602,7 +602,7 @@ export const make = (options: Options = {}) =>
     const endExecution = (
       r: ExecutionRecord,
       now: number,
-      status: "SUCCEEDED" | "FAILED",
+      status: "SUCCEEDED" | "FAILED" | "STOPPED",
       result: string | undefined,
       error: Wire.ErrorObject | undefined
     ): ExecutionRecord => {
@@ -670,6 +670,14 @@ export const make = (options: Options = {}) =>
             { _tag: "InvocationAbandoned", arn, at: now, invocation: r.invocation, reason }
           )
         ]
+      })
+    })
+
+    const stop = Effect.fn("Emulator.stop")(function*(arn: string, error?: Wire.ErrorObject) {
+      return yield* withExecution<Date, ExecutionNotRunningError>(arn, (r, now) => {
+        if (r.status !== "RUNNING") return [err(notRunning(r)), r]
+        // A running invocation keeps running; its checkpoints fail from now on, and its answer is ignored.
+        return [ok(new Date(now)), endExecution(r, now, "STOPPED", undefined, error)]
       })
     })
 
@@ -973,6 +981,7 @@ export const make = (options: Options = {}) =>
       invoke,
       complete,
       abandon,
+      stop,
       client,
       sendCallbackSuccess,
       sendCallbackFailure,
@@ -996,6 +1005,10 @@ export const make = (options: Options = {}) =>
  * - `client` is the `CheckpointClient` the function talks to;
  * - `complete` records the function's answer (`abandon` records an invocation
  *   that died without one);
+ * - `stop` ends a running execution as STOPPED with an optional error (the
+ *   StopDurableExecution API): its token dies, so an invocation in progress
+ *   can no longer checkpoint, and its answer is recorded but ignored; it
+ *   returns the stop time;
  * - `nextWakeup` says when the service will next act by itself: now if changes
  *   are waiting to be delivered to a new invocation, else the earliest timer
  *   (a WAIT's end, a STEP's next attempt, a CALLBACK timeout), else `undefined`;
@@ -1025,6 +1038,10 @@ export class Emulator extends Context.Service<Emulator, {
     output: Wire.InvocationOutput
   ) => Effect.Effect<void, ExecutionNotFoundError | ExecutionNotRunningError | InvalidInvocationOutputError>
   readonly abandon: (arn: string, reason: string) => Effect.Effect<void, ExecutionNotFoundError>
+  readonly stop: (
+    arn: string,
+    error?: Wire.ErrorObject
+  ) => Effect.Effect<Date, ExecutionNotFoundError | ExecutionNotRunningError>
   readonly client: CheckpointClient["Service"]
   readonly sendCallbackSuccess: (callbackId: string, result?: string) => Effect.Effect<void, CallbackError>
   readonly sendCallbackFailure: (callbackId: string, error?: Wire.ErrorObject) => Effect.Effect<void, CallbackError>

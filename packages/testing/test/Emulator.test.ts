@@ -667,6 +667,33 @@ describe("Emulator", () => {
         const late = yield* Effect.flip(emulator.complete(b, { Status: "SUCCEEDED" }))
         assert.strictEqual(late._tag, "ExecutionNotRunningError")
       })))
+
+    it.effect("stop ends a running execution as STOPPED: its token dies, its callbacks close, its answer is ignored", () =>
+      run(Effect.gen(function*() {
+        const { arn, checkpoint, emulator } = yield* setup()
+        const started = yield* checkpoint([{ Id: "cb", Type: "CALLBACK", SubType: "Callback", Action: "START" }])
+        const callbackId = started.NewExecutionState?.Operations?.find((o) => o.Id === "cb")?.CallbackDetails
+          ?.CallbackId
+        assert.isString(callbackId)
+        yield* TestClock.adjust("3 seconds")
+        const stoppedAt = yield* emulator.stop(arn, { ErrorType: "Stopped", ErrorMessage: "by an operator" })
+        assert.strictEqual(stoppedAt.getTime(), 3000)
+        const execution = yield* emulator.execution(arn)
+        assert.strictEqual(execution.status, "STOPPED")
+        assert.deepStrictEqual(execution.error, { ErrorType: "Stopped", ErrorMessage: "by an operator" })
+        assert.strictEqual(execution.endTimestamp?.getTime(), 3000)
+        assert.strictEqual(execution.operations[0]!.Status, "STOPPED")
+        const rejected = yield* Effect.flip(checkpoint([]))
+        assert.strictEqual(rejected.scope, "EXECUTION")
+        const closed = yield* Effect.flip(emulator.sendCallbackSuccess(callbackId!, "\"late\""))
+        assert.include(closed.message, "closed")
+        yield* emulator.complete(arn, { Status: "SUCCEEDED", Result: "1" })
+        assert.strictEqual((yield* emulator.execution(arn)).status, "STOPPED")
+        const again = yield* Effect.flip(emulator.stop(arn))
+        assert.strictEqual(again._tag, "ExecutionNotRunningError")
+        const unknown = yield* Effect.flip(emulator.stop("arn:nope"))
+        assert.strictEqual(unknown._tag, "ExecutionNotFoundError")
+      })))
   })
 
   describe("observability", () => {
