@@ -56,6 +56,12 @@ export class Checkpointer extends Context.Service<Checkpointer, {
   readonly flush: Effect.Effect<void>
   /** Number of checkpoint calls made by this invocation. */
   readonly calls: Effect.Effect<number>
+  /**
+   * Marks a context as finished: updates of its descendants queued from now on
+   * are dropped (they belong to work the context no longer waits for, such as
+   * the items of a completed `map` that were still running).
+   */
+  readonly markFinished: (id: OperationId.WireId) => Effect.Effect<void>
 }>()("@effect-durable/core/Checkpointer") {}
 
 /**
@@ -183,13 +189,32 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }
   }).pipe(Effect.forkScoped)
 
+  // Parent links of every known operation, to find the descendants of finished contexts.
+  const parents = new Map<OperationId.WireId, OperationId.WireId | undefined>()
+  for (const operation of options.operations) parents.set(operation.Id, operation.ParentId)
+  const finished = new Set<OperationId.WireId>()
+  const hasFinishedAncestor = (parentId: OperationId.WireId | undefined): boolean => {
+    for (let id = parentId; id !== undefined; id = parents.get(id)) if (finished.has(id)) return true
+    return false
+  }
+
   const offer = (update: Wire.OperationUpdate | undefined, done: Deferred.Deferred<void> | undefined) =>
-    Ref.update(pending, (n) => n + 1).pipe(
-      Effect.andThen(Queue.offer(queue, { update, done, size: update === undefined ? 0 : JSON.stringify(update).length }))
-    )
+    Effect.suspend(() => {
+      if (update !== undefined) {
+        if (finished.size > 0 && hasFinishedAncestor(update.ParentId)) return Effect.void
+        if (!parents.has(update.Id)) parents.set(update.Id, update.ParentId)
+      }
+      return Ref.update(pending, (n) => n + 1).pipe(
+        Effect.andThen(
+          Queue.offer(queue, { update, done, size: update === undefined ? 0 : JSON.stringify(update).length })
+        )
+      )
+    })
 
   const checkpoint = (update: Wire.OperationUpdate) =>
     Effect.gen(function*() {
+      // A dropped update never completes: its operation belongs to finished work.
+      if (finished.size > 0 && hasFinishedAncestor(update.ParentId)) return yield* Effect.never
       const done = yield* Deferred.make<void>()
       yield* offer(update, done)
       yield* Deferred.await(done)
@@ -219,7 +244,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }),
     drained,
     flush,
-    calls: Ref.get(calls)
+    calls: Ref.get(calls),
+    markFinished: (id) => Effect.sync(() => finished.add(id))
   })
 })
 

@@ -20,8 +20,12 @@
  *
  * @since 0.1.0
  */
+import * as Callback from "./operations/Callback.ts"
+import * as Child from "./operations/Child.ts"
+import * as Invoke from "./operations/Invoke.ts"
 import * as Step from "./operations/Step.ts"
 import * as Wait from "./operations/Wait.ts"
+import * as WaitForCondition from "./operations/WaitForCondition.ts"
 import * as Workflow from "./Workflow.ts"
 
 /**
@@ -48,6 +52,51 @@ export const step = Step.step
  * @since 0.1.0
  */
 export const wait = Wait.wait
+
+/**
+ * Runs an effect in a child context (the official `runInChildContext`). See
+ * `Child.child`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const child = Child.child
+
+/**
+ * Creates a callback for an external system and returns its id and an Effect
+ * that awaits its result. See `Callback.createCallback`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const createCallback = Callback.createCallback
+
+/**
+ * Creates a callback, hands its id to a submitter step, and waits for the
+ * result. See `Callback.waitForCallback`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const waitForCallback = Callback.waitForCallback
+
+/**
+ * Invokes another Lambda function durably (a chained invoke). See
+ * `Invoke.invoke`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const invoke = Invoke.invoke
+
+/**
+ * Polls a check durably until a strategy says the condition holds. See
+ * `WaitForCondition.waitForCondition`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const waitForCondition = WaitForCondition.waitForCondition
 
 /**
  * The attempt a step's code is running. See `Step.StepContext`.

@@ -36,11 +36,17 @@ export class DurableContext extends Context.Service<DurableContext, {
   /** The ARN of the durable execution. */
   readonly executionArn: string
   /** The raw and wire id of the enclosing context operation (undefined at the root). */
-  readonly parent: { readonly rawId: OperationId.RawId; readonly id: OperationId.WireId } | undefined
+  readonly parent: { readonly rawId: OperationId.RawId; readonly id: OperationId.WireId | undefined } | undefined
   /** The number of operations started so far in this context. */
   readonly counter: Ref.Ref<number>
   /** Where user code runs: durable operations may not be called from inside a step. */
   readonly location: "workflow" | "step"
+  /**
+   * `replay-succeeded` while a completed context re-runs its code to rebuild a
+   * result too large to checkpoint: every operation must then find a
+   * completed checkpoint.
+   */
+  readonly mode: "execute" | "replay-succeeded"
   readonly services: InvocationServices
 }>()("@effect-durable/core/DurableContext") {}
 
@@ -52,7 +58,29 @@ export class DurableContext extends Context.Service<DurableContext, {
  */
 export const makeRoot = (executionArn: string, services: InvocationServices): Effect.Effect<DurableContext["Service"]> =>
   Effect.map(Ref.make(0), (counter) =>
-    DurableContext.of({ executionArn, parent: undefined, counter, location: "workflow", services }))
+    DurableContext.of({ executionArn, parent: undefined, counter, location: "workflow", mode: "execute", services }))
+
+/**
+ * Builds the context of a child operation (a CONTEXT): its operations get ids
+ * `<rawId>-1`, `<rawId>-2`, ... and `parentId` as their `ParentId` (the
+ * context's own id, or an ancestor's for a virtual context).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeChild = (
+  parent: DurableContext["Service"],
+  child: { readonly rawId: OperationId.RawId; readonly parentId: OperationId.WireId | undefined },
+  mode: "execute" | "replay-succeeded"
+): Effect.Effect<DurableContext["Service"]> =>
+  Effect.map(Ref.make(0), (counter) =>
+    DurableContext.of({
+      ...parent,
+      parent: { rawId: child.rawId, id: child.parentId },
+      counter,
+      location: "workflow",
+      mode
+    }))
 
 /**
  * Allocates the ids of the next operation of a context.

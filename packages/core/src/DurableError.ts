@@ -158,6 +158,7 @@ export class WorkflowError extends Schema.TaggedError<WorkflowError>()("Workflow
  */
 export type SystemFailure =
   | NonDeterministicExecutionError
+  | PayloadTooLargeError
   | CheckpointFailedError
   | SerdesFailedError
   | ContextValidationError
@@ -173,4 +174,92 @@ export type SystemFailure =
  */
 export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
   message: Schema.String
+}) {}
+
+/**
+ * A child context failed and no error Schema was given for it: the rebuilt
+ * form of the failure it checkpointed.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ChildContextError extends Schema.TaggedError<ChildContextError>()("ChildContextError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * A callback was completed with a failure by the external system (through
+ * `SendDurableExecutionCallbackFailure`), or its result did not decode.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CallbackExternalError extends Schema.TaggedError<CallbackExternalError>()("CallbackExternalError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * A callback was not completed (or not heartbeated) in time.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CallbackTimeoutError extends Schema.TaggedError<CallbackTimeoutError>()("CallbackTimeoutError", {
+  message: Schema.String
+}) {}
+
+/**
+ * The submitter of a `waitForCallback` failed (after its retries).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CallbackSubmitterError extends Schema.TaggedError<CallbackSubmitterError>()("CallbackSubmitterError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * A chained invoke ended in failure: the invoked function failed (`FAILED`),
+ * ran out of time (`TIMED_OUT`) or was stopped (`STOPPED`).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvokeError extends Schema.TaggedError<InvokeError>()("InvokeError", {
+  message: Schema.String,
+  status: Schema.Literals(["FAILED", "TIMED_OUT", "STOPPED"]),
+  errorType: Schema.optionalKey(Schema.String),
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * A `waitForCondition` failed: its check failed, or its strategy gave up.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class WaitForConditionError extends Schema.TaggedError<WaitForConditionError>()("WaitForConditionError", {
+  message: Schema.String,
+  errorType: Schema.String,
+  errorData: Schema.optionalKey(Schema.String)
+}) {}
+
+/**
+ * A payload is larger than the service accepts for one operation. The
+ * execution fails: retrying cannot make it smaller.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class PayloadTooLargeError extends Schema.TaggedError<PayloadTooLargeError>()("PayloadTooLargeError", {
+  message: Schema.String,
+  operationName: Schema.String,
+  bytes: Schema.Number,
+  limit: Schema.Number
 }) {}

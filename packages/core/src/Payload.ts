@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Effect, Predicate, Schema } from "effect"
-import { SerdesFailedError } from "./DurableError.ts"
+import { PayloadTooLargeError, SerdesFailedError } from "./DurableError.ts"
 import type { ErrorObject } from "./Wire.ts"
 
 /**
@@ -33,6 +33,33 @@ export type Codec<A> = Schema.Codec<A, unknown, never, never>
  * @since 0.1.0
  */
 export const Json: Codec<unknown> = Schema.Unknown
+
+/**
+ * A codec that writes a string as-is, without JSON quoting: the official SDK's
+ * passthrough serdes, used for callback results (which arrive as raw strings).
+ *
+ * @category codecs
+ * @since 0.1.0
+ */
+export const Raw: Codec<string> = Schema.String.annotate({ identifier: "RawPayload" })
+
+/**
+ * The largest payload the service accepts for one operation (256 KiB, the
+ * official SDK's `CHECKPOINT_SIZE_LIMIT_BYTES`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxBytes = 256 * 1024
+
+/**
+ * The largest error object accepted for one operation (32 KiB, the official
+ * local simulator's limit; the service documents up to 1 MB).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxErrorBytes = 32 * 1024
 
 const jsonCodecs = new WeakMap<Schema.Top, Codec<any>>()
 const jsonCodec = <A>(schema: Codec<A>): Codec<A> => {
@@ -72,6 +99,8 @@ export const encode = <A>(
 ): Effect.Effect<string | undefined, SerdesFailedError> =>
   value === undefined
     ? Effect.succeed(undefined)
+    : codec === Raw
+    ? Effect.succeed(value as string)
     : codec === Json
     ? Effect.try({
       try: () => JSON.stringify(value) as string | undefined,
@@ -99,7 +128,7 @@ export const decode = <A>(
   payload: string | undefined,
   operationName?: string
 ): Effect.Effect<A, SerdesFailedError> =>
-  Effect.try({
+  codec === Raw ? Effect.succeed(payload as A) : Effect.try({
     try: () => payload === undefined ? undefined : JSON.parse(payload) as unknown,
     catch: (cause) => failure("parse", operationName, cause)
   }).pipe(
@@ -208,4 +237,28 @@ export const decodeError = <E, F>(
   const rebuilt = fallback(data === undefined ? { errorType: type, message } : { errorType: type, message, errorData: data })
   if (codec === undefined || data === undefined) return Effect.succeed(rebuilt)
   return decode(codec, data).pipe(Effect.orElseSucceed(() => rebuilt))
+}
+
+/**
+ * Checks a payload against the service's per-operation limit.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const checkSize = (
+  payload: string | undefined,
+  operationName: string,
+  limit: number = maxBytes
+): Effect.Effect<string | undefined, PayloadTooLargeError> => {
+  const bytes = byteLength(payload)
+  return bytes <= limit ? Effect.succeed(payload) : Effect.fail(
+    new PayloadTooLargeError({
+      operationName,
+      bytes,
+      limit,
+      message: `The payload of "${operationName}" is ${bytes} bytes, over the service's limit of ${limit} bytes ` +
+        "per operation. Return less data (store it elsewhere and return a reference), or use a child context, " +
+        "whose large results are rebuilt from its children on replay."
+    })
+  )
 }

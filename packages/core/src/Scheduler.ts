@@ -49,6 +49,17 @@ export interface WaitSpec {
   readonly until: (operation: Wire.Operation) => boolean
 }
 
+/**
+ * A wait registered ahead of being awaited.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Registration {
+  /** Awaits the end of the wait (the operation becomes `IDLE_AWAITED` meanwhile). */
+  readonly await: Effect.Effect<Wire.Operation>
+}
+
 interface Entry extends OperationMeta, Termination.OperationView {
   readonly polls: number
   readonly waiter: { readonly until: (operation: Wire.Operation) => boolean; readonly deferred: Deferred.Deferred<Wire.Operation> } | undefined
@@ -67,6 +78,12 @@ export class Scheduler extends Context.Service<Scheduler, {
   readonly complete: (id: OperationId.WireId) => Effect.Effect<void>
   /** Registers a resolver for the operation and awaits it; returns the checkpoint that ended the wait. */
   readonly await: (meta: OperationMeta, spec: WaitSpec) => Effect.Effect<Wire.Operation>
+  /**
+   * Registers a resolver without awaiting it yet (`IDLE_NOT_AWAITED`): the
+   * operation counts as pending and is polled, and whoever awaits it later
+   * gets the checkpoint that ended the wait, even if it ended before.
+   */
+  readonly register: (meta: OperationMeta, spec: WaitSpec) => Effect.Effect<Registration>
   /** Resolves the waiters whose condition the changed operations satisfy. */
   readonly notify: (operations: Iterable<Wire.Operation>) => Effect.Effect<void>
   /** Records that the given operations were polled without news, pushing their next poll back. */
@@ -109,24 +126,39 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       if (tracked) yield* signal
     })
 
+    const register = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Registration> =>
+      Effect.gen(function*() {
+        if (spec.current !== undefined && spec.until(spec.current)) {
+          return { await: Effect.succeed(spec.current) }
+        }
+        const now = yield* Clock.currentTimeMillis
+        const deferred = Deferred.makeUnsafe<Wire.Operation>()
+        yield* put(meta, {
+          state: spec.state,
+          wakeAt: spec.wakeAt,
+          pollAt: spec.wakeAt ?? Termination.nextPollAt(now, 1, policy),
+          polls: 0,
+          waiter: { until: spec.until, deferred }
+        })
+        yield* signal
+        const awaited = Ref.modify(entries, (map) => {
+          const entry = HashMap.get(map, meta.id)
+          if (entry._tag === "None" || entry.value.state !== "IDLE_NOT_AWAITED") return [false, map] as const
+          return [true, HashMap.set(map, meta.id, { ...entry.value, state: "IDLE_AWAITED" })] as const
+        }).pipe(Effect.flatMap((changed) => changed ? signal : Effect.void))
+        return {
+          await: Effect.uninterruptibleMask((restore) =>
+            awaited.pipe(
+              Effect.andThen(restore(Deferred.await(deferred))),
+              Effect.onInterrupt(() => complete(meta.id))
+            )
+          )
+        }
+      })
+
     const await_ = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Wire.Operation> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          if (spec.current !== undefined && spec.until(spec.current)) return spec.current
-          const now = yield* Clock.currentTimeMillis
-          const deferred = Deferred.makeUnsafe<Wire.Operation>()
-          yield* put(meta, {
-            state: spec.state,
-            wakeAt: spec.wakeAt,
-            pollAt: spec.wakeAt ?? Termination.nextPollAt(now, 1, policy),
-            polls: 0,
-            waiter: { until: spec.until, deferred }
-          })
-          yield* signal
-          return yield* restore(Deferred.await(deferred)).pipe(
-            Effect.onInterrupt(() => complete(meta.id))
-          )
-        })
+        Effect.flatMap(register(meta, spec), (registration) => restore(registration.await))
       )
 
     const notify = Effect.fnUntraced(function*(operations: Iterable<Wire.Operation>) {
@@ -138,6 +170,11 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
           if (entry._tag === "None" || entry.value.waiter === undefined) continue
           if (!entry.value.waiter.until(operation)) continue
           woken.push([entry.value.waiter.deferred, operation])
+          // Nobody awaits it yet: it is simply done.
+          if (entry.value.state === "IDLE_NOT_AWAITED") {
+            next = HashMap.remove(next, operation.Id)
+            continue
+          }
           // The resumed operation executes from now on: the supervisor must not
           // suspend between this resolution and the fiber running again.
           next = HashMap.set(next, operation.Id, {
@@ -174,6 +211,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       executing,
       complete,
       await: await_,
+      register,
       notify,
       polled,
       snapshot: Effect.map(Ref.get(entries), HashMap.toValues),

@@ -69,6 +69,8 @@ export const reasonOf = (error: SystemFailure): Termination.TerminationReason =>
       return "CONFIG_VALIDATION_ERROR"
     case "InvalidEventError":
       return "CUSTOM"
+    case "PayloadTooLargeError":
+      return "PAYLOAD_TOO_LARGE"
   }
 }
 

@@ -63,6 +63,7 @@ export type TerminationReason =
   | "CONTEXT_VALIDATION_ERROR"
   | "CONFIG_VALIDATION_ERROR"
   | "NON_DETERMINISM"
+  | "PAYLOAD_TOO_LARGE"
   | "CUSTOM"
 
 /**

@@ -5,9 +5,13 @@
  */
 
 /** @since 0.1.0 */
+export * as Callback from "./operations/Callback.ts"
+/** @since 0.1.0 */
 export * as CheckpointClient from "./CheckpointClient.ts"
 /** @since 0.1.0 */
 export * as Checkpointer from "./Checkpointer.ts"
+/** @since 0.1.0 */
+export * as Child from "./operations/Child.ts"
 /** @since 0.1.0 */
 export * as Durable from "./Durable.ts"
 /** @since 0.1.0 */
@@ -16,6 +20,8 @@ export * as DurableContext from "./DurableContext.ts"
 export * as DurableError from "./DurableError.ts"
 /** @since 0.1.0 */
 export * as Invocation from "./Invocation.ts"
+/** @since 0.1.0 */
+export * as Invoke from "./operations/Invoke.ts"
 /** @since 0.1.0 */
 export * as OperationId from "./OperationId.ts"
 /** @since 0.1.0 */
@@ -34,6 +40,8 @@ export * as Supervisor from "./Supervisor.ts"
 export * as Termination from "./Termination.ts"
 /** @since 0.1.0 */
 export * as Wait from "./operations/Wait.ts"
+/** @since 0.1.0 */
+export * as WaitForCondition from "./operations/WaitForCondition.ts"
 /** @since 0.1.0 */
 export * as Wire from "./Wire.ts"
 /** @since 0.1.0 */

@@ -3,11 +3,17 @@
  */
 import { Effect } from "effect"
 import { DurableContext, nextIds } from "../DurableContext.ts"
-import { ConfigValidationError, ContextValidationError, type SystemFailure } from "../DurableError.ts"
+import {
+  ConfigValidationError,
+  ContextValidationError,
+  NonDeterministicExecutionError,
+  type SystemFailure
+} from "../DurableError.ts"
 import type * as OperationId from "../OperationId.ts"
 import * as Replay from "../Replay.ts"
 import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
+import { isTerminalStatus } from "../Wire.ts"
 
 /** What an operation knows about itself once started. */
 export interface Started {
@@ -57,6 +63,16 @@ export const begin = Effect.fnUntraced(function*(spec: {
   const checkpoint = yield* context.services.checkpointer.get(id)
   const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
   if (mismatch !== undefined) return yield* fault(context, mismatch)
+  if (context.mode === "replay-succeeded" && (checkpoint === undefined || !isTerminalStatus(checkpoint.Status))) {
+    return yield* fault(
+      context,
+      new NonDeterministicExecutionError({
+        operationId: rawId,
+        message: `Non-deterministic execution detected: operation "${spec.name}" (${spec.subType}, step "${rawId}") ` +
+          `has no completed checkpoint, but it runs inside a context that already completed.`
+      })
+    )
+  }
   const started: Started = {
     context,
     rawId,

@@ -150,7 +150,10 @@ const run = <A, E>(
   /** Records a failed attempt: RETRY with a delay, or FAIL. */
   const failedAttempt = Effect.fnUntraced(function*(failure: unknown, attempt: number) {
     const encoded = yield* Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, failure, meta.name)
-      .pipe(Effect.catch((error) => fault(started.context, error)))
+      .pipe(
+        Effect.tap((error) => Payload.checkSize(JSON.stringify(error), meta.name!, Payload.maxErrorBytes)),
+        Effect.catch((error) => fault(started.context, error))
+      )
     const decision = yield* RetryPolicy.decide(policy, failure, attempt).pipe(
       Effect.catch((error) => fault(started.context, error))
     )
@@ -190,6 +193,7 @@ const run = <A, E>(
     )
     if (Exit.isSuccess(exit)) {
       const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
+        Effect.flatMap((payload) => Payload.checkSize(payload, meta.name!)),
         Effect.catch((error) => fault(started.context, error))
       )
       yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))

@@ -1,0 +1,163 @@
+/**
+ * `child`: runs an effect in a child context (the official
+ * `runInChildContext`).
+ *
+ * A CONTEXT operation groups the operations of its effect: they get ids
+ * `<parent>-1`, `<parent>-2`, ... and the context as their parent, so that
+ * concurrent branches never race for ids. The context's result is
+ * checkpointed when it completes; on replay a completed context returns it
+ * without running its effect again, and the service prunes its children from
+ * the state.
+ *
+ * A result over the service's payload limit is not checkpointed: the context
+ * records a summary and `ReplayChildren`, the service keeps its children, and
+ * replay re-runs the effect with every operation served from its checkpoint to
+ * rebuild the result.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit } from "effect"
+import { DurableContext, makeChild } from "../DurableContext.ts"
+import { ChildContextError } from "../DurableError.ts"
+import { begin, fault, type Started, update } from "../internal/operation.ts"
+import * as Payload from "../Payload.ts"
+import type * as Wire from "../Wire.ts"
+import { OperationSubType } from "../Wire.ts"
+
+/**
+ * Options of {@link child}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options<A, E> {
+  /** Encodes the result. Defaults to JSON. */
+  readonly success?: Payload.Codec<A> | undefined
+  /** Encodes typed failures, rebuilt on replay. Without it a failure surfaces as a `ChildContextError`. */
+  readonly error?: Payload.Codec<E> | undefined
+  /** The SubType written on the wire. Defaults to `RunInChildContext`. */
+  readonly subType?: string | undefined
+  /** The payload written instead of a result over the size limit (defaults to an empty string). */
+  readonly summary?: ((value: A) => string) | undefined
+}
+
+/**
+ * Runs `effect` in a child context.
+ *
+ * @example
+ * ```ts
+ * const shipped = yield* Durable.child("ship", Effect.gen(function*() {
+ *   const label = yield* Durable.step("label", printLabel(order))
+ *   yield* Durable.wait("pickup", "2 hours")
+ *   return yield* Durable.step("handover", handOver(label))
+ * }))
+ * ```
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const child: {
+  <A, E, R>(
+    name: string,
+    effect: Effect.Effect<A, E, R>,
+    options: Options<A, E> & { readonly error: Payload.Codec<E> }
+  ): Effect.Effect<A, E | ChildContextError, R | DurableContext>
+  <A, E, R>(
+    name: string,
+    effect: Effect.Effect<A, E, R>,
+    options?: Options<A, E>
+  ): Effect.Effect<A, ChildContextError, R | DurableContext>
+} = <A, E, R>(
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  options: Options<A, E> = {}
+): Effect.Effect<A, any, R | DurableContext> =>
+  Effect.gen(function*() {
+    const started = yield* begin({
+      type: "CONTEXT",
+      subType: (options.subType ?? OperationSubType.RunInChildContext) as Wire.OperationSubType,
+      name
+    })
+    return yield* run(started, effect, options)
+  }).pipe(Effect.withSpan("Durable.child", { attributes: { "durable.operation.name": name } }))
+
+/**
+ * Runs an already started CONTEXT operation: replays it from its checkpoint,
+ * or executes `effect` in the child context and checkpoints the outcome.
+ * `virtual` contexts (FLAT batches) checkpoint nothing and parent their
+ * children to the enclosing context.
+ *
+ * @internal
+ */
+export const run = <A, E, R>(
+  started: Started,
+  effect: Effect.Effect<A, E, R>,
+  options: Options<A, E> & { readonly virtual?: boolean | undefined } = {}
+): Effect.Effect<A, E | ChildContextError, R> =>
+  Effect.gen(function*() {
+    const { checkpointer } = started.context.services
+    const { meta } = started
+    const success = options.success ?? (Payload.Json as Payload.Codec<A>)
+    const checkpoint = started.checkpoint
+    const virtual = options.virtual === true
+
+    const rebuildError = (error: Wire.ErrorObject | undefined) =>
+      Effect.flatMap(
+        Payload.decodeError(options.error, error, (fields) => new ChildContextError(fields)),
+        Effect.fail
+      )
+
+    const runIn = (mode: "execute" | "replay-succeeded") =>
+      Effect.flatMap(
+        makeChild(started.context, { rawId: started.rawId, parentId: virtual ? started.parentId : meta.id }, mode),
+        (context) => Effect.exit(Effect.provideService(effect, DurableContext, context))
+      )
+
+    if (checkpoint?.Status === "SUCCEEDED") {
+      if (checkpoint.ContextDetails?.ReplayChildren !== true) {
+        return yield* Payload.decode(success, checkpoint.ContextDetails?.Result, meta.name).pipe(
+          Effect.catch((error) => fault(started.context, error))
+        )
+      }
+      // The result was too large to checkpoint: rebuild it from the children.
+      const exit = yield* runIn("replay-succeeded")
+      if (Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
+      const [, value] = yield* Payload.roundTrip(success, exit.value, meta.name).pipe(
+        Effect.catch((error) => fault(started.context, error))
+      )
+      return value
+    }
+    if (checkpoint !== undefined && checkpoint.Status !== "STARTED") {
+      return yield* rebuildError(checkpoint.ContextDetails?.Error)
+    }
+
+    if (checkpoint === undefined && !virtual) yield* checkpointer.enqueue(update(started, "START"))
+    const exit = yield* runIn("execute")
+    if (!virtual) yield* checkpointer.markFinished(meta.id)
+
+    if (Exit.isSuccess(exit)) {
+      const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
+        Effect.catch((error) => fault(started.context, error))
+      )
+      if (!virtual) {
+        const tooLarge = Payload.byteLength(payload) > Payload.maxBytes
+        const summary = tooLarge ? (options.summary?.(exit.value) ?? "") : payload
+        yield* checkpointer.enqueue(
+          update(started, "SUCCEED", {
+            ...(summary === undefined ? {} : { Payload: summary }),
+            ...(tooLarge ? { ContextOptions: { ReplayChildren: true } } : {})
+          })
+        )
+      }
+      return yield* Payload.decode(success, payload, meta.name).pipe(
+        Effect.catch((error) => fault(started.context, error))
+      )
+    }
+    if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+    const failure = Cause.findErrorOption(exit.cause)
+    const error = failure._tag === "Some" ? failure.value : Cause.squash(exit.cause)
+    const encoded = yield* Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, error, meta.name)
+      .pipe(Effect.catch((error) => fault(started.context, error)))
+    if (!virtual) yield* checkpointer.enqueue(update(started, "FAIL", { Error: encoded }))
+    return yield* rebuildError(encoded)
+  })
