@@ -187,8 +187,19 @@ export const errorTypeOf = (error: unknown): string =>
  * @category errors
  * @since 0.1.0
  */
-export const errorMessageOf = (error: unknown): string =>
-  Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : String(error)
+export const errorMessageOf = (error: unknown): string => {
+  if (Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== "") {
+    return error.message
+  }
+  if (Predicate.isObject(error)) {
+    // A tagged error without a message: its fields say what happened.
+    const { _tag, ...fields } = error as Record<string, unknown>
+    const json = JSON.stringify(fields)
+    if (json !== undefined && json !== "{}") return json
+    if (typeof _tag === "string") return _tag
+  }
+  return String(error)
+}
 
 /**
  * Encodes a failure into the wire `ErrorObject`. With a codec, the encoded
