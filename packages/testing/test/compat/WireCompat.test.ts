@@ -1,0 +1,126 @@
+/**
+ * Wire compatibility with the official SDK (@aws/durable-execution-sdk-js):
+ * each case is one workflow written twice, run on a fresh emulator each, and
+ * what the service saw (operations, updates, checkpoint calls, invocations,
+ * outcome) must be equal, except for the differences the case declares, each
+ * asserted exactly, with its reason.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Emulator, LocalRunner } from "@effect-durable/testing"
+import { withDurableExecution } from "@aws/durable-execution-sdk-js"
+import { Durable } from "@effect-durable/core"
+import { Effect } from "effect"
+import { writeFileSync } from "node:fs"
+import { TestClock } from "effect/testing"
+import { type Case, cases } from "./cases.ts"
+import * as OfficialRunner from "./OfficialRunner.ts"
+import { type Difference, get, mask, type Snapshot, snapshot } from "./Snapshot.ts"
+
+/** Our side: the LocalRunner under the TestClock, from the same epoch as theirs. */
+const runOurs = (c: Case) =>
+  Effect.gen(function*() {
+    yield* TestClock.setTime(OfficialRunner.epoch)
+    const result = yield* LocalRunner.runUnderTestClock(c.ours, c.input)
+    return snapshot(result.execution, result.invocations.map((i) => i.outcome))
+  }).pipe(Effect.provide(Emulator.Emulator.layerWith(c.emulator ?? {})))
+
+/** Their side: the official handler on our emulator. */
+const runTheirs = (c: Case) =>
+  Effect.gen(function*() {
+    const result = yield* OfficialRunner.run(c.theirs, c.input)
+    assert.deepStrictEqual(result.malformedRequests, [], "requests our wire Schemas cannot decode")
+    return snapshot(result.execution, result.invocations.map((i) => i.outcome))
+  }).pipe(Effect.provide(Emulator.Emulator.layerWith(c.emulator ?? {})))
+
+/**
+ * Asserts every listed difference exactly, then equality of everything else.
+ * `tolerate` selects the differences that are masked (by default all of them).
+ */
+const compare = (
+  c: Case,
+  ours: Snapshot,
+  theirs: Snapshot,
+  tolerate: (difference: Difference) => boolean = () => true
+) => {
+  const differences = (c.differences ?? []).filter(tolerate)
+  for (const difference of differences) {
+    const where = `${c.name}: ${difference.path.join(".")}`
+    assert.deepStrictEqual(get(ours, difference.path), difference.ours, `ours at ${where}`)
+    assert.deepStrictEqual(get(theirs, difference.path), difference.theirs, `theirs at ${where}`)
+  }
+  const [a, b] = mask(ours, theirs, differences)
+  assert.deepStrictEqual(a, b)
+}
+
+const runBoth = (c: Case) =>
+  Effect.gen(function*() {
+    const ours = yield* runOurs(c)
+    const theirs = yield* runTheirs(c)
+    const dump = process.env.COMPAT_DUMP
+    if (dump) writeFileSync(`${dump}/${c.name.replace(/\W+/g, "-")}.json`, JSON.stringify({ ours, theirs }, null, 1))
+    return { ours, theirs }
+  })
+
+describe("wire compatibility with the official SDK", () => {
+  for (const c of cases) {
+    it.effect(c.name, () =>
+      Effect.gen(function*() {
+        const { ours, theirs } = yield* runBoth(c)
+        compare(c, ours, theirs)
+      }))
+    // Each known incompatibility of ours, not tolerated: the comparison must still fail. When this test fails,
+    // core has fixed it: remove the difference from the case.
+    const incompatibilities = new Set(
+      (c.differences ?? []).filter((d) => d.kind === "incompatibility").map((d) => d.why)
+    )
+    for (const why of incompatibilities) {
+      it.effect(`${c.name}: still a KNOWN INCOMPATIBILITY: ${why}`, () =>
+        Effect.gen(function*() {
+          const { ours, theirs } = yield* runBoth(c)
+          assert.throws(() => compare(c, ours, theirs, (d) => d.why !== why))
+        }))
+    }
+  }
+
+  it.effect("the comparison catches a difference (a different step name)", () =>
+    Effect.gen(function*() {
+      const c = cases.find((c) => c.name === "a named wait between steps")!
+      const renamed: Case = {
+        ...c,
+        ours: Durable.workflow(
+          { name: "renamed" },
+          Effect.fn(function*() {
+            const before = yield* Durable.step("before", Effect.succeed("before"))
+            yield* Durable.wait("pause", "10 seconds")
+            const after = yield* Durable.step("after!", Effect.succeed("after"))
+            return [before, after]
+          })
+        )
+      }
+      const ours = yield* runOurs(renamed)
+      const theirs = yield* runTheirs(c)
+      assert.throws(() => compare(renamed, ours, theirs))
+      assert.strictEqual(get(ours, ["operations", 3, "Name"]), "after!")
+      assert.strictEqual(get(theirs, ["operations", 3, "Name"]), "after")
+    }))
+
+  it.effect("the official runner reports what the handler did, deterministically", () =>
+    Effect.gen(function*() {
+      const handler = withDurableExecution(async (_input, ctx) => {
+        await ctx.wait("w", { seconds: 3 })
+        return "done"
+      })
+      const run = () => OfficialRunner.run(handler, {}).pipe(Effect.provide(Emulator.Emulator.layer))
+      const first = yield* run()
+      const second = yield* run()
+      assert.strictEqual(first.status, "SUCCEEDED")
+      assert.strictEqual(first.execution.result, "\"done\"")
+      assert.deepStrictEqual(first.invocations.map((i) => i.outcome), ["PENDING", "SUCCEEDED"])
+      // the TestClock stands still during an invocation and jumps to the wake-up between them
+      assert.deepStrictEqual(
+        first.execution.operations.map((o) => [o.StartTimestamp?.getTime(), o.EndTimestamp?.getTime()]),
+        [[OfficialRunner.epoch, OfficialRunner.epoch + 3000], [OfficialRunner.epoch, OfficialRunner.epoch + 3000]]
+      )
+      assert.deepStrictEqual(second.execution, first.execution)
+    }))
+})

@@ -1,0 +1,527 @@
+/**
+ * Test support (not shipped): pairs of equivalent workflows, one written with
+ * effect-durable, one with the official SDK, for the wire-compatibility test.
+ *
+ * To add a pair: write both sides, give the input, and list the deliberate
+ * differences (path in the `Snapshot`, our value, their value, why). Every
+ * other field of the snapshots must be equal.
+ */
+import {
+  createRetryStrategy,
+  type DurableLambdaHandler,
+  JitterStrategy,
+  retryPresets,
+  StepSemantics,
+  withDurableExecution
+} from "@aws/durable-execution-sdk-js"
+import { Durable, RetryPolicy } from "@effect-durable/core"
+import type { DurableContext } from "@effect-durable/core/DurableContext"
+import type * as Workflow from "@effect-durable/core/Workflow"
+import type * as Emulator from "@effect-durable/testing/Emulator"
+import { Effect, Schema } from "effect"
+import type { Difference } from "./Snapshot.ts"
+
+/** One pair of equivalent workflows. */
+export interface Case {
+  readonly name: string
+  readonly ours: Workflow.Workflow<any, any, any, DurableContext>
+  readonly theirs: DurableLambdaHandler
+  /** The execution input (JSON). */
+  readonly input: unknown
+  /** Where the snapshots differ (on purpose, or known bugs of ours); everything else must be equal. */
+  readonly differences?: ReadonlyArray<Difference> | undefined
+  /** Options of both sides' emulators (e.g. a small `pageSize` to make replay page through the state). */
+  readonly emulator?: Emulator.Options | undefined
+}
+
+// ---------------------------------------------------------------------------
+// Shared retry policies: the same fixed delays on both sides
+// ---------------------------------------------------------------------------
+
+const oursRetryOnce = RetryPolicy.exponential({ maxAttempts: 2, initialDelay: "2 seconds", jitter: "NONE" })
+const theirsRetryOnce = createRetryStrategy({
+  maxAttempts: 2,
+  initialDelay: { seconds: 2 },
+  jitter: JitterStrategy.NONE
+})
+
+// ---------------------------------------------------------------------------
+// Errors: a tagged error on our side, an Error with the same `name` on theirs
+// ---------------------------------------------------------------------------
+
+class PaymentDeclined extends Schema.TaggedError<PaymentDeclined>()("PaymentDeclined", {
+  message: Schema.String,
+  code: Schema.Number
+}) {}
+
+class TheirPaymentDeclined extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = "PaymentDeclined"
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Differences that recur
+// ---------------------------------------------------------------------------
+
+/**
+ * Our default termination policy waits in-process for a wake-up due within 2 s
+ * of going idle (and warms up 2 s before suspending); the official SDK suspends
+ * 20 ms after nothing executes. So a 2 s retry back-off costs them one more
+ * invocation, and we poll (an empty checkpoint) to see the step become READY.
+ */
+const inProcessRetry =
+  "our default policy resumes a retry due within 2 s in-process (they re-invoke), polling for READY"
+const inProcessWait =
+  "our default policy resumes a wait ending within 2 s in-process (they re-invoke), polling for SUCCEEDED"
+
+// ---------------------------------------------------------------------------
+// The cases
+// ---------------------------------------------------------------------------
+
+const sequentialSteps: Case = {
+  name: "sequential steps with JSON results",
+  input: { user: "ada", n: 3 },
+  ours: Durable.workflow(
+    { name: "sequential-steps" },
+    Effect.fn(function*(input: { user: string; n: number }) {
+      const profile = yield* Durable.step(
+        "object",
+        Effect.succeed({ id: input.user, tags: ["a", "b"], nested: { ok: true } })
+      )
+      const greeting = yield* Durable.step("string", Effect.succeed(`hi ${input.user}`))
+      const count = yield* Durable.step("number", Effect.succeed(input.n * 1.5))
+      const nothing = yield* Durable.step("undefined", Effect.succeed(undefined))
+      const empty = yield* Durable.step("null", Effect.succeed(null))
+      const list = yield* Durable.step("array", Effect.succeed([1, "two", false, null]))
+      const flag = yield* Durable.step("boolean", Effect.succeed(false))
+      const unicode = yield* Durable.step("unicode", Effect.succeed("héllo \"wörld\" ✓\n"))
+      return { profile, greeting, count, nothing, empty, list, flag, unicode }
+    })
+  ),
+  theirs: withDurableExecution(async (input: { user: string; n: number }, ctx) => {
+    const profile = await ctx.step("object", async () => ({ id: input.user, tags: ["a", "b"], nested: { ok: true } }))
+    const greeting = await ctx.step("string", async () => `hi ${input.user}`)
+    const count = await ctx.step("number", async () => input.n * 1.5)
+    const nothing = await ctx.step("undefined", async () => undefined)
+    const empty = await ctx.step("null", async () => null)
+    const list = await ctx.step("array", async () => [1, "two", false, null])
+    const flag = await ctx.step("boolean", async () => false)
+    const unicode = await ctx.step("unicode", async () => "héllo \"wörld\" ✓\n")
+    return { profile, greeting, count, nothing, empty, list, flag, unicode }
+  })
+}
+
+const namedWait: Case = {
+  name: "a named wait between steps",
+  input: {},
+  ours: Durable.workflow(
+    { name: "named-wait" },
+    Effect.fn(function*() {
+      const before = yield* Durable.step("before", Effect.succeed("before"))
+      yield* Durable.wait("pause", "10 seconds")
+      const after = yield* Durable.step("after", Effect.succeed("after"))
+      return [before, after]
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const before = await ctx.step("before", async () => "before")
+    await ctx.wait("pause", { seconds: 10 })
+    const after = await ctx.step("after", async () => "after")
+    return [before, after]
+  })
+}
+
+const severalWaits: Case = {
+  name: "several waits (1 s, 90 s, 1 day)",
+  input: {},
+  ours: Durable.workflow(
+    { name: "several-waits" },
+    Effect.fn(function*() {
+      yield* Durable.wait("one-second", "1 second")
+      yield* Durable.wait("ninety-seconds", "90 seconds")
+      yield* Durable.wait("one-day", "1 day")
+      return yield* Durable.step("done", Effect.succeed(3))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    await ctx.wait("one-second", { seconds: 1 })
+    await ctx.wait("ninety-seconds", { minutes: 1, seconds: 30 })
+    await ctx.wait("one-day", { days: 1 })
+    return await ctx.step("done", async () => 3)
+  }),
+  differences: [
+    {
+      path: ["calls"],
+      ours: [["START one-second"], [], ["START ninety-seconds"], ["START one-day"], ["START done", "SUCCEED done"]],
+      theirs: [["START one-second"], ["START ninety-seconds"], ["START one-day"], ["START done", "SUCCEED done"]],
+      why: inProcessWait
+    },
+    {
+      path: ["invocations"],
+      ours: ["PENDING", "PENDING", "SUCCEEDED"],
+      theirs: ["PENDING", "PENDING", "PENDING", "SUCCEEDED"],
+      why: inProcessWait
+    }
+  ]
+}
+
+const retriedOnce: Case = {
+  name: "a step that fails once and is retried",
+  input: {},
+  ours: Durable.workflow(
+    { name: "retried-once" },
+    Effect.fn(function*() {
+      return yield* Durable.step(
+        "flaky",
+        Effect.gen(function*() {
+          const { attempt } = yield* Durable.StepContext
+          if (attempt === 1) return yield* Effect.fail(new Error("boom"))
+          return { attempt }
+        }),
+        { retry: oursRetryOnce }
+      )
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) =>
+    await ctx.step("flaky", async ({ attempt }) => {
+      if (attempt === 1) throw new Error("boom")
+      return { attempt }
+    }, { retryStrategy: theirsRetryOnce })
+  ),
+  differences: [
+    {
+      path: ["calls"],
+      ours: [["START flaky", "RETRY flaky"], [], ["START flaky", "SUCCEED flaky"]],
+      theirs: [["START flaky", "RETRY flaky"], ["START flaky", "SUCCEED flaky"]],
+      why: inProcessRetry
+    },
+    { path: ["invocations"], ours: ["SUCCEEDED"], theirs: ["PENDING", "SUCCEEDED"], why: inProcessRetry }
+  ]
+}
+
+const failsForGood: Case = {
+  name: "a step that fails for good (no typed error)",
+  input: {},
+  ours: Durable.workflow(
+    { name: "fails-for-good" },
+    Effect.fn(function*() {
+      yield* Durable.step("charge", Effect.fail(new PaymentDeclined({ message: "card declined", code: 51 })), {
+        retry: RetryPolicy.noRetry
+      })
+      return "unreachable"
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    await ctx.step("charge", async () => {
+      throw new TheirPaymentDeclined("card declined")
+    }, { retryStrategy: retryPresets.noRetry })
+    return "unreachable"
+  })
+}
+
+const failsForGoodTyped: Case = {
+  name: "a step that fails for good with a typed error",
+  input: {},
+  ours: Durable.workflow(
+    { name: "fails-for-good-typed", error: PaymentDeclined },
+    Effect.fn(function*() {
+      yield* Durable.step("charge", Effect.fail(new PaymentDeclined({ message: "card declined", code: 51 })), {
+        error: PaymentDeclined,
+        retry: RetryPolicy.noRetry
+      }).pipe(Effect.catchTag("StepError", (error) => Effect.die(error)))
+      return "unreachable"
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    await ctx.step("charge", async () => {
+      throw new TheirPaymentDeclined("card declined")
+    }, { retryStrategy: retryPresets.noRetry })
+    return "unreachable"
+  }),
+  differences: [
+    {
+      path: ["operations", 1, "StepDetails", "Error", "ErrorData"],
+      ours: "{\"_tag\":\"PaymentDeclined\",\"message\":\"card declined\",\"code\":51}",
+      theirs: undefined,
+      why: "with an `error` Schema we encode the typed error into ErrorData, so replay rebuilds the same class"
+    },
+    {
+      path: ["updates", 1, "Error", "ErrorData"],
+      ours: "{\"_tag\":\"PaymentDeclined\",\"message\":\"card declined\",\"code\":51}",
+      theirs: undefined,
+      why: "with an `error` Schema we encode the typed error into ErrorData, so replay rebuilds the same class"
+    },
+    {
+      path: ["error"],
+      ours: {
+        ErrorType: "PaymentDeclined",
+        ErrorMessage: "card declined",
+        ErrorData: "{\"_tag\":\"PaymentDeclined\",\"message\":\"card declined\",\"code\":51}"
+      },
+      theirs: { ErrorType: "StepError", ErrorMessage: "card declined" },
+      why: "our workflow fails with the typed error itself (its `error` Schema writes ErrorData); " +
+        "they rethrow a step failure as StepError"
+    }
+  ]
+}
+
+const defect: Case = {
+  name: "a step whose code throws (a defect)",
+  input: {},
+  ours: Durable.workflow(
+    { name: "defect" },
+    Effect.fn(function*() {
+      yield* Durable.step(
+        "explode",
+        Effect.sync((): number => {
+          throw new TypeError("x is not a function")
+        }),
+        { retry: RetryPolicy.noRetry }
+      )
+      return "unreachable"
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    await ctx.step("explode", async (): Promise<number> => {
+      throw new TypeError("x is not a function")
+    }, { retryStrategy: retryPresets.noRetry })
+    return "unreachable"
+  }),
+  differences: [
+    // Step.ts turns a defect into `new StepError({ errorType: "TypeError", ... })` and Payload.encodeError writes
+    // its `_tag`, "StepError", instead of the `errorType` it carries. The README promises the error's `name`.
+    {
+      path: ["operations", 1, "StepDetails", "Error", "ErrorType"],
+      ours: "StepError",
+      theirs: "TypeError",
+      why: "a defect's attempt is written with ErrorType StepError instead of the thrown error's name",
+      kind: "incompatibility"
+    },
+    {
+      path: ["updates", 1, "Error", "ErrorType"],
+      ours: "StepError",
+      theirs: "TypeError",
+      why: "a defect's attempt is written with ErrorType StepError instead of the thrown error's name",
+      kind: "incompatibility"
+    }
+  ]
+}
+
+const atMostOnce: Case = {
+  name: "AtMostOncePerRetry steps",
+  input: {},
+  ours: Durable.workflow(
+    { name: "at-most-once" },
+    Effect.fn(function*() {
+      const a = yield* Durable.step("once", Effect.succeed("charged"), { semantics: "AtMostOncePerRetry" })
+      const b = yield* Durable.step(
+        "once-flaky",
+        Effect.gen(function*() {
+          const { attempt } = yield* Durable.StepContext
+          if (attempt === 1) return yield* Effect.fail(new Error("timeout"))
+          return attempt
+        }),
+        { semantics: "AtMostOncePerRetry", retry: oursRetryOnce }
+      )
+      return { a, b }
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const a = await ctx.step("once", async () => "charged", { semantics: StepSemantics.AtMostOncePerRetry })
+    const b = await ctx.step("once-flaky", async ({ attempt }) => {
+      if (attempt === 1) throw new Error("timeout")
+      return attempt
+    }, { semantics: StepSemantics.AtMostOncePerRetry, retryStrategy: theirsRetryOnce })
+    return { a, b }
+  }),
+  differences: [
+    {
+      path: ["calls"],
+      ours: [["START once"], ["SUCCEED once"], ["START once-flaky"], ["RETRY once-flaky"], [], ["START once-flaky"], [
+        "SUCCEED once-flaky"
+      ]],
+      theirs: [["START once"], ["SUCCEED once"], ["START once-flaky"], ["RETRY once-flaky"], ["START once-flaky"], [
+        "SUCCEED once-flaky"
+      ]],
+      why: inProcessRetry
+    },
+    { path: ["invocations"], ours: ["SUCCEEDED"], theirs: ["PENDING", "SUCCEEDED"], why: inProcessRetry }
+  ]
+}
+
+/** examples/hello-world, copied: the examples project is outside this test project's sources. */
+class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", { attempt: Schema.Number }) {}
+
+class TheirDeliveryFailed extends Error {
+  readonly attempt: number
+  constructor(attempt: number) {
+    super("") // like our DeliveryFailed, which has no message field
+    this.name = "DeliveryFailed"
+    this.attempt = attempt
+  }
+}
+
+const helloWorld: Case = {
+  name: "hello-world",
+  input: { name: "Ada" },
+  ours: Durable.workflow(
+    {
+      name: "hello-world",
+      input: Schema.Struct({ name: Schema.String }),
+      output: Schema.Struct({ greeting: Schema.String, deliveredOnAttempt: Schema.Number, farewell: Schema.String })
+    },
+    Effect.fn(function*({ name }) {
+      const greeting = yield* Durable.step("compose-greeting", Effect.succeed(`Hello, ${name}!`), {
+        success: Schema.String
+      })
+      const deliveredOnAttempt = yield* Durable.step(
+        "deliver-greeting",
+        Effect.gen(function*() {
+          const { attempt } = yield* Durable.StepContext
+          if (attempt === 1) return yield* new DeliveryFailed({ attempt })
+          return attempt
+        }),
+        {
+          success: Schema.Number,
+          error: DeliveryFailed,
+          retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "3 seconds", jitter: "NONE" })
+        }
+      )
+      yield* Durable.wait("let-it-sink-in", "5 seconds")
+      const farewell = yield* Durable.step("compose-farewell", Effect.succeed(`Goodbye, ${name}.`), {
+        success: Schema.String
+      })
+      return { greeting, deliveredOnAttempt, farewell }
+    })
+  ),
+  theirs: withDurableExecution(async ({ name }: { name: string }, ctx) => {
+    const greeting = await ctx.step("compose-greeting", async () => `Hello, ${name}!`)
+    const deliveredOnAttempt = await ctx.step("deliver-greeting", async ({ attempt }) => {
+      if (attempt === 1) throw new TheirDeliveryFailed(attempt)
+      return attempt
+    }, {
+      retryStrategy: createRetryStrategy({ maxAttempts: 3, initialDelay: { seconds: 3 }, jitter: JitterStrategy.NONE })
+    })
+    await ctx.wait("let-it-sink-in", { seconds: 5 })
+    const farewell = await ctx.step("compose-farewell", async () => `Goodbye, ${name}.`)
+    return { greeting, deliveredOnAttempt, farewell }
+  }),
+  differences: [
+    {
+      path: ["updates", 3, "Error", "ErrorData"],
+      ours: "{\"_tag\":\"DeliveryFailed\",\"attempt\":1}",
+      theirs: undefined,
+      why: "with an `error` Schema we encode the typed error into ErrorData, so replay rebuilds the same class"
+    },
+    {
+      path: ["updates", 3, "Error", "ErrorMessage"],
+      ours: "{\"attempt\":1}",
+      theirs: "",
+      why: "a tagged error without a message is described by its fields (JSON); an Error without one has \"\""
+    }
+  ]
+}
+
+const returnsNothing: Case = {
+  name: "a workflow that returns nothing",
+  input: null,
+  ours: Durable.workflow(
+    { name: "returns-nothing" },
+    Effect.fn(function*() {
+      yield* Durable.step("side-effect", Effect.void)
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    await ctx.step("side-effect", async () => {})
+  })
+}
+
+const caughtFailure: Case = {
+  name: "a failed step caught by the workflow, then replayed after a wait",
+  input: {},
+  ours: Durable.workflow(
+    { name: "caught-failure" },
+    Effect.fn(function*() {
+      const outcome = yield* Durable.step("risky", Effect.fail(new Error("nope")), { retry: RetryPolicy.noRetry }).pipe(
+        Effect.map(() => "ok"),
+        Effect.catchTag("StepError", (error) => Effect.succeed(`caught ${error.errorType}: ${error.message}`))
+      )
+      yield* Durable.wait("after-failure", "1 hour")
+      const fallback = yield* Durable.step("fallback", Effect.succeed(outcome))
+      return fallback
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    let outcome: string
+    try {
+      await ctx.step("risky", async () => {
+        throw new Error("nope")
+      }, { retryStrategy: retryPresets.noRetry })
+      outcome = "ok"
+    } catch (error) {
+      outcome = `caught Error: ${(error as Error).message}`
+    }
+    await ctx.wait("after-failure", { hours: 1 })
+    return await ctx.step("fallback", async () => outcome)
+  })
+}
+
+const workflowFails: Case = {
+  name: "the workflow itself fails after a step",
+  input: { amount: -1 },
+  ours: Durable.workflow(
+    { name: "workflow-fails" },
+    Effect.fn(function*(input: { amount: number }) {
+      const checked = yield* Durable.step("check", Effect.succeed(input.amount > 0))
+      if (!checked) return yield* Effect.fail(new RangeError(`invalid amount ${input.amount}`))
+      return "paid"
+    })
+  ),
+  theirs: withDurableExecution(async (input: { amount: number }, ctx) => {
+    const checked = await ctx.step("check", async () => input.amount > 0)
+    if (!checked) throw new RangeError(`invalid amount ${input.amount}`)
+    return "paid"
+  })
+}
+
+const pagedReplay: Case = {
+  name: "replay through a paged state (page size 2)",
+  input: {},
+  emulator: { pageSize: 2 },
+  ours: Durable.workflow(
+    { name: "paged-replay" },
+    Effect.fn(function*() {
+      const values: Array<number> = []
+      for (let i = 1; i <= 5; i++) values.push(yield* Durable.step(`step-${i}`, Effect.succeed(i * i)))
+      yield* Durable.wait("between", "1 minute")
+      values.push(yield* Durable.step("last", Effect.succeed(values.reduce((a, b) => a + b, 0))))
+      return values
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const values: Array<number> = []
+    for (let i = 1; i <= 5; i++) values.push(await ctx.step(`step-${i}`, async () => i * i))
+    await ctx.wait("between", { minutes: 1 })
+    values.push(await ctx.step("last", async () => values.reduce((a, b) => a + b, 0)))
+    return values
+  })
+}
+
+/** Every pair the wire-compatibility test runs. */
+export const cases: ReadonlyArray<Case> = [
+  sequentialSteps,
+  namedWait,
+  severalWaits,
+  retriedOnce,
+  failsForGood,
+  failsForGoodTyped,
+  defect,
+  atMostOnce,
+  helloWorld,
+  returnsNothing,
+  caughtFailure,
+  workflowFails,
+  pagedReplay
+]
