@@ -1,0 +1,99 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Durable, WaitForCondition } from "@effect-durable/core"
+import { Emulator } from "@effect-durable/testing"
+import { Effect, Schedule, Schema } from "effect"
+import { assertReplaySafe, outcomes, run } from "./support.ts"
+
+const Job = Schema.Struct({ polls: Schema.Number, status: Schema.Literals(["RUNNING", "DONE"]) })
+
+/** A job that is done at the third check; the state carries the number of checks. */
+const polling = (schedule: Schedule.Schedule<unknown, typeof Job.Type, unknown>) =>
+  Durable.workflow({ name: "polling", output: Job }, () =>
+    Durable.waitForCondition(
+      "job-done",
+      (job) => Effect.succeed({ polls: job.polls + 1, status: job.polls + 1 >= 3 ? "DONE" as const : "RUNNING" as const }),
+      { initial: { polls: 0, status: "RUNNING" }, schedule, schema: Job }
+    ))
+
+const untilDone = WaitForCondition.until<typeof Job.Type>((job) => job.status === "DONE", {
+  initialDelay: "10 seconds",
+  maxAttempts: 5
+})
+
+describe("Durable.waitForCondition", () => {
+  it.effect("checkpoints the state with each RETRY, and SUCCEEDs with the state that met the condition", () =>
+    Effect.gen(function*() {
+      const result = yield* run(polling(untilDone))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.deepStrictEqual(result.output, { polls: 3, status: "DONE" })
+      // 10 s then 15 s between checks: both longer than the in-process horizon
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "PENDING", "SUCCEEDED"])
+      const op = result.operations.find((op) => op.Name === "job-done")
+      assert.strictEqual(op?.Type, "STEP")
+      assert.strictEqual(op?.SubType, "WaitForCondition")
+      assert.strictEqual(op?.StepDetails?.Result, "{\"polls\":3,\"status\":\"DONE\"}")
+      const emulator = yield* Emulator.Emulator
+      const retries = (yield* emulator.history(result.arn)).flatMap((e) =>
+        e._tag === "Checkpointed" ? e.updates.filter((u) => u.Action === "RETRY") : []
+      )
+      assert.deepStrictEqual(retries.map((u) => [u.Payload, u.StepOptions?.NextAttemptDelaySeconds]), [
+        ["{\"polls\":1,\"status\":\"RUNNING\"}", 10],
+        ["{\"polls\":2,\"status\":\"RUNNING\"}", 15]
+      ])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("accepts any Schedule as its strategy", () =>
+    Effect.gen(function*() {
+      const schedule = Schedule.spaced("1 second").pipe(
+        Schedule.setInputType<typeof Job.Type>(),
+        Schedule.while(({ input }) => input.status !== "DONE")
+      )
+      const result = yield* run(polling(schedule))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      // 1-second delays resume in-process
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("gives up with a WaitForConditionError when the strategy fails", () =>
+    Effect.gen(function*() {
+      const impatient = WaitForCondition.until<typeof Job.Type>((job) => job.status === "DONE", { maxAttempts: 2 })
+      const result = yield* run(polling(impatient))
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "WaitForConditionError")
+        assert.include(result.error.ErrorMessage, "after 2 checks")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a failing check fails the operation", () =>
+    Effect.gen(function*() {
+      const failing = Durable.workflow({ name: "failing" }, () =>
+        Durable.waitForCondition("check", () => Effect.fail(new Error("status endpoint down")), {
+          initial: 0,
+          schedule: Schedule.spaced("1 minute")
+        }).pipe(Effect.catchTag("WaitForConditionError", (error) => Effect.succeed(error.message))))
+      const result = yield* run(failing)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "status endpoint down")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("survives a crash after any checkpoint", () =>
+    Effect.gen(function*() {
+      yield* assertReplaySafe(polling(untilDone), undefined)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("validates its replay, which the official SDK does not", () =>
+    Effect.gen(function*() {
+      let invocation = 0
+      const drifting = Durable.workflow({ name: "drifting" }, () =>
+        Effect.suspend(() =>
+          Durable.waitForCondition(++invocation === 1 ? "a" : "b", (n: number) => Effect.succeed(n + 1), {
+            initial: 0,
+            schedule: Schedule.spaced("1 hour").pipe(Schedule.setInputType<number>(), Schedule.while(({ input }) => input < 2))
+          })
+        ))
+      const result = yield* run(drifting)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "NonDeterministicExecutionError")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
