@@ -197,6 +197,34 @@ export interface Options {
       readonly request: Wire.CheckpointRequest
     }) => CheckpointClientError | undefined)
     | undefined
+  /**
+   * Response alteration: called with every response the service gave to a
+   * checkpoint call (after the emulator applied it); what it returns is what
+   * the invocation receives. Use it to deliver what a real service or proxy
+   * might, e.g. a response without `CheckpointToken`.
+   *
+   * @example
+   * ```ts
+   * LocalRunner.run(workflow, input, {
+   *   alterResponse: ({ attempt, response }) => attempt === 2 ? { NewExecutionState: response.NewExecutionState ?? {} } : response
+   * })
+   * ```
+   */
+  readonly alterResponse?:
+    | ((call: {
+      readonly attempt: number
+      readonly invocation: number
+      readonly request: Wire.CheckpointRequest
+      readonly response: Wire.CheckpointResponse
+    }) => Wire.CheckpointResponse)
+    | undefined
+  /**
+   * The `CheckpointClient` the invocations talk to, in place of the emulator's
+   * own: e.g. `LambdaCheckpointClient` over a `LambdaApiServer` serving the
+   * same emulator, to run the whole stack over HTTP. Crashes, faults and
+   * response alterations apply to it as they do to the emulator's client.
+   */
+  readonly client?: CheckpointClient["Service"] | undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -321,6 +349,7 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
   const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3
   const crashes = new Set(options.crashAfterCheckpoints ?? [])
   const onEvent = options.onEvent
+  const transport = options.client ?? emulator.client
 
   const payload = yield* Payload.encode(workflow.input, input, "execution input")
   const arn = yield* emulator.start({
@@ -366,14 +395,18 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
     const client = CheckpointClient.of({
       getExecutionState: (request) =>
         Effect.flatMap(Ref.get(dead), (isDead) =>
-          isDead ? Effect.fail(gone) : emulator.client.getExecutionState(request).pipe(Effect.ensuring(flush))),
+          isDead ? Effect.fail(gone) : transport.getExecutionState(request).pipe(Effect.ensuring(flush))),
       checkpoint: (request) =>
         Effect.gen(function*() {
           if (yield* Ref.get(dead)) return yield* gone
           attempted += 1
-          const fault = options.injectFault?.({ attempt: attempted, invocation: index, request })
+          const attempt = attempted
+          const fault = options.injectFault?.({ attempt, invocation: index, request })
           if (fault !== undefined) return yield* fault
-          const response = yield* emulator.client.checkpoint(request).pipe(Effect.ensuring(flush))
+          const accepted = yield* transport.checkpoint(request).pipe(Effect.ensuring(flush))
+          const response = options.alterResponse === undefined
+            ? accepted
+            : options.alterResponse({ attempt, invocation: index, request, response: accepted })
           calls += 1
           totalCalls += 1
           if (crashes.has(totalCalls)) {

@@ -37,3 +37,18 @@ export * as Emulator from "./Emulator.ts"
  * @since 0.1.0
  */
 export * as LocalRunner from "./LocalRunner.ts"
+
+/**
+ * The Lambda durable execution REST API over HTTP on 127.0.0.1, served by the
+ * `Emulator`, for the real `LambdaClient` (or any HTTP client) to talk to.
+ *
+ * @example
+ * ```ts
+ * import { Emulator, LambdaApiServer } from "@effect-durable/testing"
+ *
+ * const { url } = yield* LambdaApiServer.LambdaApiServer // new LambdaClient({ endpoint: url, ... })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as LambdaApiServer from "./LambdaApiServer.ts"

@@ -1,0 +1,468 @@
+/**
+ * The Lambda API over HTTP: the real `LambdaClient` (endpoint override, dummy
+ * credentials) against `LambdaApiServer` over the emulator, and workflows run
+ * through the whole stack: engine → `LambdaCheckpointClient` → AWS SDK → HTTP →
+ * server → emulator. Time is the emulator's `TestClock`, advanced by the test
+ * only while the function is not running.
+ */
+import {
+  CheckpointDurableExecutionCommand,
+  GetDurableExecutionCommand,
+  GetDurableExecutionHistoryCommand,
+  GetDurableExecutionStateCommand,
+  LambdaClient,
+  SendDurableExecutionCallbackFailureCommand,
+  SendDurableExecutionCallbackHeartbeatCommand,
+  SendDurableExecutionCallbackSuccessCommand,
+  StopDurableExecutionCommand
+} from "@aws-sdk/client-lambda"
+import { Durable, RetryPolicy, type Wire, type Workflow } from "@effect-durable/core"
+import { LambdaCheckpointClient } from "@effect-durable/runtime-lambda"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Queue, Schema } from "effect"
+import { TestClock } from "effect/testing"
+import { Emulator } from "../src/Emulator.ts"
+import * as LambdaApiServer from "../src/LambdaApiServer.ts"
+import * as LocalRunner from "../src/LocalRunner.ts"
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+const withServer = (options?: { readonly pageSize?: number }) =>
+  LambdaApiServer.layer.pipe(
+    Layer.provideMerge(options === undefined ? Emulator.layer : Emulator.layerWith(options))
+  )
+
+/** The real AWS client, pointed at the local server. */
+const lambdaClient = Effect.gen(function*() {
+  const { url } = yield* LambdaApiServer.LambdaApiServer
+  return yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      new LambdaClient({
+        endpoint: url,
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        maxAttempts: 1
+      })
+    ),
+    (client) => Effect.sync(() => client.destroy())
+  )
+})
+
+/** Sends a command; a rejection comes back as the AWS SDK's exception. */
+const send = <A>(f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (error) => error as Error & { $metadata?: { httpStatusCode?: number } } })
+
+/** Raw HTTP, for what no AWS client would send. */
+const raw = (path: string, init?: RequestInit) =>
+  Effect.gen(function*() {
+    const { url } = yield* LambdaApiServer.LambdaApiServer
+    return yield* Effect.promise(async () => {
+      const response = await fetch(`${url}${path}`, init)
+      return {
+        status: response.status,
+        errorType: response.headers.get("x-amzn-errortype"),
+        body: JSON.parse((await response.text()) || "null") as Record<string, unknown>
+      }
+    })
+  })
+
+/**
+ * Runs `LocalRunner.run` with the invocations talking HTTP, advancing the
+ * TestClock to each wake-up while the runner sleeps (never while an invocation
+ * runs).
+ */
+const runOverHttp = <W extends Workflow.Any>(
+  workflow: W,
+  input: LocalRunner.InputOf<W>,
+  options: LocalRunner.Options = {},
+  observe?: (client: LambdaClient) => void
+) =>
+  Effect.gen(function*() {
+    const aws = yield* lambdaClient
+    observe?.(aws)
+    const client = LambdaCheckpointClient.make(aws)
+    const sleeping = yield* Queue.unbounded<LocalRunner.Sleeping>()
+    const run = yield* Effect.forkChild(LocalRunner.run(workflow, input, {
+      ...options,
+      client,
+      onEvent: (event) => event._tag === "Sleeping" ? Queue.offer(sleeping, event).pipe(Effect.asVoid) : Effect.void
+    }))
+    const driver = yield* Effect.forkChild(Effect.forever(Effect.gen(function*() {
+      const { at, until } = yield* Queue.take(sleeping)
+      // let the runner register its sleep before moving the clock
+      for (let i = 0; i < 5; i++) yield* Effect.yieldNow
+      if (until !== undefined) yield* TestClock.adjust(Math.max(0, until - at))
+    })))
+    const result = yield* Fiber.join(run)
+    yield* Fiber.interrupt(driver)
+    return result
+  })
+
+class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
+
+/** Steps, a step that fails once and is retried after 2 s, a 3 s wait. */
+const Greeting = Durable.workflow(
+  { name: "greeting", input: Schema.Struct({ name: Schema.String }), output: Schema.String },
+  Effect.fn(function*({ name }) {
+    const hello = yield* Durable.step("hello", Effect.succeed(`Hello, ${name}`), { success: Schema.String })
+    const attempt = yield* Durable.step(
+      "deliver",
+      Effect.gen(function*() {
+        const { attempt } = yield* Durable.StepContext
+        if (attempt === 1) return yield* new Flaky({ attempt })
+        return attempt
+      }),
+      {
+        success: Schema.Number,
+        error: Flaky,
+        retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "2 seconds", jitter: "NONE" })
+      }
+    )
+    yield* Durable.wait("pause", "3 seconds")
+    const bye = yield* Durable.step("bye", Effect.succeed(`bye after ${attempt}`), { success: Schema.String })
+    return `${hello}; ${bye}`
+  })
+)
+
+/** Suspend as soon as everything is idle, so that every wait goes through a new invocation. */
+const eager: LocalRunner.Options = { policy: { warmup: Duration.zero, maxInProcessWait: Duration.zero } }
+
+const signature = (operations: ReadonlyArray<Wire.Operation>) =>
+  operations.map((o) => [
+    o.Type === "EXECUTION" ? "execution" : o.Id,
+    o.ParentId ?? null,
+    o.Type,
+    o.SubType ?? null,
+    o.Name ?? null,
+    o.Status
+  ])
+
+const start = Effect.gen(function*() {
+  const emulator = yield* Emulator
+  const arn = yield* emulator.start({ input: "{\"name\":\"Ada\"}", name: "greeting" })
+  const event = yield* emulator.invoke(arn)
+  return { emulator, arn, token: event.CheckpointToken }
+})
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+describe("LambdaApiServer", () => {
+  it.effect("serves on 127.0.0.1 on a free port", () =>
+    Effect.gen(function*() {
+      const { url } = yield* LambdaApiServer.LambdaApiServer
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.notStrictEqual(url, "http://127.0.0.1:0")
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("runs a workflow (steps, a retry, a wait) through the AWS SDK, HTTP and the emulator", () =>
+    Effect.gen(function*() {
+      const overHttp = yield* runOverHttp(Greeting, { name: "Ada" }, eager)
+      const direct = yield* LocalRunner.runUnderTestClock(Greeting, { name: "Ada" }, eager)
+      assert.strictEqual(overHttp.status, "SUCCEEDED")
+      assert.deepStrictEqual(overHttp.status === "SUCCEEDED" ? overHttp.output : undefined, "Hello, Ada; bye after 2")
+      // suspended on the retry, then on the wait
+      assert.deepStrictEqual(overHttp.invocations.map((i) => i.outcome), ["PENDING", "PENDING", "SUCCEEDED"])
+      assert.deepStrictEqual(signature(overHttp.operations), signature(direct.operations))
+      assert.strictEqual(overHttp.checkpointCalls, direct.checkpointCalls)
+      // the emulator's clock moved only between invocations: 2 s of back-off, then 3 s of wait
+      const wait = overHttp.operations.find((o) => o.Type === "WAIT")!
+      assert.strictEqual(wait.WaitDetails?.ScheduledEndTimestamp!.getTime(), wait.StartTimestamp!.getTime() + 3000)
+      assert.strictEqual(overHttp.execution.endTimestamp!.getTime() - overHttp.execution.startTimestamp.getTime(), 5000)
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("pages the state: the engine reads every page over HTTP", () =>
+    Effect.gen(function*() {
+      const paths: Array<string> = []
+      const result = yield* runOverHttp(Greeting, { name: "Ada" }, eager, (client) =>
+        client.middlewareStack.add((next) => (args) => {
+          const request = args.request as { readonly method?: string; readonly path?: string }
+          paths.push(`${request.method} ${request.path?.split("/").at(-1)}`)
+          return next(args)
+        }, { step: "finalizeRequest" }))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(
+        signature(result.operations),
+        signature((yield* LocalRunner.runUnderTestClock(Greeting, { name: "Ada" }, eager)).operations)
+      )
+      // invocation 2 starts with 3 operations (one page of 2 to read), invocation 3 with 4 (one more)
+      assert.strictEqual(paths.filter((p) => p === "GET state").length, 2)
+      // the last invocation starts with 4 operations and a first page of 2
+      const emulator = yield* Emulator
+      const history = yield* emulator.history(result.arn)
+      const last = history.filter((e) => e._tag === "InvocationStarted").at(-1)
+      assert.strictEqual(last?._tag === "InvocationStarted" ? last.operationCount : 0, 4)
+
+      // and by hand: MaxItems and Marker through the query string
+      const { arn, token } = yield* start
+      const client = yield* lambdaClient
+      yield* send(() =>
+        client.send(
+          new CheckpointDurableExecutionCommand({
+            DurableExecutionArn: arn,
+            CheckpointToken: token,
+            Updates: [
+              { Id: "a", Type: "STEP", SubType: "Step", Action: "SUCCEED", Payload: "1" },
+              { Id: "b", Type: "STEP", SubType: "Step", Action: "SUCCEED", Payload: "2" }
+            ]
+          })
+        )
+      ).pipe(Effect.flatMap((response) =>
+        Effect.gen(function*() {
+          const next = response.CheckpointToken!
+          const first = yield* send(() =>
+            client.send(new GetDurableExecutionStateCommand({ DurableExecutionArn: arn, CheckpointToken: next, MaxItems: 2 }))
+          )
+          assert.deepStrictEqual(first.Operations?.map((o) => o.Type), ["EXECUTION", "STEP"])
+          assert.instanceOf(first.Operations?.[0]?.StartTimestamp, Date)
+          assert.isString(first.NextMarker)
+          const second = yield* send(() =>
+            client.send(
+              new GetDurableExecutionStateCommand({
+                DurableExecutionArn: arn,
+                CheckpointToken: next,
+                MaxItems: 2,
+                Marker: first.NextMarker!
+              })
+            )
+          )
+          assert.deepStrictEqual(second.Operations?.map((o) => o.Id), ["b"])
+          assert.isUndefined(second.NextMarker)
+        })
+      ))
+    }).pipe(Effect.provide(withServer({ pageSize: 2 }))))
+
+  it.effect("a stale token: InvalidParameterValueException 400 \"Invalid checkpoint token\", an invocation error", () =>
+    Effect.gen(function*() {
+      const { arn, token } = yield* start
+      const client = yield* lambdaClient
+      yield* send(() => client.send(new CheckpointDurableExecutionCommand({ DurableExecutionArn: arn, CheckpointToken: token })))
+      const error = yield* Effect.flip(
+        send(() => client.send(new CheckpointDurableExecutionCommand({ DurableExecutionArn: arn, CheckpointToken: token })))
+      )
+      assert.strictEqual(error.name, "InvalidParameterValueException")
+      assert.strictEqual(error.message, "Invalid checkpoint token")
+      assert.strictEqual(error.$metadata?.httpStatusCode, 400)
+      // through the adapter: classified as the engine expects
+      const adapted = yield* Effect.flip(
+        LambdaCheckpointClient.make(client).checkpoint({ DurableExecutionArn: arn, CheckpointToken: token })
+      )
+      assert.strictEqual(adapted.scope, "INVOCATION")
+      assert.strictEqual(adapted.statusCode, 400)
+      // a rejected update is an execution error
+      const fresh = (yield* (yield* Emulator).invoke(arn)).CheckpointToken
+      const invalid = yield* Effect.flip(
+        LambdaCheckpointClient.make(client).checkpoint({
+          DurableExecutionArn: arn,
+          CheckpointToken: fresh,
+          Updates: [{ Id: "w", Type: "WAIT", Action: "SUCCEED" }]
+        })
+      )
+      assert.strictEqual(invalid.scope, "EXECUTION")
+      assert.strictEqual(invalid.errorName, "InvalidParameterValueException")
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("unknown executions are ResourceNotFoundException 404", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/x/nope"
+      const commands: ReadonlyArray<() => Promise<unknown>> = [
+        () => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn })),
+        () => client.send(new GetDurableExecutionHistoryCommand({ DurableExecutionArn: arn })),
+        () => client.send(new GetDurableExecutionStateCommand({ DurableExecutionArn: arn, CheckpointToken: "t" })),
+        () => client.send(new CheckpointDurableExecutionCommand({ DurableExecutionArn: arn, CheckpointToken: "t" })),
+        () => client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }))
+      ]
+      for (const command of commands) {
+        const error = yield* Effect.flip(send(command))
+        assert.strictEqual(error.name, "ResourceNotFoundException")
+        assert.strictEqual(error.$metadata?.httpStatusCode, 404)
+      }
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("callbacks: succeed, fail and heartbeat over HTTP; a closed callback is CallbackTimeoutException", () =>
+    Effect.gen(function*() {
+      const { arn, emulator, token } = yield* start
+      const client = yield* lambdaClient
+      // a CALLBACK START made by hand, as createCallback would send it
+      const started = yield* send(() =>
+        client.send(
+          new CheckpointDurableExecutionCommand({
+            DurableExecutionArn: arn,
+            CheckpointToken: token,
+            Updates: [
+              { Id: "cb1", Type: "CALLBACK", SubType: "Callback", Action: "START", CallbackOptions: { HeartbeatTimeoutSeconds: 10 } },
+              { Id: "cb2", Type: "CALLBACK", SubType: "Callback", Action: "START" }
+            ]
+          })
+        )
+      )
+      const idOf = (id: string) => started.NewExecutionState?.Operations?.find((o) => o.Id === id)?.CallbackDetails?.CallbackId!
+      const [first, second] = [idOf("cb1"), idOf("cb2")]
+      assert.isString(first)
+
+      yield* TestClock.adjust("8 seconds")
+      yield* send(() => client.send(new SendDurableExecutionCallbackHeartbeatCommand({ CallbackId: first })))
+      yield* TestClock.adjust("8 seconds") // 16 s after START, 8 s after the heartbeat: still open
+      yield* send(() =>
+        client.send(
+          new SendDurableExecutionCallbackSuccessCommand({
+            CallbackId: first,
+            Result: new TextEncoder().encode("{\"approved\":true}")
+          })
+        )
+      )
+      yield* send(() =>
+        client.send(
+          new SendDurableExecutionCallbackFailureCommand({
+            CallbackId: second,
+            Error: { ErrorType: "Rejected", ErrorMessage: "no", ErrorData: "{\"by\":\"Bob\"}" }
+          })
+        )
+      )
+      const operations = (yield* emulator.execution(arn)).operations
+      const cb1 = operations.find((o) => o.Id === "cb1")!
+      const cb2 = operations.find((o) => o.Id === "cb2")!
+      assert.strictEqual(cb1.Status, "SUCCEEDED")
+      assert.strictEqual(cb1.CallbackDetails?.Result, "{\"approved\":true}")
+      assert.strictEqual(cb2.Status, "FAILED")
+      assert.deepStrictEqual(cb2.CallbackDetails?.Error, { ErrorType: "Rejected", ErrorMessage: "no", ErrorData: "{\"by\":\"Bob\"}" })
+
+      const closed = yield* Effect.flip(
+        send(() => client.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: first })))
+      )
+      assert.strictEqual(closed.name, "CallbackTimeoutException")
+      assert.strictEqual(closed.$metadata?.httpStatusCode, 400)
+      const unknown = yield* Effect.flip(
+        send(() => client.send(new SendDurableExecutionCallbackHeartbeatCommand({ CallbackId: "callback-nope" })))
+      )
+      assert.strictEqual(unknown.name, "ResourceNotFoundException")
+
+      // the changes reach the function with its next checkpoint (or invocation)
+      const event = yield* emulator.invoke(arn)
+      assert.sameMembers([...(event.UpdatedOperationIds ?? [])], ["cb1", "cb2"])
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("GetDurableExecution, StopDurableExecution and GetDurableExecutionHistory", () =>
+    Effect.gen(function*() {
+      const result = yield* runOverHttp(Greeting, { name: "Ada" }, eager)
+      const client = yield* lambdaClient
+      const execution = yield* send(() => client.send(new GetDurableExecutionCommand({ DurableExecutionArn: result.arn })))
+      assert.strictEqual(execution.Status, "SUCCEEDED")
+      assert.strictEqual(execution.DurableExecutionArn, result.arn)
+      assert.strictEqual(execution.InputPayload, "{\"name\":\"Ada\"}")
+      assert.strictEqual(execution.Result, "\"Hello, Ada; bye after 2\"")
+      assert.instanceOf(execution.StartTimestamp, Date)
+      assert.strictEqual(execution.EndTimestamp!.getTime() - execution.StartTimestamp!.getTime(), 5000)
+      assert.strictEqual(execution.FunctionArn, "arn:aws:lambda:us-east-1:123456789012:function:greeting:$LATEST")
+
+      const history = yield* send(() =>
+        client.send(new GetDurableExecutionHistoryCommand({ DurableExecutionArn: result.arn, MaxItems: 1000 }))
+      )
+      const types = history.Events?.map((e) => `${e.EventType}${e.Name === undefined ? "" : ` ${e.Name}`}`)
+      assert.deepStrictEqual(types, [
+        "ExecutionStarted execution-1",
+        "StepStarted hello",
+        "StepSucceeded hello",
+        "StepStarted deliver",
+        "StepFailed deliver",
+        "InvocationCompleted execution-1",
+        "StepStarted deliver",
+        "StepSucceeded deliver",
+        "WaitStarted pause",
+        "InvocationCompleted execution-1",
+        "WaitSucceeded pause",
+        "StepStarted bye",
+        "StepSucceeded bye",
+        "InvocationCompleted execution-1",
+        "ExecutionSucceeded execution-1"
+      ])
+      assert.deepStrictEqual(history.Events?.map((e) => e.EventId), types?.map((_, i) => i + 1))
+      const retry = history.Events?.find((e) => e.EventType === "StepFailed")
+      assert.strictEqual(retry?.StepFailedDetails?.RetryDetails?.NextAttemptDelaySeconds, 2)
+      assert.strictEqual(retry?.StepFailedDetails?.Error?.Payload?.ErrorType, "Flaky")
+      const waitStarted = history.Events?.find((e) => e.EventType === "WaitStarted")
+      assert.strictEqual(waitStarted?.WaitStartedDetails?.Duration, 3)
+      assert.instanceOf(waitStarted?.WaitStartedDetails?.ScheduledEndTimestamp, Date)
+      // paging, newest first, and without data
+      const page = yield* send(() =>
+        client.send(
+          new GetDurableExecutionHistoryCommand({
+            DurableExecutionArn: result.arn,
+            MaxItems: 2,
+            ReverseOrder: true,
+            IncludeExecutionData: false
+          })
+        )
+      )
+      assert.deepStrictEqual(page.Events?.map((e) => e.EventType), ["ExecutionSucceeded", "InvocationCompleted"])
+      assert.isUndefined(page.Events?.[0]?.ExecutionSucceededDetails?.Result?.Payload)
+      assert.isString(page.NextMarker)
+
+      // StopDurableExecution on a running execution
+      const { arn, emulator } = yield* start
+      yield* TestClock.adjust("1 second")
+      const stopped = yield* send(() =>
+        client.send(
+          new StopDurableExecutionCommand({ DurableExecutionArn: arn, Error: { ErrorType: "Cancelled", ErrorMessage: "by ops" } })
+        )
+      )
+      assert.instanceOf(stopped.StopTimestamp, Date)
+      const after = yield* emulator.execution(arn)
+      assert.strictEqual(after.status, "STOPPED")
+      assert.deepStrictEqual(after.error, { ErrorType: "Cancelled", ErrorMessage: "by ops" })
+      assert.strictEqual(stopped.StopTimestamp!.getTime(), after.endTimestamp!.getTime())
+      const stoppedHistory = yield* send(() => client.send(new GetDurableExecutionHistoryCommand({ DurableExecutionArn: arn })))
+      const last = stoppedHistory.Events?.at(-1)
+      assert.strictEqual(last?.EventType, "ExecutionStopped")
+      assert.strictEqual(last?.ExecutionStoppedDetails?.Error?.Payload?.ErrorMessage, "by ops")
+      const again = yield* Effect.flip(send(() => client.send(new StopDurableExecutionCommand({ DurableExecutionArn: arn }))))
+      assert.strictEqual(again.name, "InvalidParameterValueException")
+    }).pipe(Effect.provide(withServer())))
+
+  it.effect("bad requests get a clear 4xx, and the server keeps serving", () =>
+    Effect.gen(function*() {
+      const { arn, token } = yield* start
+      const encoded = encodeURIComponent(arn)
+      const notJson = yield* raw(`/2025-12-01/durable-executions/${encoded}/checkpoint`, { method: "POST", body: "{oops" })
+      assert.strictEqual(notJson.status, 400)
+      assert.strictEqual(notJson.errorType, "InvalidRequestContentException")
+      const badShape = yield* raw(`/2025-12-01/durable-executions/${encoded}/checkpoint`, {
+        method: "POST",
+        body: JSON.stringify({ CheckpointToken: token, Updates: [{ Id: "x", Type: "NOPE", Action: "START" }] })
+      })
+      assert.strictEqual(badShape.status, 400)
+      assert.strictEqual(badShape.errorType, "InvalidParameterValueException")
+      assert.include(String(badShape.body["message"]), "Invalid CheckpointDurableExecution request")
+      const noToken = yield* raw(`/2025-12-01/durable-executions/${encoded}/state`)
+      assert.strictEqual(noToken.status, 400)
+      const badMax = yield* raw(`/2025-12-01/durable-executions/${encoded}/state?CheckpointToken=${token}&MaxItems=abc`)
+      assert.strictEqual(badMax.status, 400)
+      assert.include(String(badMax.body["message"]), "MaxItems")
+      const tooMany = yield* raw(`/2025-12-01/durable-executions/${encoded}/state?CheckpointToken=${token}&MaxItems=5000`)
+      assert.strictEqual(tooMany.status, 400)
+      const badMarker = yield* raw(`/2025-12-01/durable-executions/${encoded}/history?Marker=zzz`)
+      assert.strictEqual(badMarker.status, 400)
+      const badSegment = yield* raw(`/2025-12-01/durable-executions/%E0%A4%A/state`)
+      // refused by the router itself, before any route
+      assert.strictEqual(badSegment.status, 404)
+      const noRoute = yield* raw(`/2025-12-01/functions/f/durable-executions`)
+      assert.strictEqual(noRoute.status, 404)
+      const wrongMethod = yield* raw(`/2025-12-01/durable-executions/${encoded}/checkpoint`)
+      assert.strictEqual(wrongMethod.status, 404)
+      assert.strictEqual(wrongMethod.errorType, "UnknownOperationException")
+      const badError = yield* raw(`/2025-12-01/durable-execution-callbacks/x/fail`, {
+        method: "POST",
+        body: JSON.stringify({ ErrorType: 42 })
+      })
+      assert.strictEqual(badError.status, 400)
+      // still serving, and the token was not consumed by the rejected calls
+      const fine = yield* raw(`/2025-12-01/durable-executions/${encoded}/state?CheckpointToken=${token}`)
+      assert.strictEqual(fine.status, 200)
+      assert.deepStrictEqual((fine.body["Operations"] as Array<{ Type: string }>).map((o) => o.Type), ["EXECUTION"])
+      assert.isNumber((fine.body["Operations"] as Array<{ StartTimestamp: unknown }>)[0]!.StartTimestamp)
+    }).pipe(Effect.provide(withServer())))
+})
