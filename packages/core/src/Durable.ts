@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import * as Batch from "./operations/Batch.ts"
 import * as Callback from "./operations/Callback.ts"
 import * as Child from "./operations/Child.ts"
 import * as Invoke from "./operations/Invoke.ts"
@@ -97,6 +98,23 @@ export const invoke = Invoke.invoke
  * @since 0.1.0
  */
 export const waitForCondition = WaitForCondition.waitForCondition
+
+/**
+ * Runs a function over items as a durable batch, with a concurrency limit and
+ * a completion policy. See `Batch.map`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const map = Batch.map
+
+/**
+ * Runs branches as a durable batch. See `Batch.parallel`.
+ *
+ * @category operations
+ * @since 0.1.0
+ */
+export const parallel = Batch.parallel
 
 /**
  * The attempt a step's code is running. See `Step.StepContext`.

@@ -25,6 +25,30 @@ import type { ErrorObject } from "./Wire.ts"
 export type Codec<A> = Schema.Codec<A, unknown, never, never>
 
 /**
+ * A hand-written payload format, for shapes a Schema does not describe well
+ * (the official SDK's serialized batch results, for one).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Serde<A> {
+  readonly _tag: "Serde"
+  readonly encode: (value: A) => Effect.Effect<string | undefined, SerdesFailedError>
+  readonly decode: (payload: string | undefined) => Effect.Effect<A, SerdesFailedError>
+}
+
+/**
+ * Either a Schema or a hand-written {@link Serde}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Format<A> = Codec<A> | Serde<A>
+
+const isSerde = <A>(format: Format<A> | undefined): format is Serde<A> =>
+  typeof format === "object" && format !== null && "_tag" in format && format._tag === "Serde"
+
+/**
  * The default codec: any value, as `JSON.stringify` / `JSON.parse` see it (the
  * official SDK's default serdes): `undefined` inside an array becomes `null`,
  * a `Date` becomes its ISO string.
@@ -93,11 +117,13 @@ const failure = (what: string, operationName: string | undefined, cause: unknown
  * @since 0.1.0
  */
 export const encode = <A>(
-  codec: Codec<A>,
+  codec: Format<A>,
   value: A,
   operationName?: string
 ): Effect.Effect<string | undefined, SerdesFailedError> =>
-  value === undefined
+  isSerde(codec)
+    ? codec.encode(value)
+    : value === undefined
     ? Effect.succeed(undefined)
     : codec === Raw
     ? Effect.succeed(value as string)
@@ -124,11 +150,11 @@ export const encode = <A>(
  * @since 0.1.0
  */
 export const decode = <A>(
-  codec: Codec<A>,
+  codec: Format<A>,
   payload: string | undefined,
   operationName?: string
 ): Effect.Effect<A, SerdesFailedError> =>
-  codec === Raw ? Effect.succeed(payload as A) : Effect.try({
+  isSerde(codec) ? codec.decode(payload) : codec === Raw ? Effect.succeed(payload as A) : Effect.try({
     try: () => payload === undefined ? undefined : JSON.parse(payload) as unknown,
     catch: (cause) => failure("parse", operationName, cause)
   }).pipe(
@@ -148,7 +174,7 @@ export const decode = <A>(
  * @since 0.1.0
  */
 export const roundTrip = <A>(
-  codec: Codec<A>,
+  codec: Format<A>,
   value: A,
   operationName?: string
 ): Effect.Effect<readonly [payload: string | undefined, value: A], SerdesFailedError> =>

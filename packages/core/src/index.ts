@@ -5,6 +5,8 @@
  */
 
 /** @since 0.1.0 */
+export * as Batch from "./operations/Batch.ts"
+/** @since 0.1.0 */
 export * as Callback from "./operations/Callback.ts"
 /** @since 0.1.0 */
 export * as CheckpointClient from "./CheckpointClient.ts"

@@ -32,7 +32,7 @@ import { OperationSubType } from "../Wire.ts"
  */
 export interface Options<A, E> {
   /** Encodes the result. Defaults to JSON. */
-  readonly success?: Payload.Codec<A> | undefined
+  readonly success?: Payload.Format<A> | undefined
   /** Encodes typed failures, rebuilt on replay. Without it a failure surfaces as a `ChildContextError`. */
   readonly error?: Payload.Codec<E> | undefined
   /** The SubType written on the wire. Defaults to `RunInChildContext`. */
@@ -97,7 +97,7 @@ export const run = <A, E, R>(
   Effect.gen(function*() {
     const { checkpointer } = started.context.services
     const { meta } = started
-    const success = options.success ?? (Payload.Json as Payload.Codec<A>)
+    const success = options.success ?? (Payload.Json as Payload.Format<A>)
     const checkpoint = started.checkpoint
     const virtual = options.virtual === true
 
