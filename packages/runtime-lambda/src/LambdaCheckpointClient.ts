@@ -12,15 +12,19 @@
  */
 import {
   CheckpointDurableExecutionCommand,
-  type CheckpointDurableExecutionRequest,
-  type ErrorObject as AwsErrorObject,
   GetDurableExecutionStateCommand,
   LambdaClient,
-  type LambdaClientConfig,
-  type OperationUpdate as AwsOperationUpdate
+  type LambdaClientConfig
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient, Wire } from "@effect-durable/core"
-import { Context, Effect, Layer, Schema } from "effect"
+import { CheckpointClient, type Wire } from "@effect-durable/core"
+import { type Context, Effect, Layer } from "effect"
+import {
+  decodeCheckpointResponse,
+  decodeGetStateResponse,
+  malformedResponse,
+  stripUndefined,
+  toAwsCheckpointRequest
+} from "./internal/conversions.ts"
 
 /**
  * The version of effect-durable named in the user agent of the default client.
@@ -53,43 +57,6 @@ export const defaultClientConfig: LambdaClientConfig = {
     throwOnRequestTimeout: true
   }
 }
-
-// ---------------------------------------------------------------------------
-// Conversions
-// ---------------------------------------------------------------------------
-
-const toAwsError = (error: Wire.ErrorObject): AwsErrorObject => ({
-  ...error,
-  StackTrace: error.StackTrace === undefined ? undefined : [...error.StackTrace]
-})
-
-const toAwsUpdate = (update: Wire.OperationUpdate): AwsOperationUpdate => ({
-  ...update,
-  Error: update.Error === undefined ? undefined : toAwsError(update.Error)
-})
-
-const toAwsCheckpointRequest = (request: Wire.CheckpointRequest): CheckpointDurableExecutionRequest => ({
-  ...request,
-  Updates: request.Updates?.map(toAwsUpdate)
-})
-
-/**
- * Copies a value the AWS client returned, dropping every key whose value is
- * `undefined` (the AWS types say `T | undefined`, the wire schemas say "absent"),
- * so the result can be decoded with the `Wire` schemas. `Date`s are kept.
- */
-const stripUndefined = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(stripUndefined)
-  if (value === null || typeof value !== "object" || value instanceof Date) return value
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) out[key] = stripUndefined(field)
-  }
-  return out
-}
-
-const decodeGetStateResponse = Schema.decodeUnknownEffect(Wire.GetStateResponse)
-const decodeCheckpointResponse = Schema.decodeUnknownEffect(Wire.CheckpointResponse)
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -148,15 +115,6 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
     cause
   })
 }
-
-const malformedResponse = (operation: string, cause: Schema.SchemaError): CheckpointClient.CheckpointClientError =>
-  new CheckpointClient.CheckpointClientError({
-    // Nothing was lost on the service's side: a new invocation reads the state again.
-    message: `Lambda ${operation} returned a malformed response: ${cause.message}`,
-    scope: CheckpointClient.classify({ name: "MalformedResponse", message: cause.message }),
-    errorName: "MalformedResponse",
-    cause
-  })
 
 // ---------------------------------------------------------------------------
 // Constructors and layers

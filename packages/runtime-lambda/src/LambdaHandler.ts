@@ -13,9 +13,10 @@
  *
  * @since 0.1.0
  */
-import { DurableError, Invocation } from "@effect-durable/core"
-import type { CheckpointClient, Wire, Workflow } from "@effect-durable/core"
+import { CheckpointClient, DurableError, Invocation } from "@effect-durable/core"
+import type { Wire, Workflow } from "@effect-durable/core"
 import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
+import * as DurableExecutionClient from "./DurableExecutionClient.ts"
 import * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
 
 /**
@@ -47,6 +48,14 @@ export interface BaseOptions {
    * (a client with other settings, the in-memory emulator in tests).
    */
   readonly checkpointClient?: Layer.Layer<CheckpointClient.CheckpointClient, unknown> | undefined
+  /**
+   * A transport with the official SDK's `DurableExecutionClient` shape, to use
+   * instead of `LambdaCheckpointClient.layer` (exclusive with
+   * `checkpointClient`). A transport injected in the event
+   * (`durableExecutionClient`, as the official testing library does) wins over
+   * both for that invocation.
+   */
+  readonly durableExecutionClient?: DurableExecutionClient.DurableExecutionClient | undefined
   /** Overrides of the termination policy, passed to `Invocation.handle`. */
   readonly policy?: Invocation.Options["policy"]
 }
@@ -154,6 +163,34 @@ const checkEvent = (event: unknown): Effect.Effect<unknown, DurableError.Invalid
     )
   )
 
+/**
+ * The event as `Invocation.handle` reads it: what Lambda delivers is JSON, but a
+ * harness that invokes the handler in-process (the official testing library)
+ * passes objects, with two differences handled here:
+ *
+ * - fields present with the value `undefined` (e.g. `ParentId: undefined`), which
+ *   JSON would drop and core's wire schemas reject, are dropped;
+ * - `InitialExecutionState.NextMarker: ""` means "no further page" (the
+ *   official SDK pages `while (NextMarker)`), where core reads any string as a
+ *   marker; an empty marker is dropped.
+ */
+const normalizeEvent = (event: unknown): unknown => {
+  const plain = withoutUndefined(event)
+  if (typeof plain !== "object" || plain === null || !("InitialExecutionState" in plain)) return plain
+  const state = plain.InitialExecutionState
+  if (typeof state !== "object" || state === null || !("NextMarker" in state) || state.NextMarker !== "") return plain
+  const { NextMarker: _, ...rest } = state
+  return { ...plain, InitialExecutionState: rest }
+}
+
+const withoutUndefined = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutUndefined)
+  if (value === null || typeof value !== "object" || value instanceof Date) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = withoutUndefined(field)
+  return out
+}
+
 type AllOptions<S> = BaseOptions & { readonly layer?: Layer.Layer<S, unknown> | undefined }
 
 /**
@@ -187,8 +224,14 @@ export function make<W extends Workflow.Any>(
   ...options: [Workflow.Services<W>] extends [never] ? [options?: Options<W>] : [options: Options<W>]
 ): Handler
 export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<Workflow.Services<W>>): Handler {
+  if (options?.checkpointClient !== undefined && options.durableExecutionClient !== undefined) {
+    throw new TypeError("LambdaHandler.make: give either checkpointClient or durableExecutionClient, not both")
+  }
   const appLayer = Layer.mergeAll(
-    options?.checkpointClient ?? LambdaCheckpointClient.layer,
+    options?.checkpointClient ??
+      (options?.durableExecutionClient === undefined
+        ? LambdaCheckpointClient.layer
+        : DurableExecutionClient.layer(options.durableExecutionClient)),
     options?.layer ?? Layer.empty
   )
   type Runtime = ManagedRuntime.ManagedRuntime<CheckpointClient.CheckpointClient | Workflow.Services<W>, unknown>
@@ -202,11 +245,15 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
       })
       yield* checkEvent(event)
       const now = yield* Clock.currentTimeMillis
-      return yield* Invocation.handle(workflow, event, {
+      const run = Invocation.handle(workflow, normalizeEvent(event), {
         deadline: now + context.getRemainingTimeInMillis(),
         requestId: context.awsRequestId,
         policy: options?.policy
       })
+      const injected = DurableExecutionClient.fromEvent(event)
+      return yield* injected === undefined
+        ? run
+        : Effect.provideService(run, CheckpointClient.CheckpointClient, DurableExecutionClient.make(injected))
     },
     Effect.scoped
   )

@@ -31,3 +31,17 @@ export * as LambdaHandler from "./LambdaHandler.ts"
  * @since 0.1.0
  */
 export * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
+
+/**
+ * Transport injection: the core `CheckpointClient` over any object with the
+ * official SDK's `DurableExecutionClient` shape (`getExecutionState`,
+ * `checkpoint`), as the official testing library injects in the event.
+ *
+ * @example
+ * ```ts
+ * LambdaHandler.make(Greet, { durableExecutionClient: new DurableExecutionApiClient(lambdaClient) })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as DurableExecutionClient from "./DurableExecutionClient.ts"
