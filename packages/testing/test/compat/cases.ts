@@ -14,7 +14,7 @@ import {
   StepSemantics,
   withDurableExecution
 } from "@aws/durable-execution-sdk-js"
-import { Durable, RetryPolicy } from "@effect-durable/core"
+import { Durable, RetryPolicy, WaitForCondition } from "@effect-durable/core"
 import type { DurableContext } from "@effect-durable/core/DurableContext"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import type * as Emulator from "@effect-durable/testing/Emulator"
@@ -509,6 +509,64 @@ const pagedReplay: Case = {
   })
 }
 
+const childContext: Case = {
+  name: "a child context with steps and a wait, then a root step",
+  input: { order: "o-1" },
+  ours: Durable.workflow(
+    { name: "child-context" },
+    Effect.fn(function*({ order }: { order: string }) {
+      const shipped = yield* Durable.child(
+        "ship",
+        Effect.gen(function*() {
+          const label = yield* Durable.step("label", Effect.succeed(`label-${order}`))
+          yield* Durable.wait("pickup", "1 hour")
+          return yield* Durable.step("handover", Effect.succeed({ label, carrier: "ups" }))
+        })
+      )
+      const receipt = yield* Durable.step("receipt", Effect.succeed(`${shipped.label} via ${shipped.carrier}`))
+      return { shipped, receipt }
+    })
+  ),
+  theirs: withDurableExecution(async ({ order }: { order: string }, ctx) => {
+    const shipped = await ctx.runInChildContext("ship", async (child) => {
+      const label = await child.step("label", async () => `label-${order}`)
+      await child.wait("pickup", { hours: 1 })
+      return await child.step("handover", async () => ({ label, carrier: "ups" }))
+    })
+    const receipt = await ctx.step("receipt", async () => `${shipped.label} via ${shipped.carrier}`)
+    return { shipped, receipt }
+  })
+}
+
+const waitForCondition: Case = {
+  name: "waitForCondition polling every 10 s until the third check",
+  input: {},
+  ours: Durable.workflow(
+    { name: "wait-for-condition" },
+    Effect.fn(function*() {
+      return yield* Durable.waitForCondition(
+        "job-done",
+        (state: { checks: number }) => Effect.succeed({ checks: state.checks + 1 }),
+        {
+          initial: { checks: 0 },
+          schedule: WaitForCondition.until((state) => state.checks >= 3, {
+            initialDelay: "10 seconds",
+            backoffRate: 1,
+            maxAttempts: 10
+          })
+        }
+      )
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) =>
+    await ctx.waitForCondition("job-done", async (state: { checks: number }) => ({ checks: state.checks + 1 }), {
+      initialState: { checks: 0 },
+      waitStrategy: (state) =>
+        state.checks >= 3 ? { shouldContinue: false } : { shouldContinue: true, delay: { seconds: 10 } }
+    })
+  )
+}
+
 /** Every pair the wire-compatibility test runs. */
 export const cases: ReadonlyArray<Case> = [
   sequentialSteps,
@@ -523,5 +581,7 @@ export const cases: ReadonlyArray<Case> = [
   returnsNothing,
   caughtFailure,
   workflowFails,
-  pagedReplay
+  pagedReplay,
+  childContext,
+  waitForCondition
 ]
