@@ -1,0 +1,172 @@
+/**
+ * Fault injection at every checkpoint of hello-world: each class of failure
+ * the Lambda API can answer (built from an AWS-shaped error and classified by
+ * `LambdaCheckpointClient`, as on Lambda) must end as the service expects:
+ *
+ * - invalid token (any case), 429, 500, 503, network errors: the invocation
+ *   fails (or the engine absorbs the fault by retrying the call), Lambda
+ *   retries it, and the execution ends exactly as a clean run: same output,
+ *   same operations, no completed step run again;
+ * - other 4xx and KMS errors: the execution FAILED, with nothing rolled back;
+ * - a response without a next `CheckpointToken`: the invocation ends PENDING
+ *   and the next one picks up, unless nothing is pending, which the service
+ *   refuses.
+ */
+import type { CheckpointClient, Wire } from "@effect-durable/core"
+import { Emulator, LocalRunner } from "@effect-durable/testing"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect } from "effect"
+import { HelloWorld } from "../../../examples/hello-world/workflow.ts"
+import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
+
+const input = { name: "Ada" }
+const expected = { greeting: "Hello, Ada!", deliveredOnAttempt: 2, farewell: "Goodbye, Ada." }
+
+const awsError = (name: string, message: string, status?: number) =>
+  Object.assign(new Error(message), {
+    name,
+    ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } })
+  })
+
+const network = () => Object.assign(new Error("read ECONNRESET"), { name: "Error", code: "ECONNRESET" })
+
+/** The fault as the engine receives it from `LambdaCheckpointClient`. */
+const fault = (error: unknown): CheckpointClient.CheckpointClientError =>
+  LambdaCheckpointClient.toCheckpointClientError("CheckpointDurableExecution", error)
+
+const transient: ReadonlyArray<readonly [string, () => unknown]> = [
+  ["invalid token", () => awsError("InvalidParameterValueException", "Invalid checkpoint token", 400)],
+  ["invalid token (SDK case)", () => awsError("InvalidParameterValueException", "Invalid Checkpoint Token", 400)],
+  ["invalid token (upper case)", () => awsError("InvalidParameterValueException", "INVALID CHECKPOINT TOKEN", 400)],
+  ["429", () => awsError("TooManyRequestsException", "Rate exceeded", 429)],
+  ["500", () => awsError("ServiceException", "Internal error", 500)],
+  ["503", () => awsError("ServiceUnavailableException", "Unavailable", 503)],
+  ["network error", network]
+]
+
+const fatal: ReadonlyArray<readonly [string, () => unknown]> = [
+  ["other 4xx", () => awsError("InvalidParameterValueException", "STEP output payload size must be ≤ 262144 bytes", 400)],
+  ["KMS 502", () => awsError("KMSAccessDeniedException", "The key is not accessible", 502)]
+]
+
+const signature = (operations: ReadonlyArray<Wire.Operation>) =>
+  operations.map((o) => [o.Type === "EXECUTION" ? "execution" : o.Id, o.ParentId ?? null, o.Type, o.Name ?? null, o.Status])
+
+/** No STEP whose SUCCEED the service accepted is started or completed again. */
+const assertNothingRanTwice = Effect.fnUntraced(function*(arn: string, label: string) {
+  const emulator = yield* Emulator.Emulator
+  const updates = (yield* emulator.history(arn)).flatMap((event) =>
+    event._tag === "Checkpointed" ? event.updates.map((update) => ({ call: event.call, update })) : []
+  )
+  for (const { call, update } of updates) {
+    if (update.Action !== "SUCCEED") continue
+    const later = updates.filter((u) => u.call > call && u.update.Id === update.Id)
+    assert.deepStrictEqual(later, [], `${label}: "${update.Name}" ran again after its SUCCEED`)
+  }
+})
+
+describe("checkpoint faults at every checkpoint of hello-world", () => {
+  it.effect("transient errors: the invocation is retried and the execution ends as a clean run", () =>
+    Effect.gen(function*() {
+      const clean = yield* LocalRunner.runUnderTestClock(HelloWorld, input)
+      assert.strictEqual(clean.status, "SUCCEEDED")
+      const calls = clean.checkpointCalls
+      assert.strictEqual(calls, 5)
+      const paths = { invocationRetried: 0, absorbedByEngine: 0 }
+      for (const [name, error] of transient) {
+        for (let k = 1; k <= calls; k++) {
+          const label = `${name} at checkpoint ${k}`
+          let injected = 0
+          const result = yield* LocalRunner.runUnderTestClock(HelloWorld, input, {
+            injectFault: ({ attempt }) => {
+              if (attempt !== k) return undefined
+              injected++
+              return fault(error())
+            }
+          })
+          assert.strictEqual(injected, 1, label)
+          assert.strictEqual(result.status, "SUCCEEDED", label)
+          if (result.status === "SUCCEEDED") assert.deepStrictEqual(result.output, expected, label)
+          assert.deepStrictEqual(signature(result.operations), signature(clean.operations), label)
+          assert.strictEqual(result.checkpointCalls, calls, `${label}: no extra accepted checkpoint`)
+          yield* assertNothingRanTwice(result.arn, label)
+          const failed = result.invocations.filter((i) => i.outcome === "failed")
+          if (failed.length > 0) {
+            paths.invocationRetried++
+            assert.strictEqual(failed.length, 1, label)
+            assert.include(failed[0]!.error ?? "", "CheckpointFailedError", label)
+          } else {
+            paths.absorbedByEngine++
+          }
+        }
+      }
+      // Which path the engine takes today (see the report): every fault is either one or the other.
+      assert.strictEqual(paths.invocationRetried + paths.absorbedByEngine, transient.length * calls)
+      // Observed at the time of writing: all 35 failed their invocation (the engine did not retry the call).
+      yield* Effect.logInfo(`transient faults: ${JSON.stringify(paths)}`)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("execution errors: the execution FAILED with CheckpointFailedError, nothing rolled back", () =>
+    Effect.gen(function*() {
+      const clean = yield* LocalRunner.runUnderTestClock(HelloWorld, input)
+      for (const [name, error] of fatal) {
+        for (let k = 1; k <= clean.checkpointCalls; k++) {
+          const label = `${name} at checkpoint ${k}`
+          const result = yield* LocalRunner.runUnderTestClock(HelloWorld, input, {
+            injectFault: ({ attempt }) => attempt === k ? fault(error()) : undefined
+          })
+          assert.strictEqual(result.status, "FAILED", label)
+          if (result.status === "FAILED") {
+            assert.strictEqual(result.error.ErrorType, "CheckpointFailedError", label)
+            assert.include(result.error.ErrorMessage ?? "", name === "KMS 502" ? "KMSAccessDeniedException" : "262144", label)
+          }
+          // the function answered FAILED itself: Lambda does not retry it
+          assert.strictEqual(result.invocations.at(-1)?.outcome, "FAILED", label)
+          assert.strictEqual(result.invocations.filter((i) => i.outcome === "failed").length, 0, label)
+          // what the service accepted before the fault stays; the rejected batch was not applied
+          assert.strictEqual(result.checkpointCalls, k - 1, label)
+          const accepted = signature(result.operations).slice(1).map(([id, parent, type, name_]) => [id, parent, type, name_])
+          const before = signature(clean.operations).slice(1, 1 + accepted.length).map(([id, parent, type, name_]) => [
+            id,
+            parent,
+            type,
+            name_
+          ])
+          assert.deepStrictEqual(accepted, before, label)
+        }
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a response without CheckpointToken ends the invocation PENDING; the next one picks up", () =>
+    Effect.gen(function*() {
+      const clean = yield* LocalRunner.runUnderTestClock(HelloWorld, input)
+      // After checkpoints 2 (the RETRY of "deliver-greeting") and 4 (the WAIT START) something is
+      // pending; checkpoint 5 is the last one, before the SUCCEEDED answer. After checkpoints 1 and 3
+      // (a step's SUCCEED) nothing is pending, and the service refuses a PENDING answer.
+      const somethingPending = new Set([2, 4, 5])
+      const refused: Array<number> = []
+      for (let k = 1; k <= clean.checkpointCalls; k++) {
+        const label = `no token after checkpoint ${k}`
+        const exit = yield* Effect.exit(LocalRunner.runUnderTestClock(HelloWorld, input, {
+          alterResponse: ({ attempt, response }) =>
+            attempt === k ? { NewExecutionState: response.NewExecutionState ?? {} } : response
+        }))
+        if (exit._tag === "Failure") {
+          // the engine answered PENDING with nothing pending: the service rejects the answer
+          assert.isFalse(somethingPending.has(k), label)
+          const error = Cause.findErrorOption(exit.cause)
+          assert.strictEqual(error._tag === "Some" ? error.value._tag : undefined, "InvalidInvocationOutputError", label)
+          assert.include(error._tag === "Some" ? error.value.message : "", "Cannot return PENDING", label)
+          refused.push(k)
+          continue
+        }
+        const run = exit.value
+        assert.strictEqual(run.status, "SUCCEEDED", label)
+        if (run.status === "SUCCEEDED") assert.deepStrictEqual(run.output, expected, label)
+        assert.deepStrictEqual(signature(run.operations), signature(clean.operations), label)
+        yield* assertNothingRanTwice(run.arn, label)
+        assert.notInclude(run.invocations.map((i) => i.outcome), "failed", label)
+      }
+      yield* Effect.log(`missing token: the service refused PENDING after checkpoints ${JSON.stringify(refused)}`)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
