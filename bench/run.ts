@@ -1,0 +1,195 @@
+/**
+ * One measurement, in a process of its own (so that peak RSS and heap belong
+ * to it alone): `node bench/dist/run.js '{"scenario":"sequential","sdk":"ours","n":1000,"latency":0}'`.
+ * Prints one JSON line with the metrics.
+ */
+import type * as Wire from "@effect-durable/core/Wire"
+import { Emulator } from "@effect-durable/testing/Emulator"
+import { Duration, Effect } from "effect"
+import { createHash } from "node:crypto"
+import { performance } from "node:perf_hooks"
+import { instrument, invokeOnce, makeCounters, runExecution, type Sdk } from "./harness.ts"
+import * as Workflows from "./workflows.ts"
+
+export interface Config {
+  readonly scenario: "sequential" | "replay" | "wait" | "concurrent"
+  /** `ours-eager`: effect-durable with a 20 ms warmup (suspends as soon as the official SDK does). */
+  readonly sdk: "ours" | "ours-eager" | "theirs"
+  readonly n: number
+  readonly latency: number
+}
+
+const config = JSON.parse(process.argv[2] ?? "{}") as Config
+
+const sdkOf = (pair: Workflows.Pair): Sdk => {
+  switch (config.sdk) {
+    case "ours":
+      return { _tag: "ours", workflow: pair.ours }
+    case "ours-eager":
+      return { _tag: "ours", workflow: pair.ours, policy: { warmup: Duration.millis(20) } }
+    case "theirs":
+      return { _tag: "theirs", handler: pair.theirs }
+  }
+}
+
+// Peak heap, sampled (both SDKs yield to the event loop between steps, so the sampler runs).
+let heapPeak = 0
+let heapBaseline = 0
+const sample = () => {
+  const used = process.memoryUsage().heapUsed
+  if (used > heapPeak) heapPeak = used
+}
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024 * 10) / 10
+
+/** CPU time of this process so far (user + system), in ms: less disturbed than wall time on a busy machine. */
+const cpuMillis = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
+const wireId = (raw: string) => createHash("md5").update(raw).digest("hex").slice(0, 16)
+
+/** N SUCCEEDED steps `s1..sN`, written as the SDKs write them, in chunks of 250 updates. */
+const seed = (emulator: Emulator["Service"], arn: string, n: number) =>
+  Effect.gen(function*() {
+    const event = yield* emulator.invoke(arn)
+    let token = event.CheckpointToken
+    for (let from = 1; from <= n; from += 250) {
+      const updates: Array<Wire.OperationUpdate> = []
+      for (let i = from; i < Math.min(from + 250, n + 1); i++) {
+        updates.push({
+          Id: wireId(String(i)),
+          Type: "STEP",
+          SubType: "Step",
+          Name: `s${i}`,
+          Action: "SUCCEED",
+          Payload: String(i)
+        })
+      }
+      const response = yield* emulator.client.checkpoint({
+        DurableExecutionArn: arn,
+        CheckpointToken: token,
+        Updates: updates
+      })
+      token = response.CheckpointToken!
+    }
+    // the seeding invocation dies: the next one replays the N steps
+    yield* emulator.abandon(arn, "seeded")
+  })
+
+/**
+ * Warms the JIT up with a small run of the same SDK on another emulator (a warm
+ * Lambda container has run the code before), so that the measurement is not
+ * dominated by compilation.
+ */
+const warmUp = Effect.gen(function*() {
+  const emulator = yield* Emulator
+  const pair = config.scenario === "concurrent" ? Workflows.concurrent : Workflows.sequential
+  const client = instrument(emulator.client, makeCounters(), { latencyMillis: 0 })
+  yield* runExecution(emulator, sdkOf(pair), { n: 200 }, client)
+  const arn = yield* emulator.start({ input: JSON.stringify({ n: 200 }) })
+  yield* seed(emulator, arn, 200)
+  yield* invokeOnce(sdkOf(Workflows.replay), yield* emulator.invoke(arn), client, 1)
+}).pipe(Effect.provide(Emulator.layer))
+
+const program = Effect.gen(function*() {
+  if (config.scenario !== "wait") yield* warmUp
+  const emulator = yield* Emulator
+  const counters = makeCounters()
+  const n = config.n
+  if (global.gc) global.gc()
+  heapBaseline = process.memoryUsage().heapUsed
+  heapPeak = heapBaseline
+  setInterval(sample, 5).unref()
+
+  switch (config.scenario) {
+    case "sequential":
+    case "concurrent": {
+      const pair = config.scenario === "sequential" ? Workflows.sequential : Workflows.concurrent
+      const client = instrument(emulator.client, counters, { latencyMillis: config.latency })
+      const cpuStart = cpuMillis()
+      const { execution, invocations } = yield* runExecution(emulator, sdkOf(pair), { n }, client)
+      const cpu = cpuMillis() - cpuStart
+      if (execution.status !== "SUCCEEDED" || execution.result !== String(n * (n + 1) / 2)) {
+        return yield* Effect.die(new Error(`unexpected end: ${execution.status} ${execution.result}`))
+      }
+      const wall = invocations.reduce((a, i) => a + i.millis, 0)
+      return {
+        wallMs: wall,
+        msPerStep: wall / n,
+        cpuMs: cpu,
+        sdkCpuMsPerStep: (cpu - counters.emulatorMillis) / n,
+        invocations: invocations.length,
+        calls: counters.calls,
+        updates: counters.updates,
+        emulatorMs: counters.emulatorMillis
+      }
+    }
+    case "replay": {
+      const arn = yield* emulator.start({ input: JSON.stringify({ n }) })
+      yield* seed(emulator, arn, n)
+      const after = wireId(String(n + 1))
+      const client = instrument(emulator.client, counters, { latencyMillis: config.latency, watch: new Set([after]) })
+      const event = yield* emulator.invoke(arn)
+      const cpuStart = cpuMillis()
+      const start = performance.now()
+      const output = yield* invokeOnce(sdkOf(Workflows.replay), event, client, 1)
+      const wall = performance.now() - start
+      const cpu = cpuMillis() - cpuStart
+      if (output.Status !== "SUCCEEDED" || output.Result !== String(n * (n + 1) / 2)) {
+        return yield* Effect.die(new Error(`unexpected end: ${JSON.stringify(output)}`))
+      }
+      return {
+        replayMs: counters.firstWatchedAt! - start,
+        replayUsPerOp: (counters.firstWatchedAt! - start) * 1000 / n,
+        wallMs: wall,
+        cpuMs: cpu,
+        calls: counters.calls,
+        emulatorMs: counters.emulatorMillis
+      }
+    }
+    case "wait": {
+      const client = instrument(emulator.client, counters, { latencyMillis: config.latency })
+      const start = performance.now()
+      const { execution, invocations } = yield* runExecution(
+        emulator,
+        sdkOf(Workflows.waiting),
+        { seconds: n },
+        client
+      )
+      if (execution.status !== "SUCCEEDED") return yield* Effect.die(new Error(`unexpected end: ${execution.status}`))
+      return {
+        totalMs: performance.now() - start,
+        invocations: invocations.length,
+        outcomes: invocations.map((i) => i.outcome).join(","),
+        invocationMs: invocations.map((i) => Math.round(i.millis)),
+        billedMs: invocations.reduce((a, i) => a + i.millis, 0),
+        calls: counters.calls
+      }
+    }
+  }
+}).pipe(
+  Effect.tap(() => Effect.sync(sample)),
+  Effect.map((metrics) => {
+    const usage = process.resourceUsage()
+    return {
+      ...config,
+      ...metrics,
+      heapBaselineMB: mb(heapBaseline),
+      heapPeakMB: mb(heapPeak),
+      rssPeakMB: Math.round(usage.maxRSS / 1024)
+    }
+  }),
+  Effect.provide(Emulator.layer)
+)
+
+Effect.runPromise(program).then(
+  (result) => {
+    process.stdout.write(JSON.stringify(result) + "\n")
+    process.exit(0)
+  },
+  (error) => {
+    process.stderr.write(String(error) + "\n")
+    process.exit(1)
+  }
+)

@@ -1,0 +1,81 @@
+/**
+ * The benchmarked workflows, each written with both SDKs.
+ */
+import { type DurableLambdaHandler, withDurableExecution } from "@aws/durable-execution-sdk-js"
+import { Durable } from "@effect-durable/core"
+import type * as Workflow from "@effect-durable/core/Workflow"
+import { Effect } from "effect"
+
+export interface Pair {
+  readonly ours: Workflow.Any
+  readonly theirs: DurableLambdaHandler
+}
+
+/** `n` sequential steps, each returning its index; the input is `{ n }`. */
+export const sequential: Pair = {
+  ours: Durable.workflow(
+    { name: "sequential" },
+    Effect.fn(function*({ n }: { n: number }) {
+      let sum = 0
+      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i))
+      return sum
+    })
+  ),
+  theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
+    let sum = 0
+    for (let i = 1; i <= n; i++) sum += await ctx.step(`s${i}`, async () => i)
+    return sum
+  })
+}
+
+/** `n` sequential steps (replayed from a seeded state), then one new step "after". */
+export const replay: Pair = {
+  ours: Durable.workflow(
+    { name: "replay" },
+    Effect.fn(function*({ n }: { n: number }) {
+      let sum = 0
+      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i))
+      return yield* Durable.step("after", Effect.succeed(sum))
+    })
+  ),
+  theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
+    let sum = 0
+    for (let i = 1; i <= n; i++) sum += await ctx.step(`s${i}`, async () => i)
+    return await ctx.step("after", async () => sum)
+  })
+}
+
+/** A step, a wait of `seconds` (suspends), a step. */
+export const waiting: Pair = {
+  ours: Durable.workflow(
+    { name: "wait" },
+    Effect.fn(function*({ seconds }: { seconds: number }) {
+      const before = yield* Durable.step("before", Effect.succeed(1))
+      yield* Durable.wait("pause", `${seconds} seconds`)
+      return before + (yield* Durable.step("after", Effect.succeed(1)))
+    })
+  ),
+  theirs: withDurableExecution(async ({ seconds }: { seconds: number }, ctx) => {
+    const before = await ctx.step("before", async () => 1)
+    await ctx.wait("pause", { seconds })
+    return before + (await ctx.step("after", async () => 1))
+  })
+}
+
+/** `n` steps started at once: `Effect.all` with unbounded concurrency vs `Promise.all`. */
+export const concurrent: Pair = {
+  ours: Durable.workflow(
+    { name: "concurrent" },
+    Effect.fn(function*({ n }: { n: number }) {
+      const values = yield* Effect.all(
+        Array.from({ length: n }, (_, i) => Durable.step(`c${i + 1}`, Effect.succeed(i + 1))),
+        { concurrency: "unbounded" }
+      )
+      return values.reduce((a, b) => a + b, 0)
+    })
+  ),
+  theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
+    const values = await Promise.all(Array.from({ length: n }, (_, i) => ctx.step(`c${i + 1}`, async () => i + 1)))
+    return values.reduce((a, b) => a + b, 0)
+  })
+}
