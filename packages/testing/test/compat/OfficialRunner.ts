@@ -83,6 +83,8 @@ export interface Options {
   readonly maxInvocations?: number | undefined
   /** The function name in the ARN. Defaults to `official-function`. */
   readonly functionName?: string | undefined
+  /** What the outside world does each time the execution suspends (complete callbacks, chained invokes). */
+  readonly external?: ((arn: string) => Effect.Effect<void, unknown>) | undefined
 }
 
 /** The official handler rejected too often, or the run did not end. */
@@ -226,6 +228,7 @@ export const run = Effect.fn("OfficialRunner.run")(function*(
     if (execution.status !== "RUNNING") {
       return { arn, status: execution.status, invocations, execution, malformedRequests: malformed } satisfies Result
     }
+    if (options.external !== undefined) yield* Effect.orDie(options.external(arn))
     const wakeup = yield* emulator.nextWakeup(arn)
     if (wakeup === undefined) {
       return yield* new OfficialRunError({ message: "The execution is PENDING but nothing will wake it up" })

@@ -20,14 +20,30 @@ import { type Difference, get, mask, type Snapshot, snapshot } from "./Snapshot.
 const runOurs = (c: Case) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(OfficialRunner.epoch)
-    const result = yield* LocalRunner.runUnderTestClock(c.ours, c.input)
+    const emulator = yield* Emulator.Emulator
+    const external = c.external
+    const result = yield* LocalRunner.runUnderTestClock(
+      c.ours,
+      c.input,
+      external === undefined ? {} : {
+        waitForExternal: true,
+        // the runner goes to sleep once the invocation has ended PENDING
+        onEvent: (event) => event._tag === "Sleeping" ? Effect.orDie(external(emulator, event.arn)) : Effect.void
+      }
+    )
     return snapshot(result.execution, result.invocations.map((i) => i.outcome))
   }).pipe(Effect.provide(Emulator.Emulator.layerWith(c.emulator ?? {})))
 
 /** Their side: the official handler on our emulator. */
 const runTheirs = (c: Case) =>
   Effect.gen(function*() {
-    const result = yield* OfficialRunner.run(c.theirs, c.input)
+    const emulator = yield* Emulator.Emulator
+    const external = c.external
+    const result = yield* OfficialRunner.run(
+      c.theirs,
+      c.input,
+      external === undefined ? {} : { external: (arn) => external(emulator, arn) }
+    )
     assert.deepStrictEqual(result.malformedRequests, [], "requests our wire Schemas cannot decode")
     return snapshot(result.execution, result.invocations.map((i) => i.outcome))
   }).pipe(Effect.provide(Emulator.Emulator.layerWith(c.emulator ?? {})))
