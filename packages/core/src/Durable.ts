@@ -23,6 +23,7 @@
 import * as Batch from "./operations/Batch.ts"
 import * as Callback from "./operations/Callback.ts"
 import * as Child from "./operations/Child.ts"
+import * as Combinator from "./operations/Combinator.ts"
 import * as Invoke from "./operations/Invoke.ts"
 import * as Step from "./operations/Step.ts"
 import * as Wait from "./operations/Wait.ts"
@@ -115,6 +116,42 @@ export const map = Batch.map
  * @since 0.1.0
  */
 export const parallel = Batch.parallel
+
+/**
+ * Runs durable effects concurrently and checkpoints all their results (fails
+ * at the first failure). See `Combinator.all`.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const all = Combinator.all
+
+/**
+ * Runs durable effects concurrently and checkpoints every outcome. See
+ * `Combinator.allSettled`.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const allSettled = Combinator.allSettled
+
+/**
+ * Runs durable effects concurrently and checkpoints the first success. See
+ * `Combinator.any`.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const any = Combinator.any
+
+/**
+ * Runs durable effects concurrently and checkpoints the first outcome. See
+ * `Combinator.race`.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const race = Combinator.race
 
 /**
  * The attempt a step's code is running. See `Step.StepContext`.

@@ -47,6 +47,12 @@ export class DurableContext extends Context.Service<DurableContext, {
    * completed checkpoint.
    */
   readonly mode: "execute" | "replay-succeeded"
+  /**
+   * Set for the effects of a combinator: each operation yields once its id is
+   * allocated, so that, like a promise continuation, the rest of the effect
+   * runs only after every effect and the combination itself got their ids.
+   */
+  readonly yieldAfterId?: boolean | undefined
   readonly services: InvocationServices
 }>()("@effect-durable/core/DurableContext") {}
 
@@ -79,7 +85,8 @@ export const makeChild = (
       parent: { rawId: child.rawId, id: child.parentId },
       counter,
       location: "workflow",
-      mode
+      mode,
+      yieldAfterId: false
     }))
 
 /**

@@ -17,6 +17,8 @@ export * as Child from "./operations/Child.ts"
 /** @since 0.1.0 */
 export * as Durable from "./Durable.ts"
 /** @since 0.1.0 */
+export * as Combinator from "./operations/Combinator.ts"
+/** @since 0.1.0 */
 export * as DurableContext from "./DurableContext.ts"
 /** @since 0.1.0 */
 export * as DurableError from "./DurableError.ts"

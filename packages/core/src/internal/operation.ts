@@ -73,6 +73,7 @@ export const begin = Effect.fnUntraced(function*(spec: {
       })
     )
   }
+  if (context.yieldAfterId === true) yield* Effect.yieldNow
   const started: Started = {
     context,
     rawId,
