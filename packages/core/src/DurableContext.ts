@@ -24,6 +24,12 @@ export interface InvocationServices {
   readonly checkpointer: Checkpointer["Service"]
   readonly scheduler: Scheduler["Service"]
   readonly supervisor: Supervisor["Service"]
+  /**
+   * Whether the workflow is still replaying its history: true from the start
+   * of an invocation that has history until the first operation without a
+   * checkpoint. Read by the replay-aware logger.
+   */
+  readonly replay: { replaying: boolean }
 }
 
 /**

@@ -171,7 +171,8 @@ export const handle = <W extends Workflow.Any>(
       onFailure: supervisor.fail,
       onMissingToken: supervisor.suspend("OPERATION_TERMINATED")
     })
-    const context = yield* makeRoot(arn, { checkpointer, scheduler, supervisor })
+    const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
+    const context = yield* makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })
 
     const decoded = yield* Effect.exit(
       Payload.decode(workflow.input, execution.ExecutionDetails?.InputPayload, "execution input")

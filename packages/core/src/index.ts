@@ -23,6 +23,8 @@ export * as DurableContext from "./DurableContext.ts"
 /** @since 0.1.0 */
 export * as DurableError from "./DurableError.ts"
 /** @since 0.1.0 */
+export * as DurableLogger from "./DurableLogger.ts"
+/** @since 0.1.0 */
 export * as Invocation from "./Invocation.ts"
 /** @since 0.1.0 */
 export * as Invoke from "./operations/Invoke.ts"

@@ -1,7 +1,7 @@
 /**
  * The prologue and helpers every durable operation shares.
  */
-import { Effect } from "effect"
+import { Effect, Ref } from "effect"
 import { DurableContext, nextIds } from "../DurableContext.ts"
 import {
   ConfigValidationError,
@@ -9,7 +9,7 @@ import {
   NonDeterministicExecutionError,
   type SystemFailure
 } from "../DurableError.ts"
-import type * as OperationId from "../OperationId.ts"
+import * as OperationId from "../OperationId.ts"
 import * as Replay from "../Replay.ts"
 import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
@@ -61,6 +61,13 @@ export const begin = Effect.fnUntraced(function*(spec: {
   }
   const { id, parentId, rawId } = yield* nextIds(context)
   const checkpoint = yield* context.services.checkpointer.get(id)
+  // The replay ends at the first operation without history, or at the last one
+  // with history (what the workflow does after it is new).
+  if (context.services.replay.replaying) {
+    const counter = yield* Ref.get(context.counter)
+    const next = yield* context.services.checkpointer.get(OperationId.hash(OperationId.child(context.parent?.rawId, counter + 1)))
+    if (checkpoint === undefined || next === undefined) context.services.replay.replaying = false
+  }
   const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
   if (mismatch !== undefined) return yield* fault(context, mismatch)
   if (context.mode === "replay-succeeded" && (checkpoint === undefined || !isTerminalStatus(checkpoint.Status))) {

@@ -179,6 +179,7 @@ const run = <A, E>(
     const exit = yield* effect.pipe(
       Effect.provideService(StepContext, { attempt: number, name: meta.name!, operationId: meta.id }),
       Effect.provideService(DurableContext, { ...started.context, location: "step" }),
+      Effect.annotateLogs({ operationId: meta.id, operationName: meta.name!, attempt: number }),
       // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
       Effect.raceFirst(Effect.andThen(
         started.context.services.supervisor.expired,
