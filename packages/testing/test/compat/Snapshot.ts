@@ -65,21 +65,37 @@ export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArr
 }
 
 /**
- * A known difference between our snapshot and theirs: at `path`, ours holds
- * exactly `ours` and theirs exactly `theirs`, for the reason `why`.
+ * A known difference between our snapshot and theirs, at `path`:
  *
- * `deliberate` (the default) is a choice we keep. `incompatibility` is a bug
- * of ours left for core to fix: the comparison still masks it, so the rest of
- * the case is checked, and a separate test that does not mask it is expected
- * to fail until the fix lands.
+ * - `deliberate` (the default): ours holds exactly `ours` and theirs exactly
+ *   `theirs`, a choice we keep, for the reason `why`;
+ * - `incompatibility`: the same, but a bug of ours left for core to fix: the
+ *   comparison still masks it, so the rest of the case is checked, and a
+ *   separate test that does not mask it is expected to fail until the fix lands;
+ * - `order`: both hold the same elements (an array), in a different order.
  */
-export interface Difference {
-  readonly path: ReadonlyArray<string | number>
-  readonly ours: unknown
-  readonly theirs: unknown
-  readonly why: string
-  readonly kind?: "deliberate" | "incompatibility" | undefined
-}
+export type Difference =
+  | {
+    readonly path: ReadonlyArray<string | number>
+    readonly ours: unknown
+    readonly theirs: unknown
+    readonly why: string
+    readonly kind?: "deliberate" | "incompatibility" | undefined
+  }
+  | {
+    readonly path: ReadonlyArray<string | number>
+    readonly why: string
+    readonly kind: "order"
+  }
+
+/** The elements of an array in a canonical order (by their JSON). */
+export const sorted = (value: unknown): Array<unknown> =>
+  Array.isArray(value)
+    ? [...value].sort((a, b) => {
+      const [x, y] = [JSON.stringify(a), JSON.stringify(b)]
+      return x < y ? -1 : x > y ? 1 : 0
+    })
+    : []
 
 /** The value at `path` (`undefined` when absent). */
 export const get = (value: unknown, path: ReadonlyArray<string | number>): unknown => {

@@ -14,7 +14,7 @@ import {
   StepSemantics,
   withDurableExecution
 } from "@aws/durable-execution-sdk-js"
-import { Durable, RetryPolicy, WaitForCondition } from "@effect-durable/core"
+import { Batch, Durable, RetryPolicy, WaitForCondition } from "@effect-durable/core"
 import type { DurableContext } from "@effect-durable/core/DurableContext"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import type * as Emulator from "@effect-durable/testing/Emulator"
@@ -101,6 +101,15 @@ class TheirPaymentDeclined extends Error {
  */
 const inProcessRetry =
   "our default policy resumes a retry due within 2 s in-process (they re-invoke), polling for READY"
+const startOrder = "we run each item up to its first checkpoint before starting the next item; they start every " +
+  "item's context first, then the items' steps. Same operations, same batches, another order within a batch; ids " +
+  "do not depend on it, so replay is unaffected"
+const startedInOrder: ReadonlyArray<Difference> = [
+  { path: ["operations"], why: startOrder, kind: "order" },
+  { path: ["updates"], why: startOrder, kind: "order" },
+  { path: ["calls", 0], why: startOrder, kind: "order" }
+]
+
 const warmupPolls =
   "during its 2 s warmup our supervisor polls (empty checkpoints, every 1 s) for a callback or invoke with no known " +
   "end; they suspend 20 ms after nothing executes, without polling"
@@ -713,6 +722,77 @@ const chainedInvoke: Case = {
   ]
 }
 
+const mapSequential: Case = {
+  name: "map over 3 items, one at a time, a step each",
+  input: { items: [1, 2, 3] },
+  ours: Durable.workflow(
+    { name: "map-sequential" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const double = (item: number) => Durable.step("times-two", Effect.succeed(item * 2))
+      const result = yield* Durable.map("double", items, double, { maxConcurrency: 1 })
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map(
+      "double",
+      items,
+      async (child, item) => await child.step("times-two", async () => item * 2),
+      { maxConcurrency: 1 }
+    )
+    return result.getResults()
+  })
+}
+
+const mapConcurrent: Case = {
+  name: "map over 4 items, all at once, a step and a wait each",
+  input: { items: ["a", "b", "c", "d"] },
+  ours: Durable.workflow(
+    { name: "map-concurrent" },
+    Effect.fn(function*({ items }: { items: Array<string> }) {
+      const result = yield* Durable.map("process", items, (item) =>
+        Effect.gen(function*() {
+          const upper = yield* Durable.step("upper", Effect.succeed(item.toUpperCase()))
+          yield* Durable.wait("cool-down", "10 seconds")
+          return upper
+        }))
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<string> }, ctx) => {
+    const result = await ctx.map("process", items, async (child, item) => {
+      const upper = await child.step("upper", async () => item.toUpperCase())
+      await child.wait("cool-down", { seconds: 10 })
+      return upper
+    })
+    return result.getResults()
+  }),
+  differences: startedInOrder
+}
+
+const parallelBranches: Case = {
+  name: "parallel: a named and an unnamed branch",
+  input: {},
+  ours: Durable.workflow(
+    { name: "parallel" },
+    Effect.fn(function*() {
+      const result = yield* Durable.parallel("notify", [
+        { name: "email", effect: Durable.step("send-email", Effect.succeed("email sent")) },
+        Durable.step("send-sms", Effect.succeed("sms sent"))
+      ])
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const result = await ctx.parallel("notify", [
+      { name: "email", func: async (child) => await child.step("send-email", async () => "email sent") },
+      async (child) => await child.step("send-sms", async () => "sms sent")
+    ])
+    return result.getResults()
+  }),
+  differences: startedInOrder
+}
+
 /** Every pair the wire-compatibility test runs. */
 export const cases: ReadonlyArray<Case> = [
   sequentialSteps,
@@ -732,5 +812,8 @@ export const cases: ReadonlyArray<Case> = [
   waitForCondition,
   createCallback,
   waitForCallback,
-  chainedInvoke
+  chainedInvoke,
+  mapSequential,
+  mapConcurrent,
+  parallelBranches
 ]
