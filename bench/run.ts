@@ -118,7 +118,8 @@ const program = Effect.gen(function*() {
         wallMs: wall,
         msPerStep: wall / n,
         cpuMs: cpu,
-        sdkCpuMsPerStep: (cpu - counters.emulatorMillis) / n,
+        emulatorCpuMs: counters.emulatorCpuMillis,
+        sdkCpuMsPerStep: (cpu - counters.emulatorCpuMillis) / n,
         invocations: invocations.length,
         calls: counters.calls,
         updates: counters.updates,
@@ -144,6 +145,7 @@ const program = Effect.gen(function*() {
         replayUsPerOp: (counters.firstWatchedAt! - start) * 1000 / n,
         wallMs: wall,
         cpuMs: cpu,
+        sdkCpuMs: cpu - counters.emulatorCpuMillis,
         calls: counters.calls,
         emulatorMs: counters.emulatorMillis
       }
