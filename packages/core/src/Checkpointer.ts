@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Queue, Ref } from "effect"
+import { Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
 import { CheckpointClient, type CheckpointClientError } from "./CheckpointClient.ts"
 import { CheckpointFailedError } from "./DurableError.ts"
 import type * as OperationId from "./OperationId.ts"
@@ -154,11 +154,18 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const updates = batch.flatMap((item) => item.update === undefined ? [] : [item.update])
     const current = yield* Ref.get(token)
     yield* Ref.update(calls, (n) => n + 1)
-    const response = yield* client.checkpoint({
+    // One client token per batch: a retried call the service already applied is
+    // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
+    const request: Wire.CheckpointRequest = {
       DurableExecutionArn: options.arn,
       CheckpointToken: current,
-      Updates: updates
-    }).pipe(Effect.catch(failed))
+      Updates: updates,
+      ClientToken: crypto.randomUUID()
+    }
+    const response = yield* client.checkpoint(request).pipe(
+      Effect.retry({ schedule: transientRetry, while: isTransient }),
+      Effect.catch(failed)
+    )
     yield* merge(response.NewExecutionState?.Operations)
     let marker = response.NewExecutionState?.NextMarker
     const next = response.CheckpointToken
@@ -248,6 +255,27 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     markFinished: (id) => Effect.sync(() => finished.add(id))
   })
 })
+
+/**
+ * Whether a failed call is worth retrying within the invocation: throttling,
+ * a 5xx or a network failure. An invalid token is not (the same token fails
+ * again): the invocation fails and Lambda retries it with a fresh one.
+ *
+ * @category retries
+ * @since 0.1.0
+ */
+export const isTransient = (error: CheckpointClientError): boolean =>
+  error.scope === "INVOCATION" && !/invalid checkpoint token/i.test(error.message) &&
+  (error.statusCode === undefined || error.statusCode === 429 || error.statusCode >= 500)
+
+/**
+ * Retries of transient checkpoint failures: 4 more tries, 100 ms doubling
+ * (1.5 s in all), well within the supervisor's deadline margin.
+ *
+ * @category retries
+ * @since 0.1.0
+ */
+export const transientRetry = Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 4 }))
 
 const isTerminalExecutionUpdate = (update: Wire.OperationUpdate): boolean =>
   update.Type === "EXECUTION" && (update.Action === "SUCCEED" || update.Action === "FAIL")

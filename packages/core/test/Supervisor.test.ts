@@ -170,20 +170,28 @@ describe("Supervisor", () => {
       if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "ConfigValidationError")
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("a transient checkpoint failure fails the invocation, and the retried invocation completes", () =>
+  const twoSteps = Durable.workflow({ name: "two-steps" }, () =>
     Effect.gen(function*() {
-      const twoSteps = Durable.workflow({ name: "two-steps" }, () =>
-        Effect.gen(function*() {
-          const a = yield* Durable.step("a", Effect.succeed(1))
-          const b = yield* Durable.step("b", Effect.succeed(2))
-          return a + b
-        }))
-      const result = yield* run(twoSteps, undefined, {
-        injectFault: ({ attempt }) =>
-          attempt === 2
-            ? new CheckpointClient.CheckpointClientError({ message: "throttled", scope: "INVOCATION", statusCode: 429 })
-            : undefined
-      })
+      const a = yield* Durable.step("a", Effect.succeed(1))
+      const b = yield* Durable.step("b", Effect.succeed(2))
+      return a + b
+    }))
+
+  const fault = (statusCode: number, message: string) => ({ attempt }: { attempt: number }) =>
+    attempt === 2
+      ? new CheckpointClient.CheckpointClientError({ message, scope: "INVOCATION", statusCode })
+      : undefined
+
+  it.effect("a transient checkpoint failure is retried within the invocation", () =>
+    Effect.gen(function*() {
+      const result = yield* run(twoSteps, undefined, { injectFault: fault(429, "Rate exceeded") })
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("an invalid token fails the invocation, and the retried invocation completes without redoing work", () =>
+    Effect.gen(function*() {
+      const result = yield* run(twoSteps, undefined, { injectFault: fault(400, "Invalid checkpoint token") })
       assert.strictEqual(result.status, "SUCCEEDED")
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
       assert.deepStrictEqual(outcomes(result), ["failed", "SUCCEEDED"])
