@@ -77,8 +77,12 @@ export interface Options {
   readonly scheduler: Scheduler["Service"]
   /** Called once when a checkpoint call fails: the invocation ends. */
   readonly onFailure: (error: CheckpointFailedError) => Effect.Effect<void>
-  /** Called when the service returned no next token after a non-terminal checkpoint. */
-  readonly onMissingToken: Effect.Effect<void>
+  /**
+   * Called when the service returned no next token after a non-terminal
+   * checkpoint; `pending` tells whether an operation is still pending on the
+   * service's side (something will wake the function up).
+   */
+  readonly onMissingToken: (pending: boolean) => Effect.Effect<void>
 }
 
 interface Item {
@@ -167,7 +171,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Effect.catch(failed)
     )
     yield* merge(response.NewExecutionState?.Operations)
-    let marker = response.NewExecutionState?.NextMarker
+    let marker = response.NewExecutionState?.NextMarker || undefined
     const next = response.CheckpointToken
     if (next !== undefined) yield* Ref.set(token, next)
     while (marker !== undefined) {
@@ -178,11 +182,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         MaxItems: 1000
       }).pipe(Effect.catch(failed))
       yield* merge(page.Operations)
-      marker = page.NextMarker
+      marker = page.NextMarker || undefined
     }
     for (const item of batch) if (item.done !== undefined) yield* Deferred.succeed(item.done, undefined)
     if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
-      yield* options.onMissingToken
+      const pending = Array.from(state.values()).some((operation) =>
+        operation.Type !== "EXECUTION" &&
+        (operation.Status === "STARTED" || operation.Status === "PENDING" || operation.Status === "READY")
+      )
+      yield* options.onMissingToken(pending)
       return yield* Effect.never
     }
   })

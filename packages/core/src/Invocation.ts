@@ -85,7 +85,8 @@ const defaultTimeoutMillis = 15 * 60 * 1000
 export const loadState = Effect.fnUntraced(function*(input: Wire.InvocationInput) {
   const client = yield* CheckpointClient
   const operations: Array<Wire.Operation> = [...(input.InitialExecutionState?.Operations ?? [])]
-  let marker = input.InitialExecutionState?.NextMarker
+  // An empty marker means "no more pages", as for the official SDK.
+  let marker = input.InitialExecutionState?.NextMarker || undefined
   while (marker !== undefined) {
     const page = yield* client.getExecutionState({
       DurableExecutionArn: input.DurableExecutionArn,
@@ -102,7 +103,7 @@ export const loadState = Effect.fnUntraced(function*(input: Wire.InvocationInput
       )
     )
     operations.push(...(page.Operations ?? []))
-    marker = page.NextMarker
+    marker = page.NextMarker || undefined
   }
   return operations
 })
@@ -169,7 +170,16 @@ export const handle = <W extends Workflow.Any>(
       operations,
       scheduler,
       onFailure: supervisor.fail,
-      onMissingToken: supervisor.suspend("OPERATION_TERMINATED")
+      // Without a token nothing more can be checkpointed: end the invocation, with
+      // PENDING if the service has something to wake it up for, otherwise as a
+      // failed invocation, which Lambda retries with a fresh token.
+      onMissingToken: (pending) =>
+        pending ? supervisor.suspend("OPERATION_TERMINATED") : supervisor.fail(
+          new CheckpointFailedError({
+            scope: "INVOCATION",
+            message: "The service returned no checkpoint token and nothing is pending: the invocation cannot go on"
+          })
+        )
     })
     const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
     const context = yield* makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })

@@ -352,6 +352,19 @@ export type GetStateResponse = typeof GetStateResponse.Type
 const decodeInvocationInputUnknown = Schema.decodeUnknownEffect(InvocationInput)
 
 /**
+ * Drops properties whose value is `undefined`, as a JSON round trip would: an
+ * event handed over in-process (the official testing library does so) may
+ * carry `ParentId: undefined` where the service's JSON has no key at all.
+ */
+const withoutUndefined = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutUndefined)
+  if (typeof value !== "object" || value === null || value instanceof Date) return value
+  const result: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) if (field !== undefined) result[key] = withoutUndefined(field)
+  return result
+}
+
+/**
  * Decodes a raw Lambda event into an `InvocationInput`. A malformed event fails
  * with an `InvalidEventError` whose message names the offending field.
  *
@@ -364,7 +377,7 @@ const decodeInvocationInputUnknown = Schema.decodeUnknownEffect(InvocationInput)
  * @since 0.1.0
  */
 export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationInput, InvalidEventError> =>
-  decodeInvocationInputUnknown(event, { onExcessProperty: "ignore" }).pipe(
+  decodeInvocationInputUnknown(withoutUndefined(event), { onExcessProperty: "ignore" }).pipe(
     Effect.mapError((error) => new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` }))
   )
 
@@ -380,6 +393,6 @@ const decodeOperationsUnknown = Schema.decodeUnknownEffect(Schema.Array(Operatio
 export const decodeOperations = (
   input: unknown
 ): Effect.Effect<ReadonlyArray<Operation>, InvalidEventError> =>
-  decodeOperationsUnknown(input, { onExcessProperty: "ignore" }).pipe(
+  decodeOperationsUnknown(withoutUndefined(input), { onExcessProperty: "ignore" }).pipe(
     Effect.mapError((error) => new InvalidEventError({ message: `Malformed operations: ${error.message}` }))
   )

@@ -58,7 +58,7 @@ describe("Checkpointer", () => {
       operations: [],
       scheduler,
       onFailure: (error) => Effect.sync(() => failures.push(error)),
-      onMissingToken: Effect.void
+      onMissingToken: () => Effect.void
     })
     return { checkpointer, scheduler, failures }
   })

@@ -58,6 +58,15 @@ describe("Wire", () => {
       assert.strictEqual(notAnObject._tag, "InvalidEventError")
     }))
 
+  it.effect("accepts fields present but undefined, as an in-process harness passes them", () =>
+    Effect.gen(function*() {
+      const input = yield* Wire.decodeInvocationInput({
+        ...event,
+        InitialExecutionState: { Operations: [{ Id: "x", Type: "STEP", Status: "STARTED", ParentId: undefined }] }
+      })
+      assert.deepStrictEqual(input.InitialExecutionState?.Operations?.[0], { Id: "x", Type: "STEP", Status: "STARTED" })
+    }))
+
   it("knows the terminal statuses", () => {
     assert.isTrue(Wire.isTerminalStatus("SUCCEEDED"))
     assert.isTrue(Wire.isTerminalStatus("TIMED_OUT"))
