@@ -163,34 +163,6 @@ const checkEvent = (event: unknown): Effect.Effect<unknown, DurableError.Invalid
     )
   )
 
-/**
- * The event as `Invocation.handle` reads it: what Lambda delivers is JSON, but a
- * harness that invokes the handler in-process (the official testing library)
- * passes objects, with two differences handled here:
- *
- * - fields present with the value `undefined` (e.g. `ParentId: undefined`), which
- *   JSON would drop and core's wire schemas reject, are dropped;
- * - `InitialExecutionState.NextMarker: ""` means "no further page" (the
- *   official SDK pages `while (NextMarker)`), where core reads any string as a
- *   marker; an empty marker is dropped.
- */
-const normalizeEvent = (event: unknown): unknown => {
-  const plain = withoutUndefined(event)
-  if (typeof plain !== "object" || plain === null || !("InitialExecutionState" in plain)) return plain
-  const state = plain.InitialExecutionState
-  if (typeof state !== "object" || state === null || !("NextMarker" in state) || state.NextMarker !== "") return plain
-  const { NextMarker: _, ...rest } = state
-  return { ...plain, InitialExecutionState: rest }
-}
-
-const withoutUndefined = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(withoutUndefined)
-  if (value === null || typeof value !== "object" || value instanceof Date) return value
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = withoutUndefined(field)
-  return out
-}
-
 type AllOptions<S> = BaseOptions & { readonly layer?: Layer.Layer<S, unknown> | undefined }
 
 /**
@@ -245,7 +217,7 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
       })
       yield* checkEvent(event)
       const now = yield* Clock.currentTimeMillis
-      const run = Invocation.handle(workflow, normalizeEvent(event), {
+      const run = Invocation.handle(workflow, event, {
         deadline: now + context.getRemainingTimeInMillis(),
         requestId: context.awsRequestId,
         policy: options?.policy
