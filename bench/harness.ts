@@ -36,8 +36,6 @@ export interface Counters {
   updates: number
   /** Wall time spent inside the emulator's calls. */
   emulatorMillis: number
-  /** CPU time spent inside the emulator's calls (process CPU time, which is the emulator's: it runs synchronously). */
-  emulatorCpuMillis: number
   /** `performance.now()` of the first checkpoint call carrying an update of a watched operation. */
   firstWatchedAt: number | undefined
 }
@@ -46,14 +44,8 @@ export const makeCounters = (): Counters => ({
   calls: 0,
   updates: 0,
   emulatorMillis: 0,
-  emulatorCpuMillis: 0,
   firstWatchedAt: undefined
 })
-
-const cpuNow = () => {
-  const usage = process.cpuUsage()
-  return (usage.user + usage.system) / 1000
-}
 
 /** The emulator's client with latency and counters. */
 export const instrument = (
@@ -65,14 +57,7 @@ export const instrument = (
   const timed = <A, E>(effect: Effect.Effect<A, E>) =>
     Effect.suspend(() => {
       const start = performance.now()
-      const cpu = cpuNow()
-      return Effect.ensuring(
-        effect,
-        Effect.sync(() => {
-          counters.emulatorMillis += performance.now() - start
-          counters.emulatorCpuMillis += cpuNow() - cpu
-        })
-      )
+      return Effect.ensuring(effect, Effect.sync(() => counters.emulatorMillis += performance.now() - start))
     })
   return CheckpointClient.of({
     getExecutionState: (request) => Effect.andThen(latency, timed(client.getExecutionState(request))),
