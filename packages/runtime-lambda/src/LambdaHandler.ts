@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { CheckpointClient, DurableError, Invocation } from "@effect-durable/core"
+import { CheckpointClient, DurableError, DurableLogger, Invocation } from "@effect-durable/core"
 import type { Wire, Workflow } from "@effect-durable/core"
 import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
 import * as DurableExecutionClient from "./DurableExecutionClient.ts"
@@ -58,6 +58,12 @@ export interface BaseOptions {
   readonly durableExecutionClient?: DurableExecutionClient.DurableExecutionClient | undefined
   /** Overrides of the termination policy, passed to `Invocation.handle`. */
   readonly policy?: Invocation.Options["policy"]
+  /**
+   * The logger of the invocations. Defaults to `DurableLogger.layer()`: one
+   * JSON line per record, as Lambda writes them, with replayed records
+   * dropped. Give `Layer.empty` to keep Effect's default logger.
+   */
+  readonly logger?: Layer.Layer<never> | undefined
 }
 
 /**
@@ -204,7 +210,8 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
       (options?.durableExecutionClient === undefined
         ? LambdaCheckpointClient.layer
         : DurableExecutionClient.layer(options.durableExecutionClient)),
-    options?.layer ?? Layer.empty
+    options?.layer ?? Layer.empty,
+    options?.logger ?? DurableLogger.layer()
   )
   type Runtime = ManagedRuntime.ManagedRuntime<CheckpointClient.CheckpointClient | Workflow.Services<W>, unknown>
   let runtime: Runtime | undefined
