@@ -73,6 +73,15 @@ export type InvocationFailure = CheckpointFailedError | SerdesFailedError | Inva
  */
 export const maxInlineResultBytes = 6 * 1024 * 1024 - 50
 
+/**
+ * The largest execution result the service stores (6 MiB, its limit for the
+ * result of a synchronous invocation).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxExecutionResultBytes = 6 * 1024 * 1024
+
 const defaultTimeoutMillis = 15 * 60 * 1000
 
 /**
@@ -247,11 +256,16 @@ const answer = Effect.fnUntraced(function*(
 ) {
   if (Exit.isSuccess(exit)) {
     const result = yield* Payload.encode(workflow.output, exit.value, "execution result")
-    if (Payload.byteLength(result) <= maxInlineResultBytes) {
-      return (result === undefined ? { Status: "SUCCEEDED" } : { Status: "SUCCEEDED", Result: result }) as Wire
-        .InvocationOutput
-    }
-    // Too large for the response: the result goes through a checkpoint.
+    const output: Wire.InvocationOutput = result === undefined
+      ? { Status: "SUCCEEDED" }
+      : { Status: "SUCCEEDED", Result: result }
+    // The response's size counts, escaping included, not just the result's.
+    if (Payload.byteLength(JSON.stringify(output)) <= maxInlineResultBytes) return output
+    // Too large for the response: the result goes through a checkpoint, within the
+    // service's limit for an execution's result.
+    const tooLarge = Payload.checkSize(result, "execution result", maxExecutionResultBytes)
+    const failure = yield* Effect.flip(tooLarge).pipe(Effect.option)
+    if (failure._tag === "Some") return failed({ ErrorType: failure.value._tag, ErrorMessage: failure.value.message })
     yield* checkpointer.checkpoint({ Id: execution.Id, Type: "EXECUTION", Action: "SUCCEED", Payload: result! })
     return { Status: "SUCCEEDED", Result: "" } as Wire.InvocationOutput
   }

@@ -1,0 +1,96 @@
+import { assert, describe, it } from "@effect/vitest"
+import { CheckpointClient, Durable, Invocation } from "@effect-durable/core"
+import { Emulator } from "@effect-durable/testing"
+import { Effect, Layer, Schema } from "effect"
+import { outcomes, run } from "./support.ts"
+
+describe("Invocation", () => {
+  it.effect("a result too large for the response is checkpointed as an EXECUTION SUCCEED, with an empty Result", () =>
+    Effect.gen(function*() {
+      // small enough for the service (6 MiB), too large for the response once wrapped
+      const big = "x".repeat(6 * 1024 * 1024 - 36)
+      const workflow = Durable.workflow({ name: "big", output: Schema.String }, () => Effect.succeed(big))
+      const emulator = yield* Emulator.Emulator
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output.length, big.length)
+      const history = yield* emulator.history(result.arn)
+      const completed = history.find((event) => event._tag === "InvocationCompleted")
+      assert.deepStrictEqual(completed?._tag === "InvocationCompleted" && completed.output, {
+        Status: "SUCCEEDED",
+        Result: ""
+      })
+      const execution = yield* emulator.execution(result.arn)
+      assert.strictEqual(execution.result?.length, big.length + 2)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a result over the service's limit fails the execution with PayloadTooLargeError", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "huge" }, () => Effect.succeed("x".repeat(7 * 1024 * 1024)))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "PayloadTooLargeError")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a step result over the per-operation limit fails the execution, naming the step and the size", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "big-step" }, () =>
+        Durable.step("fetch-everything", Effect.succeed("x".repeat(300 * 1024))))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "PayloadTooLargeError")
+        assert.include(result.error.ErrorMessage, "\"fetch-everything\" is 307202 bytes")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("input that does not match the input Schema fails the execution with InvalidInputError", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "typed", input: Schema.Struct({ count: Schema.Number }) }, ({ count }) =>
+        Effect.succeed(count))
+      // the runner would refuse to encode such input: start the execution by hand, as a caller could
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: "{\"count\":\"three\"}" })
+      const output = yield* Invocation.handle(workflow, yield* emulator.invoke(arn)).pipe(
+        Effect.provide(Emulator.Emulator.layerClient)
+      )
+      assert.strictEqual(output.Status, "FAILED")
+      if (output.Status === "FAILED") {
+        assert.strictEqual(output.Error.ErrorType, "InvalidInputError")
+        assert.include(output.Error.ErrorMessage, "count")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a malformed event fails the invocation with InvalidEventError, naming the field", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "any" }, () => Effect.void)
+      const error = yield* Effect.flip(
+        Invocation.handle(workflow, { DurableExecutionArn: "arn", CheckpointToken: 42 }).pipe(
+          Effect.provide(Layer.succeed(CheckpointClient.CheckpointClient, {
+            getExecutionState: () => Effect.die("unused"),
+            checkpoint: () => Effect.die("unused")
+          }))
+        )
+      )
+      assert.strictEqual(error._tag, "InvalidEventError")
+      assert.include(error.message, "CheckpointToken")
+    }))
+
+  it.effect("suspending interrupts the workflow's fibers and runs their finalizers", () =>
+    Effect.gen(function*() {
+      const finalized: Array<string> = []
+      const workflow = Durable.workflow({ name: "clean" }, () =>
+        Effect.gen(function*() {
+          yield* Effect.forkChild(
+            Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => finalized.push("background")))),
+            { startImmediately: true }
+          )
+          yield* Effect.addFinalizer(() => Effect.sync(() => finalized.push("body")))
+          yield* Durable.wait("long", "1 day")
+        }).pipe(Effect.scoped))
+      const result = yield* run(workflow)
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      // once per invocation: the suspended one and the completed one
+      assert.deepStrictEqual([...finalized].sort(), ["background", "background", "body", "body"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
