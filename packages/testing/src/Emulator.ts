@@ -35,6 +35,7 @@ import { CheckpointClient, CheckpointClientError } from "@effect-durable/core/Ch
 import type * as Wire from "@effect-durable/core/Wire"
 import { Clock, Context, Effect, Layer, PubSub, Ref, Schema, Stream } from "effect"
 import type { Scope } from "effect"
+import * as DueQueue from "./internal/dueQueue.ts"
 import * as Ops from "./internal/operations.ts"
 import * as Rules from "./internal/rules.ts"
 
@@ -291,6 +292,17 @@ export class ChainedInvokeError extends Schema.TaggedError<ChainedInvokeError>()
 // ---------------------------------------------------------------------------
 // State
 // ---------------------------------------------------------------------------
+//
+// The state is made of mutable structures, so that a call costs what its
+// request and its changes cost, not what the execution holds: operations sit in
+// a `Map` updated in place, due times in a `DueQueue` (only due entries are
+// touched), history in an append-only array. Only `transact` touches them, and
+// it does so synchronously inside one `Ref.modify`: no other fiber can run in
+// between, so every call stays atomic. A call that can be rejected validates
+// everything before it changes anything (a checkpoint stages its batch first),
+// so a rejected call leaves the state as the timers left it. (A call that
+// throws, a defect, keeps what it changed before the throw: nothing is expected
+// to throw once a call has been validated.)
 
 interface ExecutionRecord {
   readonly arn: string
@@ -298,31 +310,55 @@ interface ExecutionRecord {
   readonly functionName: string
   readonly executionName: string
   readonly input: string | undefined
-  readonly status: ExecutionStatus
   readonly executionOperationId: string
-  readonly operations: ReadonlyMap<string, Wire.Operation>
-  readonly timers: ReadonlyMap<string, Ops.CallbackTimer>
-  readonly token: string | undefined
-  readonly tokenSerial: number
-  readonly callbackSerial: number
-  /** Ids changed by the service itself and not yet reported to the function. */
-  readonly unreported: ReadonlyArray<string>
-  readonly invocation: number | undefined
-  readonly invocations: number
-  readonly checkpointCalls: number
-  readonly rejectedCalls: number
-  readonly result: string | undefined
-  readonly error: Wire.ErrorObject | undefined
   readonly startedAt: number
-  readonly endedAt: number | undefined
-  readonly history: ReadonlyArray<Event>
+  status: ExecutionStatus
+  /** Every operation, in creation order (a `Map` keeps the order of first insertion). Change with `setOperation`. */
+  readonly operations: Map<string, Wire.Operation>
+  /** Creation index of every operation, to report timer transitions in creation order. */
+  readonly positions: Map<string, number>
+  /** Callback timers, by operation id. Reschedule the operation after a change. */
+  readonly timers: Map<string, Ops.CallbackTimer>
+  /**
+   * Due times of WAIT ends, STEP retries and CALLBACK timeouts. An entry is
+   * stale (and skipped) when it no longer matches the operation's `wakeupOf`.
+   */
+  readonly due: DueQueue.DueQueue
+  /** Number of operations that keep the execution alive (`Ops.isPending`). */
+  pending: number
+  /** Bumped on every operation change; tells whether `pruned` is current. */
+  version: number
+  /** The last pruned state, computed at `version`. */
+  pruned: { readonly version: number; readonly operations: ReadonlyArray<Wire.Operation> } | undefined
+  token: string | undefined
+  tokenSerial: number
+  callbackSerial: number
+  /** Ids changed by the service itself and not yet reported to the function, in order. */
+  readonly unreported: Set<string>
+  invocation: number | undefined
+  invocations: number
+  checkpointCalls: number
+  rejectedCalls: number
+  result: string | undefined
+  error: Wire.ErrorObject | undefined
+  endedAt: number | undefined
+  /** Append-only. */
+  readonly history: Array<Event>
 }
 
 interface State {
-  readonly serial: number
-  readonly executions: ReadonlyMap<string, ExecutionRecord>
-  /** callback id → execution ARN */
-  readonly callbacks: ReadonlyMap<string, string>
+  serial: number
+  readonly executions: Map<string, ExecutionRecord>
+  /** `functionName/executionName` → ARN of the first execution started with these names */
+  readonly names: Map<string, string>
+  /** callback id → execution ARN and CALLBACK operation id */
+  readonly callbacks: Map<string, { readonly arn: string; readonly operationId: string }>
+}
+
+/** One call: its Clock time and the events it recorded, published once the call is over. */
+interface Tx {
+  readonly now: number
+  readonly events: Array<Event>
 }
 
 type Outcome<A, E> =
@@ -332,37 +368,76 @@ type Outcome<A, E> =
 const ok = <A>(value: A): Outcome<A, never> => ({ _tag: "Ok", value })
 const err = <E>(error: E): Outcome<never, E> => ({ _tag: "Err", error })
 
-const setRecord = (state: State, record: ExecutionRecord): State => ({
-  ...state,
-  executions: new Map(state.executions).set(record.arn, record)
-})
-
-const appendUnique = (ids: ReadonlyArray<string>, more: Iterable<string>): ReadonlyArray<string> => {
-  const result = [...ids]
-  for (const id of more) if (!result.includes(id)) result.push(id)
-  return result
+/** A call that threw: the state keeps what it changed before the throw. */
+interface Defect {
+  readonly _tag: "Defect"
+  readonly defect: unknown
 }
 
-const record = (r: ExecutionRecord, ...events: ReadonlyArray<Event>): ExecutionRecord =>
-  events.length === 0 ? r : { ...r, history: [...r.history, ...events] }
+const record = (tx: Tx, r: ExecutionRecord, event: Event): void => {
+  r.history.push(event)
+  tx.events.push(event)
+}
 
-/** Applies the transitions due at `now`. */
-const advance = (r: ExecutionRecord, now: number): ExecutionRecord => {
-  if (r.status !== "RUNNING") return r
-  let operations: Map<string, Wire.Operation> | undefined
+/** Queues the operation's next due time, if it has one. */
+const schedule = (r: ExecutionRecord, id: string): void => {
+  const at = Ops.wakeupOf(r.operations.get(id)!, r.timers.get(id))
+  if (at !== undefined) r.due.push(at, id)
+}
+
+/** Stores an operation (new or changed) and keeps the indexes in step. */
+const setOperation = (r: ExecutionRecord, operation: Wire.Operation): void => {
+  const previous = r.operations.get(operation.Id)
+  if (previous === undefined) r.positions.set(operation.Id, r.positions.size)
+  else if (Ops.isPending(previous)) r.pending -= 1
+  if (Ops.isPending(operation)) r.pending += 1
+  r.operations.set(operation.Id, operation)
+  r.version += 1
+  schedule(r, operation.Id)
+}
+
+/** Whether a queued due time is still the operation's. */
+const isCurrent = (r: ExecutionRecord, entry: DueQueue.Entry): boolean => {
+  const operation = r.operations.get(entry.id)
+  return operation !== undefined && Ops.wakeupOf(operation, r.timers.get(entry.id)) === entry.at
+}
+
+/** Applies the transitions due at `tx.now`, touching only the due operations. */
+const advance = (r: ExecutionRecord, tx: Tx): void => {
+  if (r.status !== "RUNNING") return
+  const due = new Set<string>()
+  for (let entry = r.due.peek(); entry !== undefined && entry.at <= tx.now; entry = r.due.peek()) {
+    r.due.pop()
+    if (isCurrent(r, entry)) due.add(entry.id)
+  }
+  if (due.size === 0) return
   const changed: Array<Wire.Operation> = []
-  for (const operation of r.operations.values()) {
-    const next = Ops.advanceOperation(operation, r.timers.get(operation.Id), now)
+  for (const id of [...due].sort((a, b) => r.positions.get(a)! - r.positions.get(b)!)) {
+    const next = Ops.advanceOperation(r.operations.get(id)!, r.timers.get(id), tx.now)
     if (next === undefined) continue
-    operations ??= new Map(r.operations)
-    operations.set(next.Id, next)
+    setOperation(r, next)
+    r.unreported.add(next.Id)
     changed.push(next)
   }
-  if (operations === undefined) return r
-  return record(
-    { ...r, operations, unreported: appendUnique(r.unreported, changed.map((o) => o.Id)) },
-    { _tag: "OperationsUpdated", arn: r.arn, at: now, reason: "timer", operations: changed }
-  )
+  if (changed.length === 0) return
+  record(tx, r, { _tag: "OperationsUpdated", arn: r.arn, at: tx.now, reason: "timer", operations: changed })
+}
+
+/** The earliest time at which the service will change an operation by itself, if any. */
+const earliestDue = (r: ExecutionRecord): number | undefined => {
+  for (let entry = r.due.peek(); entry !== undefined; entry = r.due.peek()) {
+    if (isCurrent(r, entry)) return entry.at
+    r.due.pop()
+  }
+  return undefined
+}
+
+/** The operations returned as state (`Ops.prune`), computed once per change. */
+const prunedOf = (r: ExecutionRecord): ReadonlyArray<Wire.Operation> => {
+  if (r.pruned === undefined || r.pruned.version !== r.version) {
+    r.pruned = { version: r.version, operations: Ops.prune(r.operations) }
+  }
+  return r.pruned.operations
 }
 
 const snapshot = (r: ExecutionRecord): Execution => ({
@@ -379,7 +454,7 @@ const snapshot = (r: ExecutionRecord): Execution => ({
   rejectedCalls: r.rejectedCalls,
   startTimestamp: new Date(r.startedAt),
   endTimestamp: r.endedAt === undefined ? undefined : new Date(r.endedAt),
-  history: r.history
+  history: r.history.slice()
 })
 
 const clientError = (
@@ -423,46 +498,50 @@ export const make = (options: Options = {}) =>
     const limits: Rules.Limits = { ...Rules.defaultLimits, ...options.limits }
     const region = options.region ?? "us-east-1"
     const account = options.account ?? "123456789012"
-    const stateRef = yield* Ref.make<State>({ serial: 0, executions: new Map(), callbacks: new Map() })
+    const stateRef = yield* Ref.make<State>({
+      serial: 0,
+      executions: new Map(),
+      names: new Map(),
+      callbacks: new Map()
+    })
     const pubsub = yield* PubSub.unbounded<Event>()
 
     /**
-     * Runs one atomic transition of the state at the current Clock time, then
-     * publishes the events it recorded.
+     * Runs one call at the current Clock time: `f` reads and changes the
+     * (mutable) state synchronously inside one `Ref.modify`, so the call is
+     * atomic. Then publishes the events it recorded (also when `f` throws, a
+     * defect, so that subscribers see what the history holds).
      */
-    const transact = <A, E>(
-      f: (state: State, now: number) => readonly [Outcome<A, E>, State]
-    ): Effect.Effect<A, E> =>
+    const transact = <A, E>(f: (state: State, tx: Tx) => Outcome<A, E>): Effect.Effect<A, E> =>
       Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const [outcome, events] = yield* Ref.modify(stateRef, (state) => {
-          const [outcome, next] = f(state, now)
-          const events: Array<Event> = []
-          for (const [arn, after] of next.executions) {
-            const before = state.executions.get(arn)
-            const from = before === undefined ? 0 : before.history.length
-            for (let i = from; i < after.history.length; i++) events.push(after.history[i]!)
+        const tx: Tx = { now: yield* Clock.currentTimeMillis, events: [] }
+        const outcome = yield* Ref.modify(stateRef, (state): readonly [Outcome<A, E> | Defect, State] => {
+          try {
+            return [f(state, tx), state]
+          } catch (defect) {
+            return [{ _tag: "Defect", defect }, state]
           }
-          return [[outcome, events] as const, next]
         })
-        if (events.length > 0) yield* PubSub.publishAll(pubsub, events)
-        if (outcome._tag === "Err") return yield* Effect.fail(outcome.error)
-        return outcome.value
+        if (tx.events.length > 0) yield* PubSub.publishAll(pubsub, tx.events)
+        switch (outcome._tag) {
+          case "Ok":
+            return outcome.value
+          case "Err":
+            return yield* Effect.fail(outcome.error)
+          case "Defect":
+            return yield* Effect.die(outcome.defect)
+        }
       })
 
     /** Like `transact`, for one existing execution, after advancing its timers. */
-    const withExecution = <A, E>(
-      arn: string,
-      f: (r: ExecutionRecord, now: number, state: State) => readonly [Outcome<A, E>, ExecutionRecord, State?]
-    ) =>
-      transact<A, E | ExecutionNotFoundError>((state, now) => {
-        const found = state.executions.get(arn)
-        if (found === undefined) {
-          return [err(new ExecutionNotFoundError({ arn, message: `No durable execution has the ARN ${arn}` })), state]
+    const withExecution = <A, E>(arn: string, f: (r: ExecutionRecord, tx: Tx, state: State) => Outcome<A, E>) =>
+      transact<A, E | ExecutionNotFoundError>((state, tx) => {
+        const r = state.executions.get(arn)
+        if (r === undefined) {
+          return err(new ExecutionNotFoundError({ arn, message: `No durable execution has the ARN ${arn}` }))
         }
-        const advanced = advance(found, now)
-        const [outcome, next, nextState] = f(advanced, now, state)
-        return [outcome, setRecord(nextState ?? state, next)]
+        advance(r, tx)
+        return f(r, tx, state)
       })
 
     const notRunning = (r: ExecutionRecord) =>
@@ -496,22 +575,17 @@ export const make = (options: Options = {}) =>
           return yield* new InvalidStartError({ message: `The execution input must be at most ${maxResultBytes} bytes` })
         }
       }
-      return yield* transact<string, InvalidStartError>((state, now) => {
+      return yield* transact<string, InvalidStartError>((state, tx) => {
         if (startOptions.executionName !== undefined) {
-          for (const existing of state.executions.values()) {
-            if (existing.functionName === functionName && existing.executionName === startOptions.executionName) {
-              return existing.input === input
-                ? [ok(existing.arn), state]
-                : [
-                  err(
-                    new InvalidStartError({
-                      message:
-                        `DurableExecutionAlreadyStartedException: an execution named "${startOptions.executionName}" already exists with a different input`
-                    })
-                  ),
-                  state
-                ]
-            }
+          const existingArn = state.names.get(`${functionName}/${startOptions.executionName}`)
+          const existing = existingArn === undefined ? undefined : state.executions.get(existingArn)
+          if (existing !== undefined) {
+            return existing.input === input ? ok(existing.arn) : err(
+              new InvalidStartError({
+                message:
+                  `DurableExecutionAlreadyStartedException: an execution named "${startOptions.executionName}" already exists with a different input`
+              })
+            )
           }
         }
         const serial = state.serial + 1
@@ -519,165 +593,182 @@ export const make = (options: Options = {}) =>
         const executionName = startOptions.executionName ?? `execution-${serial}`
         const arn =
           `arn:aws:lambda:${region}:${account}:function:${functionName}:$LATEST/durable-execution/${executionName}/${id}`
-        const executionOperation: Wire.Operation = {
-          Id: id,
-          Type: "EXECUTION",
-          Status: "STARTED",
-          StartTimestamp: new Date(now),
-          ExecutionDetails: input === undefined ? {} : { InputPayload: input }
-        }
         const r: ExecutionRecord = {
           arn,
           serial,
           functionName,
           executionName,
           input,
-          status: "RUNNING",
           executionOperationId: id,
-          operations: new Map([[id, executionOperation]]),
+          startedAt: tx.now,
+          status: "RUNNING",
+          operations: new Map(),
+          positions: new Map(),
           timers: new Map(),
+          due: new DueQueue.DueQueue(),
+          pending: 0,
+          version: 0,
+          pruned: undefined,
           token: undefined,
           tokenSerial: 0,
           callbackSerial: 0,
-          unreported: [],
+          unreported: new Set(),
           invocation: undefined,
           invocations: 0,
           checkpointCalls: 0,
           rejectedCalls: 0,
           result: undefined,
           error: undefined,
-          startedAt: now,
           endedAt: undefined,
-          history: [{ _tag: "ExecutionStarted", arn, at: now, input }]
+          history: []
         }
-        return [ok(arn), setRecord({ ...state, serial }, r)]
+        setOperation(r, {
+          Id: id,
+          Type: "EXECUTION",
+          Status: "STARTED",
+          StartTimestamp: new Date(tx.now),
+          ExecutionDetails: input === undefined ? {} : { InputPayload: input }
+        })
+        record(tx, r, { _tag: "ExecutionStarted", arn, at: tx.now, input })
+        state.serial = serial
+        state.executions.set(arn, r)
+        const name = `${functionName}/${executionName}`
+        if (!state.names.has(name)) state.names.set(name, arn)
+        return ok(arn)
       })
     })
 
     const invoke = Effect.fn("Emulator.invoke")(function*(arn: string) {
-      return yield* withExecution<Wire.InvocationInput, ExecutionNotRunningError>(arn, (r, now) => {
-        if (r.status !== "RUNNING") return [err(notRunning(r)), r]
-        let current = r
-        if (current.invocation !== undefined) {
-          current = record(current, {
+      return yield* withExecution<Wire.InvocationInput, ExecutionNotRunningError>(arn, (r, tx) => {
+        if (r.status !== "RUNNING") return err(notRunning(r))
+        if (r.invocation !== undefined) {
+          record(tx, r, {
             _tag: "InvocationAbandoned",
             arn,
-            at: now,
-            invocation: current.invocation,
+            at: tx.now,
+            invocation: r.invocation,
             reason: "superseded by a new invocation"
           })
         }
-        const tokenSerial = current.tokenSerial + 1
-        const token = `token-${current.serial}-${tokenSerial}`
-        const invocation = current.invocations + 1
-        const state = Ops.prune(current.operations)
+        const tokenSerial = r.tokenSerial + 1
+        const token = `token-${r.serial}-${tokenSerial}`
+        const invocation = r.invocations + 1
+        const state = prunedOf(r)
         const first = Ops.page(state, undefined, pageSize)
         const initial: Wire.ExecutionState = typeof first === "string"
           ? { Operations: state }
           : first.NextMarker === undefined
           ? { Operations: first.Operations }
           : { Operations: first.Operations, NextMarker: first.NextMarker }
-        const updated = current.unreported
+        const updated = [...r.unreported]
         const event: Wire.InvocationInput = {
           DurableExecutionArn: arn,
           CheckpointToken: token,
           InitialExecutionState: initial,
           ...(updated.length > 0 ? { UpdatedOperationIds: updated } : {})
         }
-        const next = record(
-          { ...current, token, tokenSerial, invocation, invocations: invocation, unreported: [] },
-          {
-            _tag: "InvocationStarted",
-            arn,
-            at: now,
-            invocation,
-            updatedOperationIds: updated,
-            operationCount: state.length
-          }
-        )
-        return [ok(event), next]
+        r.token = token
+        r.tokenSerial = tokenSerial
+        r.invocation = invocation
+        r.invocations = invocation
+        r.unreported.clear()
+        record(tx, r, {
+          _tag: "InvocationStarted",
+          arn,
+          at: tx.now,
+          invocation,
+          updatedOperationIds: updated,
+          operationCount: state.length
+        })
+        return ok(event)
       })
     })
 
     const endExecution = (
       r: ExecutionRecord,
-      now: number,
+      tx: Tx,
       status: "SUCCEEDED" | "FAILED" | "STOPPED",
       result: string | undefined,
       error: Wire.ErrorObject | undefined
-    ): ExecutionRecord => {
+    ): void => {
       const operation = r.operations.get(r.executionOperationId)!
-      const operations = new Map(r.operations).set(r.executionOperationId, {
-        ...operation,
-        Status: status,
-        EndTimestamp: new Date(now)
-      })
-      return record(
-        { ...r, operations, status, result, error, endedAt: now, token: undefined },
-        { _tag: "ExecutionCompleted", arn: r.arn, at: now, status, result, error }
-      )
+      setOperation(r, { ...operation, Status: status, EndTimestamp: new Date(tx.now) })
+      r.status = status
+      r.result = result
+      r.error = error
+      r.endedAt = tx.now
+      r.token = undefined
+      record(tx, r, { _tag: "ExecutionCompleted", arn: r.arn, at: tx.now, status, result, error })
     }
 
     const complete = Effect.fn("Emulator.complete")(function*(arn: string, output: Wire.InvocationOutput) {
-      return yield* withExecution<void, ExecutionNotRunningError | InvalidInvocationOutputError>(arn, (r, now) => {
+      return yield* withExecution<void, ExecutionNotRunningError | InvalidInvocationOutputError>(arn, (r, tx) => {
         if (r.invocation === undefined) {
-          if (r.status !== "RUNNING") return [err(notRunning(r)), r]
-          return [
-            err(new InvalidInvocationOutputError({ arn, message: "No invocation of this execution is in progress" })),
-            r
-          ]
+          if (r.status !== "RUNNING") return err(notRunning(r))
+          return err(
+            new InvalidInvocationOutputError({ arn, message: "No invocation of this execution is in progress" })
+          )
         }
         const invocation = r.invocation
-        const ended = { ...r, invocation: undefined, token: undefined }
+        r.invocation = undefined
+        r.token = undefined
         const completed = (error?: string): Event => ({
           _tag: "InvocationCompleted",
           arn,
-          at: now,
+          at: tx.now,
           invocation,
           output,
           ...(error === undefined ? {} : { error })
         })
-        const reject = (message: string) =>
-          [err(new InvalidInvocationOutputError({ arn, message })), record(ended, completed(message))] as const
+        const reject = (message: string) => {
+          record(tx, r, completed(message))
+          return err(new InvalidInvocationOutputError({ arn, message }))
+        }
         // The execution already ended through an EXECUTION checkpoint: the answer is recorded, its content ignored.
-        if (r.status !== "RUNNING") return [ok(undefined), record(ended, completed())]
+        if (r.status !== "RUNNING") {
+          record(tx, r, completed())
+          return ok(undefined)
+        }
         switch (output.Status) {
           case "PENDING": {
-            const pending = [...r.operations.values()].some(Ops.isPending)
-            if (!pending) return reject("Cannot return PENDING status with no pending operations.")
-            return [ok(undefined), record(ended, completed())]
+            if (r.pending === 0) return reject("Cannot return PENDING status with no pending operations.")
+            record(tx, r, completed())
+            return ok(undefined)
           }
           case "SUCCEEDED": {
             const size = output.Result === undefined ? 0 : Buffer.byteLength(output.Result, "utf8")
             if (size > maxResultBytes) {
               return reject(`The invocation result must be at most ${maxResultBytes} bytes (got ${size})`)
             }
-            return [ok(undefined), endExecution(record(ended, completed()), now, "SUCCEEDED", output.Result, undefined)]
+            record(tx, r, completed())
+            endExecution(r, tx, "SUCCEEDED", output.Result, undefined)
+            return ok(undefined)
           }
           case "FAILED":
-            return [ok(undefined), endExecution(record(ended, completed()), now, "FAILED", undefined, output.Error)]
+            record(tx, r, completed())
+            endExecution(r, tx, "FAILED", undefined, output.Error)
+            return ok(undefined)
         }
       })
     })
 
     const abandon = Effect.fn("Emulator.abandon")(function*(arn: string, reason: string) {
-      return yield* withExecution<void, never>(arn, (r, now) => {
-        if (r.invocation === undefined) return [ok(undefined), r]
-        return [
-          ok(undefined),
-          record(
-            { ...r, invocation: undefined, token: undefined },
-            { _tag: "InvocationAbandoned", arn, at: now, invocation: r.invocation, reason }
-          )
-        ]
+      return yield* withExecution<void, never>(arn, (r, tx) => {
+        if (r.invocation === undefined) return ok(undefined)
+        const invocation = r.invocation
+        r.invocation = undefined
+        r.token = undefined
+        record(tx, r, { _tag: "InvocationAbandoned", arn, at: tx.now, invocation, reason })
+        return ok(undefined)
       })
     })
 
     const stop = Effect.fn("Emulator.stop")(function*(arn: string, error?: Wire.ErrorObject) {
-      return yield* withExecution<Date, ExecutionNotRunningError>(arn, (r, now) => {
-        if (r.status !== "RUNNING") return [err(notRunning(r)), r]
+      return yield* withExecution<Date, ExecutionNotRunningError>(arn, (r, tx) => {
+        if (r.status !== "RUNNING") return err(notRunning(r))
         // A running invocation keeps running; its checkpoints fail from now on, and its answer is ignored.
-        return [ok(new Date(now)), endExecution(r, now, "STOPPED", undefined, error)]
+        endExecution(r, tx, "STOPPED", undefined, error)
+        return ok(new Date(tx.now))
       })
     })
 
@@ -696,43 +787,48 @@ export const make = (options: Options = {}) =>
       return r
     }
 
-    const rejected = (state: State, arn: string, now: number, error: CheckpointClientError) => {
+    /** Counts and records a rejected client call (nothing else changes). */
+    const rejected = (
+      state: State,
+      arn: string,
+      tx: Tx,
+      error: CheckpointClientError
+    ): Outcome<never, CheckpointClientError> => {
       const r = state.executions.get(arn)
-      if (r === undefined) return [err(error), state] as const
-      const next = record(
-        { ...r, rejectedCalls: r.rejectedCalls + 1 },
-        { _tag: "CheckpointRejected", arn, at: now, invocation: r.invocation, error }
-      )
-      return [err(error), setRecord(state, next)] as const
+      if (r !== undefined) {
+        r.rejectedCalls += 1
+        record(tx, r, { _tag: "CheckpointRejected", arn, at: tx.now, invocation: r.invocation, error })
+      }
+      return err(error)
     }
 
     /** Advances the execution (if it exists) before a client call looks at it. */
-    const advanceIn = (state: State, arn: string, now: number): State => {
+    const advanceIn = (state: State, arn: string, tx: Tx): void => {
       const r = state.executions.get(arn)
-      return r === undefined ? state : setRecord(state, advance(r, now))
+      if (r !== undefined) advance(r, tx)
     }
 
     const getExecutionState = Effect.fn("Emulator.getExecutionState")(function*(request: Wire.GetStateRequest) {
-      return yield* transact<Wire.GetStateResponse, CheckpointClientError>((initial, now) => {
+      return yield* transact<Wire.GetStateResponse, CheckpointClientError>((state, tx) => {
         const arn = request.DurableExecutionArn
-        const state = advanceIn(initial, arn, now)
+        advanceIn(state, arn, tx)
         const r = guard(state, arn, request.CheckpointToken)
-        if (r instanceof CheckpointClientError) return rejected(state, arn, now, r)
-        const result = Ops.page(Ops.prune(r.operations), request.Marker, request.MaxItems ?? Ops.defaultMaxItems)
-        if (typeof result === "string") return rejected(state, arn, now, clientError(result, "EXECUTION"))
-        return [ok(result), state]
+        if (r instanceof CheckpointClientError) return rejected(state, arn, tx, r)
+        const result = Ops.page(prunedOf(r), request.Marker, request.MaxItems ?? Ops.defaultMaxItems)
+        if (typeof result === "string") return rejected(state, arn, tx, clientError(result, "EXECUTION"))
+        return ok(result)
       })
     })
 
     const checkpoint = Effect.fn("Emulator.checkpoint")(function*(request: Wire.CheckpointRequest) {
-      return yield* transact<Wire.CheckpointResponse, CheckpointClientError>((initial, now) => {
+      return yield* transact<Wire.CheckpointResponse, CheckpointClientError>((state, tx) => {
         const arn = request.DurableExecutionArn
-        const state = advanceIn(initial, arn, now)
+        advanceIn(state, arn, tx)
         const r = guard(state, arn, request.CheckpointToken)
-        if (r instanceof CheckpointClientError) return rejected(state, arn, now, r)
+        if (r instanceof CheckpointClientError) return rejected(state, arn, tx, r)
         const original = request.Updates ?? []
         const fail = (violation: Rules.Violation) =>
-          rejected(state, arn, now, clientError(Rules.describe(violation), "EXECUTION"))
+          rejected(state, arn, tx, clientError(Rules.describe(violation), "EXECUTION"))
         for (let index = 0; index < original.length; index++) {
           const update = original[index]!
           const rule = Rules.checkShape(update, limits)
@@ -754,65 +850,65 @@ export const make = (options: Options = {}) =>
         if (batchViolation !== undefined) {
           return fail({ ...batchViolation, operationId: original[batchViolation.index]!.Id })
         }
-        const operations = new Map(r.operations)
-        const timers = new Map(r.timers)
+        // Stage the batch over the stored operations: nothing is stored before every update has passed.
+        const staged = new Map<string, Wire.Operation>()
+        const newTimers: Array<Ops.CallbackTimer> = []
         let callbackSerial = r.callbackSerial
-        const newCallbacks: Array<string> = []
-        const touched: Array<string> = []
         let terminal: Wire.OperationUpdate | undefined
         for (let index = 0; index < updates.length; index++) {
           const update = updates[index]!
-          const current = operations.get(update.Id)
+          const current = staged.get(update.Id) ?? r.operations.get(update.Id)
           const rule = Rules.checkTransition(update, current)
           if (rule !== undefined) {
             return fail({ index, operationId: original[index]!.Id, type: update.Type, action: update.Action, rule })
           }
-          const next = Ops.applyUpdate(current, update, now, () => {
+          const next = Ops.applyUpdate(current, update, tx.now, () => {
             callbackSerial += 1
-            const id = `callback-${r.serial}-${callbackSerial}`
-            newCallbacks.push(id)
-            return id
+            return `callback-${r.serial}-${callbackSerial}`
           })
-          operations.set(next.Id, next)
-          if (!touched.includes(next.Id)) touched.push(next.Id)
+          staged.set(next.Id, next)
           if (update.Type === "CALLBACK" && update.Action === "START") {
             const timeout = update.CallbackOptions?.TimeoutSeconds
             const heartbeat = update.CallbackOptions?.HeartbeatTimeoutSeconds
-            timers.set(next.Id, {
+            newTimers.push({
               callbackId: next.CallbackDetails!.CallbackId!,
               operationId: next.Id,
-              timeoutAt: timeout !== undefined && timeout > 0 ? now + timeout * 1000 : undefined,
+              timeoutAt: timeout !== undefined && timeout > 0 ? tx.now + timeout * 1000 : undefined,
               heartbeatSeconds: heartbeat,
-              heartbeatDeadline: heartbeat !== undefined && heartbeat > 0 ? now + heartbeat * 1000 : undefined
+              heartbeatDeadline: heartbeat !== undefined && heartbeat > 0 ? tx.now + heartbeat * 1000 : undefined
             })
           }
           if (update.Type === "EXECUTION") terminal = update
         }
-        const reported = appendUnique(r.unreported, touched).map((id) => operations.get(id)!)
-        const call = r.checkpointCalls + 1
-        let next: ExecutionRecord = record(
-          { ...r, operations, timers, callbackSerial, unreported: [], checkpointCalls: call },
-          { _tag: "Checkpointed", arn, at: now, invocation: r.invocation, call, updates: original, operations: reported }
-        )
-        let response: Wire.CheckpointResponse
+        // Apply: timers first, so that `setOperation` schedules the callbacks' timeouts.
+        for (const timer of newTimers) {
+          r.timers.set(timer.operationId, timer)
+          state.callbacks.set(timer.callbackId, { arn, operationId: timer.operationId })
+        }
+        for (const operation of staged.values()) setOperation(r, operation)
+        const reportedIds = new Set(r.unreported)
+        for (const id of staged.keys()) reportedIds.add(id)
+        const reported = [...reportedIds].map((id) => r.operations.get(id)!)
+        r.unreported.clear()
+        r.callbackSerial = callbackSerial
+        r.checkpointCalls += 1
+        record(tx, r, {
+          _tag: "Checkpointed",
+          arn,
+          at: tx.now,
+          invocation: r.invocation,
+          call: r.checkpointCalls,
+          updates: original,
+          operations: reported
+        })
         if (terminal !== undefined) {
-          next = terminal.Action === "SUCCEED"
-            ? endExecution(next, now, "SUCCEEDED", terminal.Payload, undefined)
-            : endExecution(next, now, "FAILED", undefined, terminal.Error)
-          response = { NewExecutionState: { Operations: reported } }
-        } else {
-          const tokenSerial = next.tokenSerial + 1
-          const token = `token-${r.serial}-${tokenSerial}`
-          next = { ...next, token, tokenSerial }
-          response = { CheckpointToken: token, NewExecutionState: { Operations: reported } }
+          if (terminal.Action === "SUCCEED") endExecution(r, tx, "SUCCEEDED", terminal.Payload, undefined)
+          else endExecution(r, tx, "FAILED", undefined, terminal.Error)
+          return ok({ NewExecutionState: { Operations: reported } })
         }
-        let callbacks = state.callbacks
-        if (newCallbacks.length > 0) {
-          const map = new Map(callbacks)
-          for (const id of newCallbacks) map.set(id, arn)
-          callbacks = map
-        }
-        return [ok(response), setRecord({ ...state, callbacks }, next)]
+        r.tokenSerial += 1
+        r.token = `token-${r.serial}-${r.tokenSerial}`
+        return ok({ CheckpointToken: r.token, NewExecutionState: { Operations: reported } })
       })
     })
 
@@ -822,55 +918,56 @@ export const make = (options: Options = {}) =>
 
     const withCallback = (
       callbackId: string,
-      f: (r: ExecutionRecord, operation: Wire.Operation, timer: Ops.CallbackTimer, now: number) => ExecutionRecord
+      f: (r: ExecutionRecord, operation: Wire.Operation, timer: Ops.CallbackTimer, tx: Tx) => void
     ) =>
-      transact<void, CallbackError>((state, now) => {
-        const arn = state.callbacks.get(callbackId)
-        const found = arn === undefined ? undefined : state.executions.get(arn)
-        if (found === undefined) {
-          return [err(new CallbackError({ callbackId, message: `No callback has the id ${callbackId}` })), state]
+      transact<void, CallbackError>((state, tx) => {
+        const found = state.callbacks.get(callbackId)
+        const r = found === undefined ? undefined : state.executions.get(found.arn)
+        if (found === undefined || r === undefined) {
+          return err(new CallbackError({ callbackId, message: `No callback has the id ${callbackId}` }))
         }
-        const r = advance(found, now)
-        const operation = [...r.operations.values()].find((o) => o.CallbackDetails?.CallbackId === callbackId)
-        const timer = operation === undefined ? undefined : r.timers.get(operation.Id)
+        advance(r, tx)
+        const operation = r.operations.get(found.operationId)
+        const timer = r.timers.get(found.operationId)
         if (operation === undefined || timer === undefined || operation.Status !== "STARTED" || r.status !== "RUNNING") {
-          return [
-            err(
-              new CallbackError({
-                callbackId,
-                message: `CallbackTimeoutException: the callback ${callbackId} is closed (status ${
-                  operation?.Status ?? "unknown"
-                })`
-              })
-            ),
-            setRecord(state, r)
-          ]
+          return err(
+            new CallbackError({
+              callbackId,
+              message: `CallbackTimeoutException: the callback ${callbackId} is closed (status ${
+                operation?.Status ?? "unknown"
+              })`
+            })
+          )
         }
-        return [ok(undefined), setRecord(state, f(r, operation, timer, now))]
+        f(r, operation, timer, tx)
+        return ok(undefined)
       })
+
+    /** Changes an operation from outside the function, to be reported to the next invocation. */
+    const updateOperation = (
+      r: ExecutionRecord,
+      tx: Tx,
+      next: Wire.Operation,
+      reason: "callback" | "chained-invoke"
+    ): void => {
+      setOperation(r, next)
+      r.unreported.add(next.Id)
+      record(tx, r, { _tag: "OperationsUpdated", arn: r.arn, at: tx.now, reason, operations: [next] })
+    }
 
     const closeCallback = (
       r: ExecutionRecord,
       operation: Wire.Operation,
-      now: number,
+      tx: Tx,
       status: "SUCCEEDED" | "FAILED",
       details: { readonly Result?: string; readonly Error?: Wire.ErrorObject }
-    ): ExecutionRecord => {
-      const next: Wire.Operation = {
+    ): void =>
+      updateOperation(r, tx, {
         ...operation,
         Status: status,
-        EndTimestamp: new Date(now),
+        EndTimestamp: new Date(tx.now),
         CallbackDetails: { ...operation.CallbackDetails, ...details }
-      }
-      return record(
-        {
-          ...r,
-          operations: new Map(r.operations).set(next.Id, next),
-          unreported: appendUnique(r.unreported, [next.Id])
-        },
-        { _tag: "OperationsUpdated", arn: r.arn, at: now, reason: "callback", operations: [next] }
-      )
-    }
+      }, "callback")
 
     const sendCallbackSuccess = Effect.fn("Emulator.sendCallbackSuccess")(function*(
       callbackId: string,
@@ -878,8 +975,8 @@ export const make = (options: Options = {}) =>
     ) {
       return yield* withCallback(
         callbackId,
-        (r, operation, _timer, now) =>
-          closeCallback(r, operation, now, "SUCCEEDED", result === undefined ? {} : { Result: result })
+        (r, operation, _timer, tx) =>
+          closeCallback(r, operation, tx, "SUCCEEDED", result === undefined ? {} : { Result: result })
       )
     })
 
@@ -889,19 +986,16 @@ export const make = (options: Options = {}) =>
     ) {
       return yield* withCallback(
         callbackId,
-        (r, operation, _timer, now) => closeCallback(r, operation, now, "FAILED", error === undefined ? {} : { Error: error })
+        (r, operation, _timer, tx) => closeCallback(r, operation, tx, "FAILED", error === undefined ? {} : { Error: error })
       )
     })
 
     const sendCallbackHeartbeat = Effect.fn("Emulator.sendCallbackHeartbeat")(function*(callbackId: string) {
-      return yield* withCallback(callbackId, (r, operation, timer, now) =>
-        timer.heartbeatSeconds === undefined || timer.heartbeatSeconds === 0 ? r : {
-          ...r,
-          timers: new Map(r.timers).set(operation.Id, {
-            ...timer,
-            heartbeatDeadline: now + timer.heartbeatSeconds * 1000
-          })
-        })
+      return yield* withCallback(callbackId, (r, operation, timer, tx) => {
+        if (timer.heartbeatSeconds === undefined || timer.heartbeatSeconds === 0) return
+        r.timers.set(operation.Id, { ...timer, heartbeatDeadline: tx.now + timer.heartbeatSeconds * 1000 })
+        schedule(r, operation.Id)
+      })
     })
 
     const completeChainedInvoke = Effect.fn("Emulator.completeChainedInvoke")(function*(
@@ -911,67 +1005,49 @@ export const make = (options: Options = {}) =>
         | { readonly Status: "SUCCEEDED"; readonly Result?: string }
         | { readonly Status: "FAILED" | "TIMED_OUT" | "STOPPED"; readonly Error?: Wire.ErrorObject }
     ) {
-      return yield* withExecution<void, ChainedInvokeError>(arn, (r, now) => {
+      return yield* withExecution<void, ChainedInvokeError>(arn, (r, tx) => {
         const operation = r.operations.get(operationId)
         if (operation === undefined || operation.Type !== "CHAINED_INVOKE" || operation.Status !== "STARTED") {
-          return [
-            err(
-              new ChainedInvokeError({
-                arn,
-                operationId,
-                message: operation === undefined
-                  ? `No operation has the Id ${operationId}`
-                  : `Operation ${operationId} is a ${operation.Type} in status ${operation.Status}, not a STARTED CHAINED_INVOKE`
-              })
-            ),
-            r
-          ]
+          return err(
+            new ChainedInvokeError({
+              arn,
+              operationId,
+              message: operation === undefined
+                ? `No operation has the Id ${operationId}`
+                : `Operation ${operationId} is a ${operation.Type} in status ${operation.Status}, not a STARTED CHAINED_INVOKE`
+            })
+          )
         }
         const details = outcome.Status === "SUCCEEDED"
           ? (outcome.Result === undefined ? {} : { Result: outcome.Result })
           : (outcome.Error === undefined ? {} : { Error: outcome.Error })
-        const next: Wire.Operation = {
+        updateOperation(r, tx, {
           ...operation,
           Status: outcome.Status,
-          EndTimestamp: new Date(now),
+          EndTimestamp: new Date(tx.now),
           ChainedInvokeDetails: details
-        }
-        return [
-          ok(undefined),
-          record(
-            {
-              ...r,
-              operations: new Map(r.operations).set(next.Id, next),
-              unreported: appendUnique(r.unreported, [next.Id])
-            },
-            { _tag: "OperationsUpdated", arn, at: now, reason: "chained-invoke", operations: [next] }
-          )
-        ]
+        }, "chained-invoke")
+        return ok(undefined)
       })
     })
 
     // -- queries --------------------------------------------------------------
 
     const nextWakeup = Effect.fn("Emulator.nextWakeup")(function*(arn: string) {
-      return yield* withExecution<number | undefined, never>(arn, (r, now) => {
-        if (r.status !== "RUNNING") return [ok(undefined), r]
+      return yield* withExecution<number | undefined, never>(arn, (r, tx) => {
+        if (r.status !== "RUNNING") return ok(undefined)
         // changes not yet delivered to the function: the service re-invokes at once
-        if (r.unreported.length > 0) return [ok(now), r]
-        let earliest: number | undefined
-        for (const operation of r.operations.values()) {
-          const at = Ops.wakeupOf(operation, r.timers.get(operation.Id))
-          if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at
-        }
-        return [ok(earliest), r]
+        if (r.unreported.size > 0) return ok(tx.now)
+        return ok(earliestDue(r))
       })
     })
 
     const execution = Effect.fn("Emulator.execution")(function*(arn: string) {
-      return yield* withExecution<Execution, never>(arn, (r) => [ok(snapshot(r)), r])
+      return yield* withExecution<Execution, never>(arn, (r) => ok(snapshot(r)))
     })
 
     const history = Effect.fn("Emulator.history")(function*(arn: string, from = 0) {
-      return yield* withExecution<ReadonlyArray<Event>, never>(arn, (r) => [ok(r.history.slice(from)), r])
+      return yield* withExecution<ReadonlyArray<Event>, never>(arn, (r) => ok(r.history.slice(from)))
     })
 
     const executions = Effect.map(Ref.get(stateRef), (state) => [...state.executions.values()].map(snapshot))
