@@ -19,10 +19,11 @@
  * the invocation, to arm an in-process timer. So:
  *
  * - the `TestClock` starts at {@link epoch}, far in the future of the real
- *   clock: every due time the handler sees is decades away, it never arms an
- *   in-process timer or polls, and it suspends 20 ms (real time, its cool-down)
- *   after nothing executes, exactly as it does on AWS for any wait it cannot
- *   finish in-process;
+ *   clock: every due time the handler sees is decades away, so it arms no
+ *   timer for it, and it suspends 20 ms (real time, its cool-down) after
+ *   nothing executes, as it does on AWS whenever nothing else runs (the 1 s
+ *   first poll it arms for a callback or an invoke never fires: the suspension
+ *   clears it);
  * - during an invocation the `TestClock` stands still: every timestamp the
  *   emulator writes in one invocation is the same, and the same on every run;
  * - between invocations the runner sets the `TestClock` to the emulator's next
@@ -30,6 +31,13 @@
  *
  * The result is deterministic: the same handler gives the same operations,
  * timestamps and checkpoint calls on every run.
+ *
+ * One behaviour of the official SDK is not reproduced: resuming in-process a
+ * short wait or retry while other code of the same invocation still runs (on
+ * AWS it arms a timer for the due time and polls). Here the due time looks
+ * decades away, so the operation waits for the next invocation instead. No
+ * case relies on it; a case that does would show it as extra invocations on
+ * their side.
  */
 import type * as Emulator from "@effect-durable/testing/Emulator"
 import { Emulator as EmulatorService } from "@effect-durable/testing/Emulator"
