@@ -17,6 +17,7 @@ import {
 import { Batch, Durable, RetryPolicy, WaitForCondition } from "@effect-durable/core"
 import type { DurableContext } from "@effect-durable/core/DurableContext"
 import type * as Workflow from "@effect-durable/core/Workflow"
+import type * as Wire from "@effect-durable/core/Wire"
 import type * as Emulator from "@effect-durable/testing/Emulator"
 import { Effect, Schema } from "effect"
 import type { Difference } from "./Snapshot.ts"
@@ -46,18 +47,29 @@ export type External = (emulator: Emulator.Emulator["Service"], arn: string) => 
  * Completes every STARTED callback with `callback` and every STARTED chained
  * invoke with `invoke` (both raw strings, as the service stores them).
  */
-export const completeExternal = (results: { readonly callback?: string; readonly invoke?: string }): External =>
+export const completeExternal = (results: {
+  readonly callback?: string
+  readonly callbackError?: Wire.ErrorObject
+  readonly invoke?: string
+  readonly invokeError?: Wire.ErrorObject
+}): External =>
 (emulator, arn) =>
   Effect.gen(function*() {
     const { operations } = yield* emulator.execution(arn)
     for (const operation of operations) {
       if (operation.Status !== "STARTED") continue
       const callbackId = operation.CallbackDetails?.CallbackId
-      if (operation.Type === "CALLBACK" && callbackId !== undefined && results.callback !== undefined) {
-        yield* emulator.sendCallbackSuccess(callbackId, results.callback)
+      if (operation.Type === "CALLBACK" && callbackId !== undefined) {
+        if (results.callback !== undefined) yield* emulator.sendCallbackSuccess(callbackId, results.callback)
+        if (results.callbackError !== undefined) yield* emulator.sendCallbackFailure(callbackId, results.callbackError)
       }
-      if (operation.Type === "CHAINED_INVOKE" && results.invoke !== undefined) {
-        yield* emulator.completeChainedInvoke(arn, operation.Id, { Status: "SUCCEEDED", Result: results.invoke })
+      if (operation.Type === "CHAINED_INVOKE") {
+        if (results.invoke !== undefined) {
+          yield* emulator.completeChainedInvoke(arn, operation.Id, { Status: "SUCCEEDED", Result: results.invoke })
+        }
+        if (results.invokeError !== undefined) {
+          yield* emulator.completeChainedInvoke(arn, operation.Id, { Status: "FAILED", Error: results.invokeError })
+        }
       }
     }
   })
@@ -793,6 +805,105 @@ const parallelBranches: Case = {
   differences: startedInOrder
 }
 
+const callbackFailure: Case = {
+  name: "a callback completed with a failure, caught by the workflow",
+  input: {},
+  external: completeExternal({
+    callbackError: { ErrorType: "Rejected", ErrorMessage: "manager said no", ErrorData: "{\"by\":\"bob\"}" }
+  }),
+  ours: Durable.workflow(
+    { name: "callback-failure" },
+    Effect.fn(function*() {
+      const approval = yield* Durable.createCallback("approval")
+      const outcome = yield* approval.await.pipe(
+        Effect.map((value) => `approved: ${value}`),
+        Effect.catch((error) => Effect.succeed(`rejected: ${error.message}`))
+      )
+      return yield* Durable.step("record", Effect.succeed(outcome))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const [approval] = await ctx.createCallback("approval")
+    let outcome: string
+    try {
+      outcome = `approved: ${await approval}`
+    } catch (error) {
+      outcome = `rejected: ${(error as Error).message}`
+    }
+    return await ctx.step("record", async () => outcome)
+  }),
+  differences: [
+    {
+      path: ["calls"],
+      ours: [["START approval"], [], [], [], ["START record", "SUCCEED record"]],
+      theirs: [["START approval"], ["START record", "SUCCEED record"]],
+      why: warmupPolls
+    }
+  ]
+}
+
+const invokeFailure: Case = {
+  name: "a chained invoke that fails, uncaught",
+  input: {},
+  external: completeExternal({ invokeError: { ErrorType: "PaymentError", ErrorMessage: "insufficient funds" } }),
+  ours: Durable.workflow(
+    { name: "invoke-failure" },
+    Effect.fn(function*() {
+      return yield* Durable.invoke("charge", "payments:live", { amount: 5 })
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => await ctx.invoke("charge", "payments:live", { amount: 5 })),
+  differences: [{ path: ["calls"], ours: [["START charge"], [], [], []], theirs: [["START charge"]], why: warmupPolls }]
+}
+
+const batchPayload = (cause: string) =>
+  "{\"all\":[{\"result\":1,\"index\":0,\"status\":\"SUCCEEDED\"},{\"error\":{\"ErrorType\":\"ChildContextError\"," +
+  `\"ErrorMessage\":\"bad item 2\",\"Cause\":${cause}},\"index\":1,\"status\":\"FAILED\"},` +
+  "{\"result\":3,\"index\":2,\"status\":\"SUCCEEDED\"}],\"completionReason\":\"ALL_COMPLETED\"}"
+
+const mapWithFailure: Case = {
+  name: "map with a failing item, tolerated",
+  input: { items: [1, 2, 3] },
+  ours: Durable.workflow(
+    { name: "map-with-failure" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const check = (item: number) =>
+        Durable.step("check", item === 2 ? Effect.fail(new Error(`bad item ${item}`)) : Effect.succeed(item), {
+          retry: RetryPolicy.noRetry
+        })
+      const result = yield* Durable.map("validate", items, check, {
+        maxConcurrency: 1,
+        completion: { toleratedFailureCount: 1 }
+      })
+      return { status: result.status, ok: Batch.results(result), failed: result.failureCount }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("validate", items, async (child, item) =>
+      await child.step("check", async () => {
+        if (item === 2) throw new Error(`bad item ${item}`)
+        return item
+      }, { retryStrategy: retryPresets.noRetry }), {
+      maxConcurrency: 1,
+      completionConfig: { toleratedFailureCount: 1 }
+    })
+    return { status: result.status, ok: result.getResults(), failed: result.failureCount }
+  }),
+  // The map's BatchResult payload: the failed item's error carries its cause chain. Ours stops at the
+  // StepError the item failed with; theirs nests that StepError's own cause (another StepError) once more.
+  differences: (["operations", "updates"] as const).map((where) => ({
+    path: where === "operations" ? ["operations", 1, "ContextDetails", "Result"] : ["updates", 13, "Payload"],
+    ours: batchPayload("{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"}"),
+    theirs: batchPayload(
+      "{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"," +
+        "\"Cause\":{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"}}"
+    ),
+    why: "a failed item's error in the BatchResult payload has one Cause level less than theirs",
+    kind: "incompatibility" as const
+  }))
+}
+
+
 /** Every pair the wire-compatibility test runs. */
 export const cases: ReadonlyArray<Case> = [
   sequentialSteps,
@@ -815,5 +926,8 @@ export const cases: ReadonlyArray<Case> = [
   chainedInvoke,
   mapSequential,
   mapConcurrent,
-  parallelBranches
+  parallelBranches,
+  callbackFailure,
+  invokeFailure,
+  mapWithFailure
 ]
