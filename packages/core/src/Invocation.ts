@@ -271,7 +271,13 @@ const answer = Effect.fnUntraced(function*(
   }
   const failure = Cause.findErrorOption(exit.cause)
   if (failure._tag === "Some") {
-    return failed(yield* Payload.encodeError(workflow.error, failure.value, "execution error"))
+    // A failure the error Schema cannot encode is still the workflow's failure:
+    // written with its type and message, rather than failing every invocation.
+    return failed(
+      yield* Payload.encodeError(workflow.error, failure.value, "execution error").pipe(
+        Effect.catch(() => Payload.encodeError(undefined, failure.value, "execution error"))
+      )
+    )
   }
   const defect = Cause.hasInterruptsOnly(exit.cause) ? new Error("The workflow was interrupted") : Cause.squash(exit.cause)
   return failed({ ErrorType: Payload.errorTypeOf(defect), ErrorMessage: Payload.errorMessageOf(defect) })

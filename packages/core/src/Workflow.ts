@@ -58,7 +58,8 @@ export interface Options<I, O, E> {
   /** Encodes the result returned to the service. Defaults to any JSON. */
   readonly output?: Payload.Codec<O> | undefined
   /**
-   * Encodes the workflow's typed failures into `ErrorData`. Without it, a
+   * Encodes the workflow's typed failures into `ErrorData`. Without it, or for
+   * a failure it cannot encode (an SDK error the workflow did not handle), a
    * failure is written with its `_tag` (or `name`) and message only.
    */
   readonly error?: Payload.Codec<E> | undefined

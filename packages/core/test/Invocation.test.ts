@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { CheckpointClient, Durable, Invocation } from "@effect-durable/core"
+import { CheckpointClient, Durable, type DurableContext, type DurableError, Invocation, RetryPolicy } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
 import { Effect, Layer, Schema } from "effect"
 import { outcomes, run } from "./support.ts"
@@ -59,6 +59,23 @@ describe("Invocation", () => {
         assert.strictEqual(output.Error.ErrorType, "InvalidInputError")
         assert.include(output.Error.ErrorMessage, "count")
       }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a failure the error Schema cannot encode still fails the execution, with its type and message", () =>
+    Effect.gen(function*() {
+      class Declined extends Schema.TaggedError<Declined>()("Declined", { reason: Schema.String }) {}
+      // The Schema covers Declined only; the StepError is not handled by the workflow.
+      const workflow = Durable.workflow<unknown, never, Declined | DurableError.StepError, DurableContext.DurableContext>({
+        name: "uncovered",
+        error: Declined
+      }, () =>
+        Durable.step("charge", Effect.fail(new TypeError("card reader offline")), { retry: RetryPolicy.noRetry }))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.deepStrictEqual(result.error, { ErrorType: "StepError", ErrorMessage: "card reader offline" })
+      }
+      assert.deepStrictEqual(outcomes(result), ["FAILED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("a malformed event fails the invocation with InvalidEventError, naming the field", () =>
