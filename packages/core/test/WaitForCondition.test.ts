@@ -97,3 +97,19 @@ describe("Durable.waitForCondition", () => {
       if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "NonDeterministicExecutionError")
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
+
+describe("Durable.waitForCondition with an until predicate", () => {
+  it.effect("infers the state type from the initial state and polls until the predicate holds", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "until" }, () =>
+        Durable.waitForCondition("counter", (n) => Effect.succeed(n + 1), {
+          initial: 0,
+          until: (n) => n >= 3,
+          initialDelay: "1 second",
+          backoffRate: 1
+        }))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})

@@ -30,17 +30,43 @@ import { StepContext } from "./Step.ts"
  * @category models
  * @since 0.1.0
  */
-export interface Options<S> {
-  /** The state the first check receives. */
-  readonly initial: S
-  /**
-   * Fed with each new state: it continues (with a delay) while the condition
-   * does not hold, and finishes when it does. A strategy that fails fails the
-   * operation (use it to give up after some attempts).
-   */
-  readonly schedule: Schedule.Schedule<unknown, S, unknown, never>
-  /** Encodes the state for its checkpoints. Defaults to JSON. */
-  readonly schema?: Payload.Codec<S> | undefined
+export type Options<S> =
+  & {
+    /** The state the first check receives. */
+    readonly initial: S
+    /** Encodes the state for its checkpoints. Defaults to JSON. */
+    readonly schema?: Payload.Codec<S> | undefined
+  }
+  & (
+    | {
+      /**
+       * Fed with each new state: it continues (with a delay) while the condition
+       * does not hold, and finishes when it does. A strategy that fails fails the
+       * operation (use it to give up after some attempts).
+       */
+      readonly schedule: Schedule.Schedule<unknown, S, unknown, never>
+    }
+    | ({
+      /** The condition: shorthand for `schedule: WaitForCondition.until(until, options)`. */
+      readonly until: (state: S) => boolean
+    } & UntilOptions)
+  )
+
+/**
+ * Tuning of {@link until}, with the official `createWaitStrategy`'s defaults.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface UntilOptions {
+  /** Checks before giving up. Defaults to 60. */
+  readonly maxAttempts?: number | undefined
+  /** Delay after the first check. Defaults to 5 seconds. */
+  readonly initialDelay?: Duration.Input | undefined
+  /** Longest delay. Defaults to 300 seconds. */
+  readonly maxDelay?: Duration.Input | undefined
+  /** Growth of the delay. Defaults to 1.5. */
+  readonly backoffRate?: number | undefined
 }
 
 /**
@@ -103,12 +129,7 @@ export const decide = <S>(
  */
 export const until = <S>(
   condition: (state: S) => boolean,
-  options: {
-    readonly maxAttempts?: number | undefined
-    readonly initialDelay?: Duration.Input | undefined
-    readonly maxDelay?: Duration.Input | undefined
-    readonly backoffRate?: number | undefined
-  } = {}
+  options: UntilOptions = {}
 ): Schedule.Schedule<unknown, S, WaitForConditionError | ConfigValidationError, never> => {
   const maxAttempts = options.maxAttempts ?? 60
   return RetryPolicy.exponential({
@@ -139,11 +160,11 @@ export const until = <S>(
  *
  * @example
  * ```ts
- * const status = yield* Durable.waitForCondition(
- *   "export-ready",
- *   (previous) => Durable.StepContext.use(() => getExportStatus(exportId)),
- *   { initial: "PENDING", schedule: WaitForCondition.until((s) => s === "READY") }
- * )
+ * const status = yield* Durable.waitForCondition("export-ready", () => getExportStatus(exportId), {
+ *   initial: "PENDING",
+ *   until: (status) => status === "READY",
+ *   maxAttempts: 20
+ * })
  * ```
  *
  * @category operations
@@ -167,6 +188,9 @@ const run = <S, E>(
   const { checkpointer, scheduler } = started.context.services
   const { meta } = started
   const codec = options.schema ?? (Payload.Json as Payload.Codec<S>)
+  const strategy: Schedule.Schedule<unknown, S, unknown, never> = "schedule" in options
+    ? options.schedule
+    : until(options.until, options)
   const orFault = <A, X extends SystemFailure>(effect: Effect.Effect<A, X>) =>
     Effect.catch(effect, (error) => fault(started.context, error))
 
@@ -225,7 +249,7 @@ const run = <S, E>(
               Effect.flatMap((payload) => Payload.checkSize(payload, meta.name!))
             )
           )
-          const decision = yield* decide(options.schedule, exit.value, attempt)
+          const decision = yield* decide(strategy, exit.value, attempt)
           switch (decision._tag) {
             case "Done": {
               yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
