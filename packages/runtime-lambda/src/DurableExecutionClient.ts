@@ -26,15 +26,9 @@ import type {
   GetDurableExecutionStateRequest,
   GetDurableExecutionStateResponse
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient, type Wire } from "@effect-durable/core"
-import { type Context, Effect, Layer } from "effect"
-import {
-  decodeCheckpointResponse,
-  decodeGetStateResponse,
-  malformedResponse,
-  stripUndefined,
-  toAwsCheckpointRequest
-} from "./internal/conversions.ts"
+import { CheckpointClient } from "@effect-durable/core"
+import { type Context, Layer } from "effect"
+import { fromPromises } from "./internal/conversions.ts"
 import { toCheckpointClientError as classifyAwsFailure } from "./LambdaCheckpointClient.ts"
 
 /**
@@ -134,33 +128,12 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
  */
 export const make = (
   transport: DurableExecutionClient
-): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
-  const getExecutionState = Effect.fn("DurableExecutionClient.getExecutionState")(
-    function*(request: Wire.GetStateRequest) {
-      const output = yield* Effect.tryPromise({
-        try: () => transport.getExecutionState({ ...request }),
-        catch: (cause) => toCheckpointClientError("GetDurableExecutionState", cause)
-      })
-      return yield* decodeGetStateResponse(
-        stripUndefined({ Operations: output.Operations, NextMarker: output.NextMarker }),
-        { onExcessProperty: "ignore" }
-      ).pipe(Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error)))
-    }
-  )
-
-  const checkpoint = Effect.fn("DurableExecutionClient.checkpoint")(function*(request: Wire.CheckpointRequest) {
-    const output = yield* Effect.tryPromise({
-      try: () => transport.checkpoint(toAwsCheckpointRequest(request)),
-      catch: (cause) => toCheckpointClientError("CheckpointDurableExecution", cause)
-    })
-    return yield* decodeCheckpointResponse(
-      stripUndefined({ CheckpointToken: output.CheckpointToken, NewExecutionState: output.NewExecutionState }),
-      { onExcessProperty: "ignore" }
-    ).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
-  })
-
-  return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
-}
+): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
+  // The official shape takes no abort signal: an interrupted call is abandoned, not aborted.
+  fromPromises("DurableExecutionClient", {
+    getExecutionState: (request) => transport.getExecutionState(request),
+    checkpoint: (request) => transport.checkpoint(request)
+  }, toCheckpointClientError)
 
 /**
  * Provides the `CheckpointClient` over a transport.

@@ -16,15 +16,9 @@ import {
   LambdaClient,
   type LambdaClientConfig
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient, type Wire } from "@effect-durable/core"
+import { CheckpointClient } from "@effect-durable/core"
 import { type Context, Effect, Layer } from "effect"
-import {
-  decodeCheckpointResponse,
-  decodeGetStateResponse,
-  malformedResponse,
-  stripUndefined,
-  toAwsCheckpointRequest
-} from "./internal/conversions.ts"
+import { fromPromises } from "./internal/conversions.ts"
 
 /**
  * The version of effect-durable named in the user agent of the default client.
@@ -139,42 +133,13 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
  * @category constructors
  * @since 0.1.0
  */
-export const make = (client: LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
-  const getExecutionState = Effect.fn("LambdaCheckpointClient.getExecutionState")(
-    function*(request: Wire.GetStateRequest) {
-      yield* Effect.annotateCurrentSpan({
-        "durable.execution_arn": request.DurableExecutionArn,
-        "durable.marker": request.Marker ?? ""
-      })
-      const output = yield* Effect.tryPromise({
-        try: (signal) => client.send(new GetDurableExecutionStateCommand({ ...request }), { abortSignal: signal }),
-        catch: (cause) => toCheckpointClientError("GetDurableExecutionState", cause)
-      })
-      return yield* decodeGetStateResponse(
-        stripUndefined({ Operations: output.Operations, NextMarker: output.NextMarker }),
-        { onExcessProperty: "ignore" }
-      ).pipe(Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error)))
-    }
-  )
-
-  const checkpoint = Effect.fn("LambdaCheckpointClient.checkpoint")(function*(request: Wire.CheckpointRequest) {
-    yield* Effect.annotateCurrentSpan({
-      "durable.execution_arn": request.DurableExecutionArn,
-      "durable.updates": request.Updates?.length ?? 0
-    })
-    const output = yield* Effect.tryPromise({
-      try: (signal) =>
-        client.send(new CheckpointDurableExecutionCommand(toAwsCheckpointRequest(request)), { abortSignal: signal }),
-      catch: (cause) => toCheckpointClientError("CheckpointDurableExecution", cause)
-    })
-    return yield* decodeCheckpointResponse(
-      stripUndefined({ CheckpointToken: output.CheckpointToken, NewExecutionState: output.NewExecutionState }),
-      { onExcessProperty: "ignore" }
-    ).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
-  })
-
-  return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
-}
+export const make = (client: LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
+  fromPromises("LambdaCheckpointClient", {
+    getExecutionState: (request, signal) =>
+      client.send(new GetDurableExecutionStateCommand(request), { abortSignal: signal }),
+    checkpoint: (request, signal) =>
+      client.send(new CheckpointDurableExecutionCommand(request), { abortSignal: signal })
+  }, toCheckpointClientError)
 
 /**
  * Provides the `CheckpointClient` over a `LambdaClient` that the caller owns

@@ -3,12 +3,15 @@
  * `@aws-sdk/client-lambda`, shared by every transport adapter.
  */
 import type {
+  CheckpointDurableExecutionResponse,
+  GetDurableExecutionStateRequest,
+  GetDurableExecutionStateResponse,
   CheckpointDurableExecutionRequest,
   ErrorObject as AwsErrorObject,
   OperationUpdate as AwsOperationUpdate
 } from "@aws-sdk/client-lambda"
 import { CheckpointClient, Wire } from "@effect-durable/core"
-import { Schema } from "effect"
+import { type Context, Effect, Schema } from "effect"
 
 // ---------------------------------------------------------------------------
 // Conversions
@@ -57,3 +60,59 @@ export const malformedResponse = (operation: string, cause: Schema.SchemaError):
     cause
   })
 
+
+/** The two calls of the durable execution API, as Promise-returning functions over the AWS SDK's shapes. */
+export interface PromiseCalls {
+  readonly getExecutionState: (
+    request: GetDurableExecutionStateRequest,
+    signal: AbortSignal
+  ) => Promise<GetDurableExecutionStateResponse>
+  readonly checkpoint: (
+    request: CheckpointDurableExecutionRequest,
+    signal: AbortSignal
+  ) => Promise<CheckpointDurableExecutionResponse>
+}
+
+/**
+ * The `CheckpointClient` over Promise-returning calls: each call is a span
+ * named `<name>.<call>`, interruptible (the signal aborts the request), its
+ * failures classified by `toError`, its response decoded with the wire
+ * Schemas (a malformed response is an invocation error).
+ */
+export const fromPromises = (
+  name: string,
+  calls: PromiseCalls,
+  toError: (operation: string, cause: unknown) => CheckpointClient.CheckpointClientError
+): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
+  const getExecutionState = Effect.fn(`${name}.getExecutionState`)(function*(request: Wire.GetStateRequest) {
+    yield* Effect.annotateCurrentSpan({
+      "durable.execution_arn": request.DurableExecutionArn,
+      "durable.marker": request.Marker ?? ""
+    })
+    const output = yield* Effect.tryPromise({
+      try: (signal) => calls.getExecutionState({ ...request }, signal),
+      catch: (cause) => toError("GetDurableExecutionState", cause)
+    })
+    return yield* decodeGetStateResponse(
+      stripUndefined({ Operations: output.Operations, NextMarker: output.NextMarker }),
+      { onExcessProperty: "ignore" }
+    ).pipe(Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error)))
+  })
+
+  const checkpoint = Effect.fn(`${name}.checkpoint`)(function*(request: Wire.CheckpointRequest) {
+    yield* Effect.annotateCurrentSpan({
+      "durable.execution_arn": request.DurableExecutionArn,
+      "durable.updates": request.Updates?.length ?? 0
+    })
+    const output = yield* Effect.tryPromise({
+      try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
+      catch: (cause) => toError("CheckpointDurableExecution", cause)
+    })
+    return yield* decodeCheckpointResponse(
+      stripUndefined({ CheckpointToken: output.CheckpointToken, NewExecutionState: output.NewExecutionState }),
+      { onExcessProperty: "ignore" }
+    ).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
+  })
+
+  return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
+}
