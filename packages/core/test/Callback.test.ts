@@ -107,7 +107,7 @@ describe("Durable.waitForCallback", () => {
       (decision) => decision.approved
     ))
 
-  it.effect("lays out CONTEXT, CALLBACK and the submitter STEP as the official SDK does", () =>
+  it.effect("lays out CONTEXT, unnamed CALLBACK and unnamed submitter STEP as the official SDK does", () =>
     Effect.scoped(Effect.gen(function*() {
       const options = yield* answerCallbacks(() => ({ after: "1 hour", result: "{\"approved\":true}" }))
       const result = yield* run(waiting, undefined, options)
@@ -124,17 +124,17 @@ describe("Durable.waitForCallback", () => {
         OperationId.hash("1-1"),
         context.Id,
         "CALLBACK",
-        "review-callback"
+        undefined
       ])
       assert.deepStrictEqual([submitter.Id, submitter.ParentId, submitter.Type, submitter.SubType, submitter.Name], [
         OperationId.hash("1-2"),
         context.Id,
         "STEP",
         "Step",
-        "review-submitter"
+        undefined
       ])
-      // the raw result is the context's payload, decoded with the Schema only at the end
-      assert.strictEqual(context.ContextDetails?.Result, "{\"approved\":true}")
+      // the raw result, JSON-encoded, is the context's payload; decoded with the Schema only at the end
+      assert.strictEqual(context.ContextDetails?.Result, JSON.stringify("{\"approved\":true}"))
       assert.strictEqual(submitted.at(-1), callback.CallbackDetails?.CallbackId)
     })).pipe(Effect.provide(Emulator.Emulator.layer)))
 

@@ -20,6 +20,8 @@ export interface Started {
   readonly context: DurableContext["Service"]
   readonly rawId: OperationId.RawId
   readonly meta: Scheduler.OperationMeta
+  /** The name, or a description of the position for an unnamed operation: for messages. */
+  readonly label: string
   readonly parentId: OperationId.WireId | undefined
   /** The checkpoint found for this position, if any (replay). */
   readonly checkpoint: Wire.Operation | undefined
@@ -38,19 +40,20 @@ const printableAscii = /^[\x20-\x7e]{1,256}$/
 export const begin = Effect.fnUntraced(function*(spec: {
   readonly type: Wire.OperationType
   readonly subType: Wire.OperationSubType
-  readonly name: string
+  /** `undefined` only for the operations the SDK itself leaves unnamed (as the official SDK does). */
+  readonly name: string | undefined
 }) {
   const context = yield* DurableContext
   if (context.location === "step") {
     return yield* fault(
       context,
       new ContextValidationError({
-        message: `Durable operation "${spec.name}" (${spec.subType}) was called inside a step. ` +
+        message: `Durable operation "${spec.name ?? spec.subType}" (${spec.subType}) was called inside a step. ` +
           "A step's code runs at most once per attempt and is not replayed: durable operations belong in the workflow body."
       })
     )
   }
-  if (!printableAscii.test(spec.name)) {
+  if (spec.name !== undefined && !printableAscii.test(spec.name)) {
     return yield* fault(
       context,
       new ConfigValidationError({
@@ -75,7 +78,7 @@ export const begin = Effect.fnUntraced(function*(spec: {
       context,
       new NonDeterministicExecutionError({
         operationId: rawId,
-        message: `Non-deterministic execution detected: operation "${spec.name}" (${spec.subType}, step "${rawId}") ` +
+        message: `Non-deterministic execution detected: operation "${spec.name ?? ""}" (${spec.subType}, step "${rawId}") ` +
           `has no completed checkpoint, but it runs inside a context that already completed.`
       })
     )
@@ -86,7 +89,8 @@ export const begin = Effect.fnUntraced(function*(spec: {
     rawId,
     parentId,
     checkpoint,
-    meta: { id, type: spec.type, subType: spec.subType, name: spec.name }
+    meta: { id, type: spec.type, subType: spec.subType, name: spec.name },
+    label: spec.name ?? `${spec.subType} ${rawId}`
   }
   return started
 })
@@ -99,7 +103,7 @@ export const update = (
 ): Wire.OperationUpdate => ({
   Id: started.meta.id,
   ...(started.parentId === undefined ? {} : { ParentId: started.parentId }),
-  Name: started.meta.name!,
+  ...(started.meta.name === undefined ? {} : { Name: started.meta.name }),
   Type: started.meta.type,
   ...(started.meta.subType === undefined ? {} : { SubType: started.meta.subType }),
   Action: action,

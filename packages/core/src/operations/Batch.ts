@@ -293,23 +293,47 @@ export const encodeItemStatuses = (all: ReadonlyArray<BatchItem<unknown>>): stri
 // Wire format of batch results
 // ---------------------------------------------------------------------------
 
-const toErrorJson = (error: ChildContextError) => ({
-  ErrorType: "ChildContextError",
-  ErrorMessage: error.message,
-  ...(error.errorData === undefined ? {} : { ErrorData: error.errorData }),
-  Cause: {
-    ErrorType: error.errorType,
+/** The error classes the official SDK rebuilds by `ErrorType`; any other type comes back as a `StepError`. */
+const durableErrorTypes: ReadonlySet<string> = new Set([
+  "StepError",
+  "CallbackError",
+  "CallbackExternalError",
+  "CallbackTimeoutError",
+  "CallbackSubmitterError",
+  "InvokeError",
+  "ChildContextError",
+  "WaitForConditionError",
+  "PromiseCombinatorError"
+])
+
+/**
+ * A failed item's error as the official SDK serializes it: the `ChildContextError`
+ * the item failed with, caused by the durable error rebuilt from the item's
+ * checkpoint, caused by a plain error of the checkpointed type.
+ */
+const toErrorJson = (error: ChildContextError) => {
+  const data = error.errorData === undefined ? {} : { ErrorData: error.errorData }
+  return {
+    ErrorType: "ChildContextError",
     ErrorMessage: error.message,
-    ...(error.errorData === undefined ? {} : { ErrorData: error.errorData })
+    ...data,
+    Cause: {
+      ErrorType: durableErrorTypes.has(error.errorType) ? error.errorType : "StepError",
+      ErrorMessage: error.message,
+      ...data,
+      Cause: { ErrorType: error.errorType, ErrorMessage: error.message }
+    }
   }
-})
+}
 
 const fromErrorJson = (json: unknown): ChildContextError => {
   const object = (typeof json === "object" && json !== null ? json : {}) as Record<string, any>
-  const cause = (typeof object.Cause === "object" && object.Cause !== null ? object.Cause : object) as Record<string, any>
-  const errorData = cause.ErrorData ?? object.ErrorData
+  // The innermost cause carries the type the item failed with.
+  let innermost = object
+  while (typeof innermost.Cause === "object" && innermost.Cause !== null) innermost = innermost.Cause
+  const errorData = object.ErrorData
   return new ChildContextError({
-    errorType: typeof cause.ErrorType === "string" ? cause.ErrorType : "ChildContextError",
+    errorType: typeof innermost.ErrorType === "string" ? innermost.ErrorType : "ChildContextError",
     message: typeof object.ErrorMessage === "string" ? object.ErrorMessage : "",
     ...(typeof errorData === "string" ? { errorData } : {})
   })

@@ -9,8 +9,8 @@
  * service re-invokes the function when the callback completes.
  *
  * `waitForCallback` lays the three operations out as the official SDK does: a
- * CONTEXT (subtype `WaitForCallback`) containing the CALLBACK
- * (`<name>-callback`) and the submitter STEP (`<name>-submitter`).
+ * CONTEXT (subtype `WaitForCallback`) named after the call, containing an
+ * unnamed CALLBACK and the unnamed submitter STEP.
  *
  * @since 0.1.0
  */
@@ -29,7 +29,8 @@ import type * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus, OperationSubType } from "../Wire.ts"
 import * as Child from "./Child.ts"
-import { type StepContext, step } from "./Step.ts"
+import * as Step from "./Step.ts"
+import type { StepContext } from "./Step.ts"
 
 /** The failures a waitForCallback context checkpoints, rebuilt as the same classes on replay. */
 const CallbackFailure = Schema.Union([CallbackExternalError, CallbackTimeoutError, CallbackSubmitterError])
@@ -69,7 +70,7 @@ const maxTimeoutSeconds = 99_999_999
 
 const toSeconds = (
   label: string,
-  name: string,
+  name: string | undefined,
   duration: Duration.Input | undefined
 ): Effect.Effect<number | undefined, ConfigValidationError> => {
   if (duration === undefined) return Effect.succeed(undefined)
@@ -90,7 +91,7 @@ const toSeconds = (
  */
 const awaitResult = <A>(started: Started, options: Options<A>) =>
 (operation: Wire.Operation): Effect.Effect<A, CallbackExternalError | CallbackTimeoutError> => {
-  const name = started.meta.name!
+  const name = started.label
   switch (operation.Status) {
     case "SUCCEEDED": {
       const result = operation.CallbackDetails?.Result
@@ -135,6 +136,16 @@ const awaitResult = <A>(started: Started, options: Options<A>) =>
 export const createCallback = <A = string>(
   name: string,
   options: Options<A> = {}
+): Effect.Effect<Callback<A>, never, DurableContext> => make(name, options)
+
+/**
+ * A callback that may be unnamed (the one `waitForCallback` creates).
+ *
+ * @internal
+ */
+export const make = <A = string>(
+  name: string | undefined,
+  options: Options<A> = {}
 ): Effect.Effect<Callback<A>, never, DurableContext> =>
   Effect.gen(function*() {
     const started = yield* begin({ type: "CALLBACK", subType: OperationSubType.Callback, name })
@@ -173,10 +184,10 @@ export const createCallback = <A = string>(
       callbackId,
       await: registration.await.pipe(
         Effect.flatMap(result),
-        Effect.withSpan("Durable.createCallback.await", { attributes: { "durable.operation.name": name } })
+        Effect.withSpan("Durable.createCallback.await", { attributes: { "durable.operation.name": started.label } })
       )
     }
-  }).pipe(Effect.withSpan("Durable.createCallback", { attributes: { "durable.operation.name": name } }))
+  }).pipe(Effect.withSpan("Durable.createCallback", { attributes: { "durable.operation.name": name ?? "" } }))
 
 /**
  * Options of {@link waitForCallback}.
@@ -218,11 +229,12 @@ export const waitForCallback = <A = string, E = never, R = never>(
     const raw = yield* Child.child(
       name,
       Effect.gen(function*() {
-        const callback = yield* createCallback(`${name}-callback`, {
+        // The callback and the submitter are unnamed, as the official SDK leaves them.
+        const callback = yield* make(undefined, {
           timeout: options.timeout,
           heartbeatTimeout: options.heartbeatTimeout
         })
-        yield* step(`${name}-submitter`, submit(callback.callbackId), { retry: options.retry }).pipe(
+        yield* Step.make(undefined, submit(callback.callbackId), { retry: options.retry }).pipe(
           Effect.mapError((error) =>
             new CallbackSubmitterError({
               message: error.message,
@@ -233,7 +245,8 @@ export const waitForCallback = <A = string, E = never, R = never>(
         )
         return yield* callback.await
       }),
-      { subType: OperationSubType.WaitForCallback, success: Payload.Raw, error: CallbackFailure }
+      // The raw callback string is the context's result, JSON-encoded like any child result.
+      { subType: OperationSubType.WaitForCallback, success: Schema.String, error: CallbackFailure }
     ).pipe(
       Effect.catchTag("ChildContextError", (error) =>
         Effect.fail(

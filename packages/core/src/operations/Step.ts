@@ -118,11 +118,34 @@ export const step: {
   name: string,
   effect: Effect.Effect<A, E, R>,
   options: Options<A, E> = {}
+): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> => make(name, effect, options)
+
+/**
+ * A step that may be unnamed, for the steps the SDK itself creates (the
+ * submitter of `waitForCallback`, unnamed as in the official SDK).
+ *
+ * @internal
+ */
+export const make: {
+  <A, E, R>(
+    name: string | undefined,
+    effect: Effect.Effect<A, E, R>,
+    options: Options<A, E> & { readonly error: Payload.Codec<E> }
+  ): Effect.Effect<A, E | StepError, DurableContext | Exclude<R, StepContext>>
+  <A, E, R>(
+    name: string | undefined,
+    effect: Effect.Effect<A, E, R>,
+    options?: Options<A, E>
+  ): Effect.Effect<A, StepError, DurableContext | Exclude<R, StepContext>>
+} = <A, E, R>(
+  name: string | undefined,
+  effect: Effect.Effect<A, E, R>,
+  options: Options<A, E> = {}
 ): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> =>
   Effect.gen(function*() {
     const started = yield* begin({ type: "STEP", subType: OperationSubType.Step, name })
     return yield* run(started, effect as Effect.Effect<A, E, never>, options)
-  }).pipe(Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name } }))
+  }).pipe(Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name ?? "" } }))
 
 const run = <A, E>(
   started: Started,
@@ -147,11 +170,18 @@ const run = <A, E>(
       Effect.tap(() => scheduler.complete(meta.id))
     )
 
-  /** Records a failed attempt: RETRY with a delay, or FAIL. */
-  const failedAttempt = Effect.fnUntraced(function*(failure: unknown, attempt: number) {
-    const encoded = yield* Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, failure, meta.name)
+  /**
+   * Records a failed attempt: RETRY with a delay, or FAIL. A defect is written
+   * with its own type (`TypeError`, ...), as the official SDK writes a thrown
+   * error, and reaches the retry policy as a `StepError`.
+   */
+  const failedAttempt = Effect.fnUntraced(function*(failure: unknown, attempt: number, defect?: unknown) {
+    const written = defect === undefined
+      ? Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, failure, meta.name)
+      : Payload.encodeError(undefined, defect, meta.name)
+    const encoded = yield* written
       .pipe(
-        Effect.tap((error) => Payload.checkSize(JSON.stringify(error), meta.name!, Payload.maxErrorBytes)),
+        Effect.tap((error) => Payload.checkSize(JSON.stringify(error), started.label, Payload.maxErrorBytes)),
         Effect.catch((error) => fault(started.context, error))
       )
     const decision = yield* RetryPolicy.decide(policy, failure, attempt).pipe(
@@ -177,24 +207,26 @@ const run = <A, E>(
       else yield* checkpointer.enqueue(start)
     }
     const exit = yield* effect.pipe(
-      Effect.provideService(StepContext, { attempt: number, name: meta.name!, operationId: meta.id }),
+      Effect.provideService(StepContext, { attempt: number, name: started.label, operationId: meta.id }),
       Effect.provideService(DurableContext, { ...started.context, location: "step" }),
-      Effect.annotateLogs({ operationId: meta.id, operationName: meta.name!, attempt: number }),
+      Effect.annotateLogs({ operationId: meta.id, operationName: started.label, attempt: number }),
       // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
       Effect.raceFirst(Effect.andThen(
         started.context.services.supervisor.expired,
-        Effect.fail(
-          new StepInterruptedError({
-            operationName: meta.name!,
-            message: `Attempt ${number} of step "${meta.name}" was interrupted: the invocation reached its deadline.`
-          })
+        Effect.suspend(() =>
+          Effect.fail(
+            new StepInterruptedError({
+              operationName: started.label,
+              message: `Attempt ${number} of step "${started.label}" was interrupted: the invocation reached its deadline.`
+            })
+          )
         )
       )),
       Effect.exit
     )
     if (Exit.isSuccess(exit)) {
       const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
-        Effect.flatMap((payload) => Payload.checkSize(payload, meta.name!)),
+        Effect.flatMap((payload) => Payload.checkSize(payload, started.label)),
         Effect.catch((error) => fault(started.context, error))
       )
       yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
@@ -202,8 +234,9 @@ const run = <A, E>(
     }
     if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
     const failure = Cause.findErrorOption(exit.cause)
-    const error = failure._tag === "Some" ? failure.value : defectError(Cause.squash(exit.cause))
-    const final = yield* failedAttempt(error, number)
+    const defect = failure._tag === "Some" ? undefined : Cause.squash(exit.cause)
+    const error = failure._tag === "Some" ? failure.value : defectError(defect)
+    const final = yield* failedAttempt(error, number, defect)
     return final === undefined ? undefined : { _tag: "Failed", error: final } as const
   })
 
@@ -236,8 +269,8 @@ const run = <A, E>(
             const number = (current.StepDetails?.Attempt ?? 0) + 1
             const final = yield* failedAttempt(
               new StepInterruptedError({
-                operationName: meta.name!,
-                message: `Step "${meta.name}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
+                operationName: started.label,
+                message: `Step "${started.label}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
                   "it is not run again within the same attempt."
               }),
               number

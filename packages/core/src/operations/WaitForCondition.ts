@@ -231,7 +231,7 @@ const run = <S, E>(
           yield* scheduler.executing(meta)
           if (current === undefined || current.Status === "READY") yield* checkpointer.enqueue(update(started, "START"))
           const exit = yield* check(previous).pipe(
-            Effect.provideService(StepContext, { attempt, name: meta.name!, operationId: meta.id }),
+            Effect.provideService(StepContext, { attempt, name: started.label, operationId: meta.id }),
             Effect.provideService(DurableContext, { ...started.context, location: "step" }),
             Effect.exit
           )
@@ -246,7 +246,7 @@ const run = <S, E>(
           }
           const payload = yield* orFault(
             Payload.encode(codec, exit.value, meta.name).pipe(
-              Effect.flatMap((payload) => Payload.checkSize(payload, meta.name!))
+              Effect.flatMap((payload) => Payload.checkSize(payload, started.label))
             )
           )
           const decision = yield* decide(strategy, exit.value, attempt)

@@ -340,25 +340,7 @@ const defect: Case = {
       throw new TypeError("x is not a function")
     }, { retryStrategy: retryPresets.noRetry })
     return "unreachable"
-  }),
-  differences: [
-    // Step.ts turns a defect into `new StepError({ errorType: "TypeError", ... })` and Payload.encodeError writes
-    // its `_tag`, "StepError", instead of the `errorType` it carries. The README promises the error's `name`.
-    {
-      path: ["operations", 1, "StepDetails", "Error", "ErrorType"],
-      ours: "StepError",
-      theirs: "TypeError",
-      why: "a defect's attempt is written with ErrorType StepError instead of the thrown error's name",
-      kind: "incompatibility"
-    },
-    {
-      path: ["updates", 1, "Error", "ErrorType"],
-      ours: "StepError",
-      theirs: "TypeError",
-      why: "a defect's attempt is written with ErrorType StepError instead of the thrown error's name",
-      kind: "incompatibility"
-    }
-  ]
+  })
 }
 
 const atMostOnce: Case = {
@@ -646,8 +628,6 @@ const createCallback: Case = {
   ]
 }
 
-const unnamedChildren = "the waitForCallback children are named <name>-callback / <name>-submitter, theirs are unnamed"
-
 const waitForCallback: Case = {
   name: "waitForCallback with a submitter",
   input: { order: "o-7" },
@@ -667,8 +647,8 @@ const waitForCallback: Case = {
     {
       path: ["calls"],
       ours: [
-        ["START shipping", "START shipping-callback"],
-        ["START shipping-submitter", "SUCCEED shipping-submitter"],
+        ["START shipping", "START ea66c06c1e1c05fa"],
+        ["START 98c6f2c2287f4c73", "SUCCEED 98c6f2c2287f4c73"],
         [],
         [],
         [],
@@ -679,33 +659,8 @@ const waitForCallback: Case = {
         ["START 98c6f2c2287f4c73", "SUCCEED 98c6f2c2287f4c73"],
         ["SUCCEED shipping"]
       ],
-      why: warmupPolls + "; the child names differ too (see below)"
-    },
-    // Callback.ts names the waitForCallback children "<name>-callback" and "<name>-submitter"; the official SDK
-    // leaves both unnamed. Replay validation compares names, so a history written by one SDK does not replay
-    // with the other.
-    ...([
-      [["operations", 2, "Name"], "shipping-callback"],
-      [["operations", 3, "Name"], "shipping-submitter"],
-      [["updates", 1, "Name"], "shipping-callback"],
-      [["updates", 2, "Name"], "shipping-submitter"],
-      [["updates", 3, "Name"], "shipping-submitter"]
-    ] as const).map(([path, ours]) => ({
-      path,
-      ours,
-      theirs: undefined,
-      why: unnamedChildren,
-      kind: "incompatibility" as const
-    })),
-    // The CONTEXT's result: they serialize the callback's (raw string) result with JSON, as any child result;
-    // we write the raw string itself. A history written by them replays here as "\"shipped\"" (quotes included).
-    ...([["operations", 1, "ContextDetails", "Result"], ["updates", 4, "Payload"]] as const).map((path) => ({
-      path,
-      ours: "\"shipped\"",
-      theirs: "\"\\\"shipped\\\"\"",
-      why: "the WaitForCallback context's result is the raw callback string, not its JSON encoding",
-      kind: "incompatibility" as const
-    }))
+      why: warmupPolls
+    }
   ]
 }
 
@@ -856,11 +811,6 @@ const invokeFailure: Case = {
   differences: [{ path: ["calls"], ours: [["START charge"], [], [], []], theirs: [["START charge"]], why: warmupPolls }]
 }
 
-const batchPayload = (cause: string) =>
-  "{\"all\":[{\"result\":1,\"index\":0,\"status\":\"SUCCEEDED\"},{\"error\":{\"ErrorType\":\"ChildContextError\"," +
-  `\"ErrorMessage\":\"bad item 2\",\"Cause\":${cause}},\"index\":1,\"status\":\"FAILED\"},` +
-  "{\"result\":3,\"index\":2,\"status\":\"SUCCEEDED\"}],\"completionReason\":\"ALL_COMPLETED\"}"
-
 const mapWithFailure: Case = {
   name: "map with a failing item, tolerated",
   input: { items: [1, 2, 3] },
@@ -888,19 +838,7 @@ const mapWithFailure: Case = {
       completionConfig: { toleratedFailureCount: 1 }
     })
     return { status: result.status, ok: result.getResults(), failed: result.failureCount }
-  }),
-  // The map's BatchResult payload: the failed item's error carries its cause chain. Ours stops at the
-  // StepError the item failed with; theirs nests that StepError's own cause (another StepError) once more.
-  differences: (["operations", "updates"] as const).map((where) => ({
-    path: where === "operations" ? ["operations", 1, "ContextDetails", "Result"] : ["updates", 13, "Payload"],
-    ours: batchPayload("{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"}"),
-    theirs: batchPayload(
-      "{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"," +
-        "\"Cause\":{\"ErrorType\":\"StepError\",\"ErrorMessage\":\"bad item 2\"}}"
-    ),
-    why: "a failed item's error in the BatchResult payload has one Cause level less than theirs",
-    kind: "incompatibility" as const
-  }))
+  })
 }
 
 
