@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Durable, OperationId, RetryPolicy } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Effect, Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
 import { answerCallbacks, assertReplaySafe, outcomes, run } from "./support.ts"
 
 const Decision = Schema.Struct({ approved: Schema.Boolean })
@@ -27,10 +27,10 @@ describe("Durable.createCallback", () => {
       assert.strictEqual(callback?.Status, "SUCCEEDED")
     })).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("a quick answer is picked up in-process by polling", () =>
+  it.effect("during a longer warmup, a quick answer is picked up in-process by polling", () =>
     Effect.scoped(Effect.gen(function*() {
       const options = yield* answerCallbacks(() => ({ after: "500 millis", result: "{\"approved\":false}" }))
-      const result = yield* run(approval, undefined, options)
+      const result = yield* run(approval, undefined, { ...options, policy: { warmup: Duration.seconds(2) } })
       assert.strictEqual(result.status, "SUCCEEDED")
       if (result.status === "SUCCEEDED") assert.isFalse(result.output)
       assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])

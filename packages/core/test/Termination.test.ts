@@ -2,7 +2,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration } from "effect"
 import * as Termination from "../src/Termination.ts"
 
-const policy = Termination.defaultPolicy
+// The rules are tested with round numbers: a 2 s warmup and a 2 s in-process horizon.
+const policy: Termination.Policy = {
+  ...Termination.defaultPolicy,
+  warmup: Duration.seconds(2),
+  maxInProcessWait: Duration.seconds(2)
+}
 const minutes15 = 15 * 60 * 1000
 
 const op = (overrides: Partial<Termination.OperationView> = {}): Termination.OperationView => ({
@@ -26,6 +31,12 @@ const snapshot = (overrides: Partial<Termination.Snapshot> = {}): Termination.Sn
 })
 
 describe("Termination.decide", () => {
+  it("defaults to a short warmup and a one-second in-process horizon", () => {
+    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.warmup), 100)
+    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.maxInProcessWait), 1_000)
+    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.deadlineMargin), 2_000)
+  })
+
   it("never suspends with nothing pending", () => {
     const decision = Termination.decide(snapshot({ now: 10_000, idleSince: 0 }), policy)
     assert.deepStrictEqual(decision, { _tag: "Sleep", until: undefined })
