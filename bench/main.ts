@@ -77,7 +77,7 @@ const sdkCpuPerStep = (runs: ReadonlyArray<Measurement>, config: Config) => {
   return stat(runs.map((r) => ({ ...r, x: ((r.cpuMs as number) - emulatorCpu) / r.n })), "x")
 }
 
-const tables: ReadonlyArray<Table> = [
+const tables: Array<Table> = [
   {
     title: "Sequential steps in one invocation",
     reps: 5,
@@ -141,6 +141,19 @@ const tables: ReadonlyArray<Table> = [
     ]
   }
 ]
+
+tables.push({
+  title: "map over N items, maxConcurrency 50, one step per item, in one invocation",
+  reps: 3,
+  configs: [10_000].flatMap((n) => sdks.map((sdk) => ({ scenario: "map", sdk, n, latency: 0 }) as Config)),
+  columns: [
+    ["wall ms", (runs) => stat(runs, "wallMs")],
+    ["CPU ms", (runs) => stat(runs, "cpuMs")],
+    ["checkpoint calls", (runs) => stat(runs, "calls")],
+    ["heap peak / baseline MB", (runs) => `${med(runs, "heapPeakMB")} / ${med(runs, "heapBaselineMB")}`],
+    ["RSS peak MB", (runs) => stat(runs, "rssPeakMB")]
+  ]
+})
 
 const started = Date.now()
 const loadAtStart = os.loadavg()

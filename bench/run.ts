@@ -13,7 +13,7 @@ import { instrument, invokeOnce, makeCounters, runExecution, type Sdk } from "./
 import * as Workflows from "./workflows.ts"
 
 export interface Config {
-  readonly scenario: "sequential" | "replay" | "wait" | "concurrent"
+  readonly scenario: "sequential" | "replay" | "wait" | "concurrent" | "map"
     /**
    * `ours-eager`: effect-durable with a 20 ms warmup (suspends as soon as the official SDK does). `emulator`: no
    * SDK, the checkpoint calls both SDKs make for sequential steps, sent by a bare loop (the emulator's own cost).
@@ -144,8 +144,13 @@ const program = Effect.gen(function*() {
 
   switch (config.scenario) {
     case "sequential":
-    case "concurrent": {
-      const pair = config.scenario === "sequential" ? Workflows.sequential : Workflows.concurrent
+    case "concurrent":
+    case "map": {
+      const pair = config.scenario === "sequential"
+        ? Workflows.sequential
+        : config.scenario === "map"
+        ? Workflows.map
+        : Workflows.concurrent
       const client = instrument(emulator.client, counters, { latencyMillis: config.latency })
       const cpuStart = cpuMillis()
       const { execution, invocations } = config.sdk === "emulator"

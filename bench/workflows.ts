@@ -2,7 +2,7 @@
  * The benchmarked workflows, each written with both SDKs.
  */
 import { type DurableLambdaHandler, withDurableExecution } from "@aws/durable-execution-sdk-js"
-import { Durable } from "@effect-durable/core"
+import { Batch, Durable } from "@effect-durable/core"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import { Effect } from "effect"
 
@@ -77,5 +77,26 @@ export const concurrent: Pair = {
   theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
     const values = await Promise.all(Array.from({ length: n }, (_, i) => ctx.step(`c${i + 1}`, async () => i + 1)))
     return values.reduce((a, b) => a + b, 0)
+  })
+}
+
+/** `Durable.map` / `ctx.map` over `n` items with maxConcurrency 50, each item one step. */
+export const map: Pair = {
+  ours: Durable.workflow(
+    { name: "map" },
+    Effect.fn(function*({ n }: { n: number }) {
+      const items = Array.from({ length: n }, (_, i) => i + 1)
+      const batch = yield* Durable.map("items", items, (i) => Durable.step("value", Effect.succeed(i)), {
+        maxConcurrency: 50
+      })
+      return Batch.results(batch).reduce((a, b) => a + b, 0)
+    })
+  ),
+  theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
+    const items = Array.from({ length: n }, (_, i) => i + 1)
+    const batch = await ctx.map("items", items, async (child, i) => await child.step("value", async () => i), {
+      maxConcurrency: 50
+    })
+    return batch.getResults().reduce((a, b) => a + b, 0)
   })
 }
