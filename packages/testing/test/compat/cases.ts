@@ -21,6 +21,7 @@ import type * as Wire from "@effect-durable/core/Wire"
 import type * as Emulator from "@effect-durable/testing/Emulator"
 import { Effect, Schema } from "effect"
 import type { Difference } from "./Snapshot.ts"
+import { HelloWorld } from "../../../../examples/hello-world/workflow.ts"
 
 /** One pair of equivalent workflows. */
 export interface Case {
@@ -358,9 +359,7 @@ const atMostOnce: Case = {
   })
 }
 
-/** examples/hello-world, copied: the examples project is outside this test project's sources. */
-class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", { attempt: Schema.Number }) {}
-
+/** The official twin of examples/hello-world (ours is the example itself). */
 class TheirDeliveryFailed extends Error {
   readonly attempt: number
   constructor(attempt: number) {
@@ -373,36 +372,7 @@ class TheirDeliveryFailed extends Error {
 const helloWorld: Case = {
   name: "hello-world",
   input: { name: "Ada" },
-  ours: Durable.workflow(
-    {
-      name: "hello-world",
-      input: Schema.Struct({ name: Schema.String }),
-      output: Schema.Struct({ greeting: Schema.String, deliveredOnAttempt: Schema.Number, farewell: Schema.String })
-    },
-    Effect.fn(function*({ name }) {
-      const greeting = yield* Durable.step("compose-greeting", Effect.succeed(`Hello, ${name}!`), {
-        success: Schema.String
-      })
-      const deliveredOnAttempt = yield* Durable.step(
-        "deliver-greeting",
-        Effect.gen(function*() {
-          const { attempt } = yield* Durable.StepContext
-          if (attempt === 1) return yield* new DeliveryFailed({ attempt })
-          return attempt
-        }),
-        {
-          success: Schema.Number,
-          error: DeliveryFailed,
-          retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "3 seconds", jitter: "NONE" })
-        }
-      )
-      yield* Durable.wait("let-it-sink-in", "5 seconds")
-      const farewell = yield* Durable.step("compose-farewell", Effect.succeed(`Goodbye, ${name}.`), {
-        success: Schema.String
-      })
-      return { greeting, deliveredOnAttempt, farewell }
-    })
-  ),
+  ours: HelloWorld,
   theirs: withDurableExecution(async ({ name }: { name: string }, ctx) => {
     const greeting = await ctx.step("compose-greeting", async () => `Hello, ${name}!`)
     const deliveredOnAttempt = await ctx.step("deliver-greeting", async ({ attempt }) => {
