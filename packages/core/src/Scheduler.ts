@@ -94,6 +94,12 @@ export class Scheduler extends Context.Service<Scheduler, {
   readonly changed: Effect.Effect<Deferred.Deferred<void>>
   /** Signals a change that happened outside the scheduler (the checkpoint queue drained). */
   readonly signal: Effect.Effect<void>
+  /**
+   * When work last started or stopped (an operation executing, waiting,
+   * completing, or the checkpoint queue draining): the moment the invocation
+   * went idle, if it is idle. Polls without news do not count.
+   */
+  readonly lastActivity: Effect.Effect<number>
 }>()("@effect-durable/core/Scheduler") {}
 
 /**
@@ -107,9 +113,16 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
     const entries = yield* Ref.make(HashMap.empty<OperationId.WireId, Entry>())
     const changes = yield* Ref.make(Deferred.makeUnsafe<void>())
 
-    const signal = Effect.flatMap(
+    const activity = yield* Ref.make(yield* Clock.currentTimeMillis)
+
+    const notifyChange = Effect.flatMap(
       Ref.modify(changes, (previous) => [previous, Deferred.makeUnsafe<void>()] as const),
       (previous) => Deferred.succeed(previous, undefined)
+    )
+    // A change of what is executing or waiting: it also moves the start of the idle period.
+    const signal = Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) => Ref.set(activity, now)),
+      Effect.andThen(notifyChange)
     )
 
     const put = (meta: OperationMeta, fields: Pick<Entry, "state" | "wakeAt" | "pollAt" | "polls" | "waiter">) =>
@@ -204,7 +217,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
         }
         return next
       })
-      yield* signal
+      yield* notifyChange
     })
 
     return Scheduler.of({
@@ -216,6 +229,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       polled,
       snapshot: Effect.map(Ref.get(entries), HashMap.toValues),
       changed: Ref.get(changes),
-      signal
+      signal,
+      lastActivity: Ref.get(activity)
     })
   })

@@ -105,14 +105,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const run = (checkpointer: Checkpointer["Service"]): Effect.Effect<never> =>
     Effect.gen(function*() {
-      let idleSince: number | undefined
       while (true) {
+        // Let the fibers the last change woke up run first: a burst of changes (a
+        // checkpoint response resuming many operations) is decided on once.
+        yield* Effect.yieldNow
         // Taken before reading the state: any change after the read completes it.
         const changed = yield* scheduler.changed
         const now = yield* Clock.currentTimeMillis
         const operations = yield* scheduler.snapshot
         const checkpointsDrained = yield* checkpointer.drained
-        idleSince = Termination.idleSince(idleSince, now, operations, checkpointsDrained)
+        const idleSince = Termination.idleSince(yield* scheduler.lastActivity, operations, checkpointsDrained)
         const decision = Termination.decide(
           { now, deadline, idleSince, checkpointsDrained, operations, expired: yield* Deferred.isDone(expired) },
           policy

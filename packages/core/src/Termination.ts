@@ -253,22 +253,21 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
 
 /**
  * Since when the invocation has been idle (nothing executes, something waits,
- * no checkpoint queued): `previous` if it already was, `now` if it just became
- * so, `undefined` if it is not idle.
+ * no checkpoint queued): the last activity, if it is idle now; `undefined`
+ * otherwise.
  *
  * @category decision
  * @since 0.1.0
  */
 export const idleSince = (
-  previous: number | undefined,
-  now: number,
+  lastActivity: number,
   operations: ReadonlyArray<OperationView>,
   checkpointsDrained: boolean
-): number | undefined => {
-  const idle = checkpointsDrained && operations.some((op) => isWaiting(op.state)) &&
+): number | undefined =>
+  checkpointsDrained && operations.some((op) => isWaiting(op.state)) &&
     !operations.some((op) => op.state === "EXECUTING")
-  return idle ? (previous ?? now) : undefined
-}
+    ? lastActivity
+    : undefined
 
 /**
  * When to poll an operation again after `polls` unanswered polls: the poll

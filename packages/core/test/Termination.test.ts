@@ -176,14 +176,13 @@ describe("Termination.decide", () => {
     assert.deepStrictEqual(decision, { _tag: "Suspend", reason: "CALLBACK_PENDING" })
   })
 
-  it("tracks since when the invocation is idle", () => {
+  it("is idle since the last activity, when nothing executes, something waits and nothing is queued", () => {
     const waiting = [op()]
     const executing = [op(), op({ id: "s", type: "STEP", state: "EXECUTING" })]
-    assert.strictEqual(Termination.idleSince(undefined, 5, waiting, true), 5)
-    assert.strictEqual(Termination.idleSince(2, 5, waiting, true), 2)
-    assert.isUndefined(Termination.idleSince(2, 5, waiting, false))
-    assert.isUndefined(Termination.idleSince(2, 5, executing, true))
-    assert.isUndefined(Termination.idleSince(2, 5, [], true))
+    assert.strictEqual(Termination.idleSince(5, waiting, true), 5)
+    assert.isUndefined(Termination.idleSince(5, waiting, false))
+    assert.isUndefined(Termination.idleSince(5, executing, true))
+    assert.isUndefined(Termination.idleSince(5, [], true))
   })
 
   it("backs polls off linearly up to the maximum", () => {
