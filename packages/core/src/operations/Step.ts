@@ -20,7 +20,7 @@ import { begin, fault, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
-import { OperationSubType } from "../Wire.ts"
+import { isTerminalStatus, OperationSubType } from "../Wire.ts"
 
 /**
  * What the code of a step can know about its attempt.
@@ -240,60 +240,51 @@ const run = <A, E>(
     return final === undefined ? undefined : { _tag: "Failed", error: final } as const
   })
 
+  /**
+   * An AtMostOncePerRetry step found STARTED: the attempt may have run, so it is
+   * not run again; it counts as failed with a `StepInterruptedError`.
+   */
+  const interrupted = Effect.fnUntraced(function*(current: Wire.Operation) {
+    yield* scheduler.executing(meta)
+    const number = (current.StepDetails?.Attempt ?? 0) + 1
+    const final = yield* failedAttempt(
+      new StepInterruptedError({
+        operationName: started.label,
+        message: `Step "${started.label}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
+          "it is not run again within the same attempt."
+      }),
+      number
+    )
+    return final === undefined ? undefined : { _tag: "Failed", error: final } as const
+  })
+
   return Effect.gen(function*() {
     while (true) {
       const current = yield* checkpointer.get(meta.id)
-      switch (current?.Status) {
-        case "SUCCEEDED":
-          return yield* succeedWith(current.StepDetails?.Result)
-        case "FAILED":
-        case "CANCELLED":
-        case "TIMED_OUT":
-        case "STOPPED":
-          return yield* failWith(current.StepDetails?.Error)
-        case "PENDING": {
-          // A retry is scheduled: wait until the service makes the step READY.
-          const wakeAt = current.StepDetails?.NextAttemptTimestamp?.getTime()
-          yield* scheduler.await(meta, {
-            state: "RETRY_WAITING",
-            wakeAt,
-            current,
-            until: (operation) => operation.Status !== "PENDING"
-          })
-          break
-        }
-        case "STARTED": {
-          if (semantics === "AtMostOncePerRetry") {
-            // The previous attempt may have run: do not run it again.
-            yield* scheduler.executing(meta)
-            const number = (current.StepDetails?.Attempt ?? 0) + 1
-            const final = yield* failedAttempt(
-              new StepInterruptedError({
-                operationName: started.label,
-                message: `Step "${started.label}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
-                  "it is not run again within the same attempt."
-              }),
-              number
-            )
-            if (final !== undefined) return yield* failWith(final)
-            break
-          }
-          const outcome = yield* attempt(current)
-          if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
-          if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
-          break
-        }
-        default: {
-          const outcome = yield* attempt(current)
-          if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
-          if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
-        }
+      const status = current?.Status
+      if (status === "SUCCEEDED") return yield* succeedWith(current!.StepDetails?.Result)
+      if (status !== undefined && isTerminalStatus(status)) return yield* failWith(current!.StepDetails?.Error)
+      if (status === "PENDING") {
+        // A retry is scheduled: wait until the service makes the step READY.
+        yield* scheduler.await(meta, {
+          state: "RETRY_WAITING",
+          wakeAt: current!.StepDetails?.NextAttemptTimestamp?.getTime(),
+          current,
+          until: (operation) => operation.Status !== "PENDING"
+        })
+        continue
       }
+      // Absent or READY: a new attempt. STARTED: an attempt was cut short; AtLeastOncePerRetry runs it again.
+      const outcome = status === "STARTED" && semantics === "AtMostOncePerRetry"
+        ? yield* interrupted(current!)
+        : yield* attempt(current)
+      if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
+      if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
     }
   })
 }
 
-/** A defect (`Effect.die`, a thrown exception) becomes a `StepError` for the retry policy and the wire. */
+/** A defect (`Effect.die`, a thrown exception) reaches the retry policy as a `StepError`. */
 const defectError = (defect: unknown): StepError =>
   new StepError({ errorType: Payload.errorTypeOf(defect), message: Payload.errorMessageOf(defect) })
 
