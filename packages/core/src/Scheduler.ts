@@ -94,6 +94,8 @@ export class Scheduler extends Context.Service<Scheduler, {
   readonly changed: Effect.Effect<Deferred.Deferred<void>>
   /** Signals a change that happened outside the scheduler (the checkpoint queue drained). */
   readonly signal: Effect.Effect<void>
+  /** Wakes the supervisor up without any change (its timer fired). */
+  readonly wake: Effect.Effect<void>
   /**
    * When work last started or stopped (an operation executing, waiting,
    * completing, or the checkpoint queue draining): the moment the invocation
@@ -230,6 +232,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       snapshot: Effect.map(Ref.get(entries), HashMap.toValues),
       changed: Ref.get(changes),
       signal,
+      wake: notifyChange,
       lastActivity: Ref.get(activity)
     })
   })

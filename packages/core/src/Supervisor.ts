@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Effect } from "effect"
+import { Clock, Context, Deferred, Effect, Fiber } from "effect"
 import type { Checkpointer } from "./Checkpointer.ts"
 import type { SystemFailure } from "./DurableError.ts"
 import type { Scheduler } from "./Scheduler.ts"
@@ -105,6 +105,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const run = (checkpointer: Checkpointer["Service"]): Effect.Effect<never> =>
     Effect.gen(function*() {
+      // One timer at a time: re-armed only when the time to wake up at changes (most
+      // decisions keep it: "until the deadline cutoff", "until this wait's end").
+      let alarm: { readonly at: number; readonly fiber: Fiber.Fiber<void> } | undefined
+      const armAt = Effect.fnUntraced(function*(at: number | undefined, now: number) {
+        if (alarm?.at === at) return
+        if (alarm !== undefined) yield* Fiber.interrupt(alarm.fiber)
+        alarm = at === undefined
+          ? undefined
+          : {
+            at,
+            // Started at once, so that its timer is set from `now`, before anything else runs.
+            fiber: yield* Effect.forkChild(Effect.andThen(Effect.sleep(Math.max(0, at - now)), scheduler.wake), {
+              startImmediately: true
+            })
+          }
+      })
       while (true) {
         // Let the fibers the last change woke up run first: a burst of changes (a
         // checkpoint response resuming many operations) is decided on once.
@@ -134,9 +150,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             break
           }
           case "Sleep": {
-            yield* decision.until === undefined
-              ? Deferred.await(changed)
-              : Effect.raceFirst(Deferred.await(changed), Effect.sleep(Math.max(0, decision.until - now)))
+            yield* armAt(decision.until, now)
+            yield* Deferred.await(changed)
           }
         }
       }
