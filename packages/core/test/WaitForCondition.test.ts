@@ -113,3 +113,24 @@ describe("Durable.waitForCondition with an until predicate", () => {
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
+
+describe("Durable.waitForCondition near the deadline", () => {
+  it.effect("a check still running at the deadline is cut short and checked again in the next invocation", () =>
+    Effect.gen(function*() {
+      let checks = 0
+      const workflow = Durable.workflow({ name: "slow-check" }, () =>
+        Durable.waitForCondition(
+          "slow",
+          (n: number) =>
+            Effect.suspend(() => ++checks === 1 ? Effect.sleep("20 minutes") : Effect.void).pipe(Effect.as(n + 1)),
+          { initial: 0, until: (n) => n >= 1 }
+        ))
+      const result = yield* run(workflow, undefined, { invocationTimeout: "15 minutes" })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 1)
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      assert.strictEqual(checks, 2)
+      const [first] = result.invocations
+      assert.strictEqual(first.endedAt - first.startedAt, 15 * 60_000 - 2_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})

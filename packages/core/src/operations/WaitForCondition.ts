@@ -233,8 +233,21 @@ const run = <S, E>(
           const exit = yield* check(previous).pipe(
             Effect.provideService(StepContext, { attempt, name: started.label, operationId: meta.id }),
             Effect.provideService(DurableContext, { ...started.context, location: "step" }),
+            Effect.annotateLogs({ operationId: meta.id, operationName: started.label, attempt }),
+            // Near the Lambda deadline the check gives up (its finalizers run)...
+            Effect.map((state) => ({ _tag: "Checked", state }) as const),
+            Effect.raceFirst(Effect.as(started.context.services.supervisor.expired, { _tag: "Expired" } as const)),
             Effect.exit
           )
+          if (Exit.isSuccess(exit) && exit.value._tag === "Expired") {
+            // ...and is checked again, from the same state, in the next invocation.
+            const payload = yield* orFault(Payload.encode(codec, previous, meta.name))
+            yield* checkpointer.checkpoint(update(started, "RETRY", {
+              ...(payload === undefined ? {} : { Payload: payload }),
+              StepOptions: { NextAttemptDelaySeconds: 1 }
+            }))
+            continue
+          }
           if (Exit.isFailure(exit)) {
             if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
             const failure = Cause.findErrorOption(exit.cause)
@@ -244,12 +257,13 @@ const run = <S, E>(
             yield* checkpointer.checkpoint(update(started, "FAIL", { Error: error }))
             return yield* failWith(error)
           }
+          const state = (exit.value as { readonly state: S }).state
           const payload = yield* orFault(
-            Payload.encode(codec, exit.value, meta.name).pipe(
+            Payload.encode(codec, state, meta.name).pipe(
               Effect.flatMap((payload) => Payload.checkSize(payload, started.label))
             )
           )
-          const decision = yield* decide(strategy, exit.value, attempt)
+          const decision = yield* decide(strategy, state, attempt)
           switch (decision._tag) {
             case "Done": {
               yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
