@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Batch, Durable, DurableError, OperationId } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { assertReplaySafe, outcomes, run } from "./support.ts"
 
 const double = (n: number) => Durable.step("double", Effect.succeed(n * 2))
@@ -232,6 +232,33 @@ describe("Durable.map", () => {
       const result = yield* run(workflow)
       assert.strictEqual(result.status, "FAILED")
       if (result.status === "FAILED") assert.strictEqual(result.error.ErrorType, "NonDeterministicExecutionError")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("with an item error Schema, failed items hold the typed error, live and after replay", () =>
+    Effect.gen(function*() {
+      class Declined extends Schema.TaggedError<Declined>()("Declined", { card: Schema.String }) {}
+      const workflow = Durable.workflow({ name: "typed-items" }, () =>
+        Effect.gen(function*() {
+          const batch = yield* Durable.map(
+            "charge",
+            ["4242", "0000", "1111"],
+            (card) => card === "0000" ? Effect.fail(new Declined({ card })) : Effect.succeed(card),
+            { itemError: Declined, completion: { toleratedFailureCount: 1 } }
+          )
+          yield* Durable.wait("later", "1 hour")
+          // after the wait, the batch comes back from its checkpoint
+          const [failed] = Batch.errors(batch)
+          assert.instanceOf(failed, Declined)
+          return failed instanceof Declined ? failed.card : "untyped"
+        }))
+      const result = yield* run(workflow)
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "0000")
+      const container = result.operations.find((op) => op.SubType === "Map")!
+      const failedItem = JSON.parse(container.ContextDetails!.Result!).all[1].error
+      assert.strictEqual(failedItem.ErrorType, "ChildContextError")
+      assert.strictEqual(failedItem.Cause.Cause.ErrorType, "Declined")
+      assert.deepStrictEqual(JSON.parse(failedItem.ErrorData), { _tag: "Declined", card: "0000" })
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("getOrFail returns the results or the first error", () =>

@@ -21,7 +21,7 @@
 import { Cause, Deferred, Effect, Exit, FiberSet, Ref, Schema, Semaphore } from "effect"
 import { DurableContext, nextIds } from "../DurableContext.ts"
 import { ChildContextError, ConfigValidationError, SerdesFailedError } from "../DurableError.ts"
-import { begin, fault } from "../internal/operation.ts"
+import { begin, fault, type Started } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
 import { OperationSubType } from "../Wire.ts"
@@ -59,9 +59,9 @@ const completionReasons: ReadonlySet<string> = new Set<CompletionReason>([
  * @category models
  * @since 0.1.0
  */
-export type BatchItem<A> =
+export type BatchItem<A, E = never> =
   | { readonly index: number; readonly status: "SUCCEEDED"; readonly result: A }
-  | { readonly index: number; readonly status: "FAILED"; readonly error: ChildContextError }
+  | { readonly index: number; readonly status: "FAILED"; readonly error: E | ChildContextError }
   | { readonly index: number; readonly status: "STARTED" }
 
 /**
@@ -70,9 +70,9 @@ export type BatchItem<A> =
  * @category models
  * @since 0.1.0
  */
-export interface BatchResult<A> {
+export interface BatchResult<A, E = never> {
   /** The items that started, in index order. */
-  readonly all: ReadonlyArray<BatchItem<A>>
+  readonly all: ReadonlyArray<BatchItem<A, E>>
   readonly completionReason: CompletionReason
   /** `FAILED` when an item failed (or a custom policy said so). */
   readonly status: "SUCCEEDED" | "FAILED"
@@ -88,7 +88,10 @@ export interface BatchResult<A> {
  * @category constructors
  * @since 0.1.0
  */
-export const makeResult = <A>(all: ReadonlyArray<BatchItem<A>>, completionReason: CompletionReason): BatchResult<A> => {
+export const makeResult = <A, E = never>(
+  all: ReadonlyArray<BatchItem<A, E>>,
+  completionReason: CompletionReason
+): BatchResult<A, E> => {
   let successCount = 0
   let failureCount = 0
   let startedCount = 0
@@ -113,7 +116,7 @@ export const makeResult = <A>(all: ReadonlyArray<BatchItem<A>>, completionReason
  * @category getters
  * @since 0.1.0
  */
-export const results = <A>(result: BatchResult<A>): ReadonlyArray<A> =>
+export const results = <A, E>(result: BatchResult<A, E>): ReadonlyArray<A> =>
   result.all.flatMap((item) => item.status === "SUCCEEDED" ? [item.result] : [])
 
 /**
@@ -122,7 +125,7 @@ export const results = <A>(result: BatchResult<A>): ReadonlyArray<A> =>
  * @category getters
  * @since 0.1.0
  */
-export const errors = <A>(result: BatchResult<A>): ReadonlyArray<ChildContextError> =>
+export const errors = <A, E>(result: BatchResult<A, E>): ReadonlyArray<E | ChildContextError> =>
   result.all.flatMap((item) => item.status === "FAILED" ? [item.error] : [])
 
 /**
@@ -149,9 +152,9 @@ export class BatchCompletionError extends Schema.TaggedError<BatchCompletionErro
  * @category getters
  * @since 0.1.0
  */
-export const getOrFail = <A>(
-  result: BatchResult<A>
-): Effect.Effect<ReadonlyArray<A>, ChildContextError | BatchCompletionError> => {
+export const getOrFail = <A, E>(
+  result: BatchResult<A, E>
+): Effect.Effect<ReadonlyArray<A>, E | ChildContextError | BatchCompletionError> => {
   const failed = result.all.find((item) => item.status === "FAILED")
   if (failed !== undefined && failed.status === "FAILED") return Effect.fail(failed.error)
   if (result.status === "FAILED") {
@@ -281,7 +284,7 @@ export const completionReason = (completion: Completion | undefined, status: Com
  * @category completion
  * @since 0.1.0
  */
-export const encodeItemStatuses = (all: ReadonlyArray<BatchItem<unknown>>): string => {
+export const encodeItemStatuses = (all: ReadonlyArray<BatchItem<unknown, unknown>>): string => {
   const last = all.reduce((max, item) => Math.max(max, item.index), -1)
   if (last < 0) return ""
   const encoded = new Array<string>(last + 1).fill("-")
@@ -311,7 +314,7 @@ const durableErrorTypes: ReadonlySet<string> = new Set([
  * the item failed with, caused by the durable error rebuilt from the item's
  * checkpoint, caused by a plain error of the checkpointed type.
  */
-const toErrorJson = (error: ChildContextError) => {
+const toErrorJson = (error: { readonly errorType: string; readonly message: string; readonly errorData?: string }) => {
   const data = error.errorData === undefined ? {} : { ErrorData: error.errorData }
   return {
     ErrorType: "ChildContextError",
@@ -347,7 +350,10 @@ const fromErrorJson = (json: unknown): ChildContextError => {
  * @category serialization
  * @since 0.1.0
  */
-export const resultFormat = <A>(item: Payload.Format<A>): Payload.Serde<BatchResult<A>> => ({
+export const resultFormat = <A, E = never>(
+  item: Payload.Format<A>,
+  itemError?: Payload.Codec<E>
+): Payload.Serde<BatchResult<A, E>> => ({
   _tag: "Serde",
   encode: (result) =>
     Effect.gen(function*() {
@@ -361,7 +367,15 @@ export const resultFormat = <A>(item: Payload.Format<A>): Payload.Serde<BatchRes
             status: entry.status
           })
         } else if (entry.status === "FAILED") {
-          all.push({ error: toErrorJson(entry.error), index: entry.index, status: entry.status })
+          const error = entry.error instanceof ChildContextError ? entry.error : yield* Payload.encodeError(
+            itemError,
+            entry.error
+          ).pipe(Effect.map((wire) => ({
+            errorType: wire.ErrorType ?? "Error",
+            message: wire.ErrorMessage ?? "",
+            ...(wire.ErrorData === undefined ? {} : { errorData: wire.ErrorData })
+          })))
+          all.push({ error: toErrorJson(error), index: entry.index, status: entry.status })
         } else {
           all.push({ index: entry.index, status: entry.status })
         }
@@ -374,14 +388,21 @@ export const resultFormat = <A>(item: Payload.Format<A>): Payload.Serde<BatchRes
         try: () => (payload === undefined ? {} : JSON.parse(payload)) as { all?: Array<any>; completionReason?: string },
         catch: (cause) => new SerdesFailedError({ message: `Malformed batch result: ${String(cause)}`, cause })
       })
-      const all: Array<BatchItem<A>> = []
+      const all: Array<BatchItem<A, E>> = []
       for (const entry of json.all ?? []) {
         const index = Number(entry.index)
         if (entry.status === "SUCCEEDED") {
           const result = yield* Payload.decode(item, entry.result === undefined ? undefined : JSON.stringify(entry.result))
           all.push({ index, status: "SUCCEEDED", result })
         } else if (entry.status === "FAILED") {
-          all.push({ index, status: "FAILED", error: fromErrorJson(entry.error) })
+          const error = fromErrorJson(entry.error)
+          // With an item error Schema, the typed error comes back from its data.
+          const typed = yield* Payload.decodeError(
+            itemError,
+            { ErrorType: error.errorType, ErrorMessage: error.message, ...(error.errorData === undefined ? {} : { ErrorData: error.errorData }) },
+            () => error
+          )
+          all.push({ index, status: "FAILED", error: typed })
         } else {
           all.push({ index, status: "STARTED" })
         }
@@ -393,8 +414,11 @@ export const resultFormat = <A>(item: Payload.Format<A>): Payload.Serde<BatchRes
     })
 })
 
-const summaryOf = (type: "MapResult" | "ParallelResult", custom: ((result: BatchResult<any>) => string) | undefined) =>
-(result: BatchResult<any>): string => {
+const summaryOf = (
+  type: "MapResult" | "ParallelResult",
+  custom: ((result: BatchResult<any, any>) => string) | undefined
+) =>
+(result: BatchResult<any, any>): string => {
   const summary: Record<string, unknown> = {
     type,
     totalCount: result.totalCount,
@@ -429,15 +453,21 @@ export type Nesting = "NESTED" | "FLAT"
  * @category models
  * @since 0.1.0
  */
-export interface Options<A> {
+export interface Options<A, E = never> {
   /** How many items run at once. Unlimited by default. */
   readonly maxConcurrency?: number | undefined
   /** When the batch completes. Fails fast by default (the first failure completes it). */
   readonly completion?: Completion | undefined
   /** Encodes each item's result. Defaults to JSON. */
   readonly itemSchema?: Payload.Format<A> | undefined
+  /**
+   * Encodes an item's typed failure, so that the batch result holds the same
+   * typed error live and on replay. Without it a failed item holds a
+   * `ChildContextError` (its error's type, message and data).
+   */
+  readonly itemError?: Payload.Codec<E> | undefined
   /** Added to the summary checkpointed for a result over the payload limit. */
-  readonly summary?: ((result: BatchResult<A>) => string) | undefined
+  summary?(result: BatchResult<A, E>): string
   /** `NESTED` (default) or `FLAT`. */
   readonly nesting?: Nesting | undefined
 }
@@ -453,7 +483,7 @@ interface Kind {
   readonly summary: "MapResult" | "ParallelResult"
 }
 
-const validate = (options: Options<unknown>): ConfigValidationError | undefined => {
+const validate = (options: Options<unknown, unknown>): ConfigValidationError | undefined => {
   const { completion, maxConcurrency } = options
   if (maxConcurrency !== undefined && !(maxConcurrency > 0)) {
     return new ConfigValidationError({
@@ -480,28 +510,29 @@ const validate = (options: Options<unknown>): ConfigValidationError | undefined 
 }
 
 /** Runs the items of a batch inside its container context (the current `DurableContext`). */
-const execute = <A, R>(
+const execute = <A, E, R>(
   kind: Kind,
   items: ReadonlyArray<Item<A, R>>,
-  options: Options<A>
-): Effect.Effect<BatchResult<A>, never, R | DurableContext> =>
+  options: Options<A, E>
+): Effect.Effect<BatchResult<A, E>, never, R | DurableContext> =>
   Effect.gen(function*() {
     const context = yield* DurableContext
     const virtual = options.nesting === "FLAT"
     const itemSchema = options.itemSchema ?? (Payload.Json as Payload.Format<A>)
-    const runItem = (item: Item<A, R>) =>
-      Effect.flatMap(
-        begin({ type: "CONTEXT", subType: kind.item, name: item.name }),
-        (started) => Child.run(started, item.effect, { success: itemSchema, virtual })
-      )
-    const toItem = (index: number, exit: Exit.Exit<A, unknown>): BatchItem<A> => {
+    const itemError = options.itemError as Payload.Codec<unknown> | undefined
+    const startItem = (item: Item<A, R>) => begin({ type: "CONTEXT", subType: kind.item, name: item.name })
+    const runStarted = (started: Started, item: Item<A, R>) =>
+      Child.run(started, item.effect, { success: itemSchema, error: itemError, virtual })
+    const runItem = (item: Item<A, R>) => Effect.flatMap(startItem(item), (started) => runStarted(started, item))
+    // Child.run rebuilds every failure from its checkpoint: a ChildContextError, or E with an item error Schema.
+    const toItem = (index: number, exit: Exit.Exit<A, unknown>): BatchItem<A, E> => {
       if (Exit.isSuccess(exit)) return { index, status: "SUCCEEDED", result: exit.value }
       const error = Cause.findErrorOption(exit.cause)
       return {
         index,
         status: "FAILED",
-        error: error._tag === "Some" && error.value instanceof ChildContextError
-          ? error.value
+        error: error._tag === "Some"
+          ? error.value as E | ChildContextError
           : new ChildContextError({ errorType: "ChildContextError", message: Cause.pretty(exit.cause) })
       }
     }
@@ -511,7 +542,7 @@ const execute = <A, R>(
       // from the items the summary says completed, skipping the others' ids.
       const container = yield* context.services.checkpointer.get(context.parent!.id!)
       const summary = parseSummary(container?.ContextDetails?.Result)
-      const all: Array<BatchItem<A>> = []
+      const all: Array<BatchItem<A, E>> = []
       for (const [index, item] of items.entries()) {
         const marker = summary.itemStatuses?.[index]
         if (marker === "S" || marker === "F") all.push(toItem(index, yield* Effect.exit(runItem(item))))
@@ -522,7 +553,7 @@ const execute = <A, R>(
 
     const total = items.length
     const maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY
-    const slots: Array<BatchItem<A> | undefined> = new Array(total)
+    const slots: Array<BatchItem<A, E> | undefined> = new Array(total)
     const counts = yield* Ref.make({ next: 0, active: 0, completed: 0, succeeded: 0, failed: 0 })
     const done = yield* Deferred.make<void>()
     const mutex = yield* Semaphore.make(1)
@@ -548,9 +579,9 @@ const execute = <A, R>(
         const index = c.next
         yield* Ref.set(counts, { ...c, next: index + 1, active: c.active + 1 })
         slots[index] = { index, status: "STARTED" }
-        const started = yield* begin({ type: "CONTEXT", subType: kind.item, name: items[index].name })
+        const started = yield* startItem(items[index])
         yield* FiberSet.run(fibers, Effect.gen(function*() {
-          const exit = yield* Effect.exit(Child.run(started, items[index].effect, { success: itemSchema, virtual }))
+          const exit = yield* Effect.exit(runStarted(started, items[index]))
           const item = toItem(index, exit)
           slots[index] = item
           const after = yield* Ref.updateAndGet(counts, (c) => ({
@@ -577,7 +608,7 @@ const execute = <A, R>(
     // Whatever still runs is no longer waited for.
     yield* FiberSet.clear(fibers)
     const final = yield* Ref.get(counts)
-    const all = slots.filter((slot): slot is BatchItem<A> => slot !== undefined)
+    const all = slots.filter((slot): slot is BatchItem<A, E> => slot !== undefined)
     return makeResult(all, completionReason(options.completion, status(final)))
   }).pipe(Effect.scoped)
 
@@ -597,21 +628,21 @@ const parseSummary = (payload: string | undefined) => {
   }
 }
 
-const batch = <A, R>(
+const batch = <A, E, R>(
   kind: Kind,
   name: string,
   items: ReadonlyArray<Item<A, R>>,
-  options: Options<A>
-): Effect.Effect<BatchResult<A>, never, R | DurableContext> =>
+  options: Options<A, E>
+): Effect.Effect<BatchResult<A, E>, never, R | DurableContext> =>
   Effect.gen(function*() {
     const started = yield* begin({ type: "CONTEXT", subType: kind.container, name })
-    const invalid = validate(options as Options<unknown>)
+    const invalid = validate(options as Options<unknown, unknown>)
     if (invalid !== undefined) return yield* fault(started.context, invalid)
-    const format = resultFormat(options.itemSchema ?? (Payload.Json as Payload.Format<A>))
+    const format = resultFormat(options.itemSchema ?? (Payload.Json as Payload.Format<A>), options.itemError)
     return yield* Child.run(started, execute(kind, items, options), {
       success: format,
       subType: kind.container,
-      summary: summaryOf(kind.summary, options.summary as ((result: BatchResult<any>) => string) | undefined)
+      summary: summaryOf(kind.summary, options.summary as ((result: BatchResult<any, any>) => string) | undefined)
     }).pipe(
       // The executor never fails; a failure here is the container's own checkpoint failing to decode.
       Effect.catch((error) => fault(started.context, new SerdesFailedError({ message: error.message })))
@@ -624,7 +655,7 @@ const batch = <A, R>(
  * @category models
  * @since 0.1.0
  */
-export interface MapOptions<I, A> extends Options<A> {
+export interface MapOptions<I, A, E = never> extends Options<A, E> {
   /** Names each item's context. Defaults to `map-item-<index>`. */
   readonly itemNamer?: ((item: I, index: number) => string) | undefined
 }
@@ -638,19 +669,33 @@ export interface MapOptions<I, A> extends Options<A> {
  *   maxConcurrency: 10,
  *   completion: { toleratedFailurePercentage: 5 }
  * })
- * const thumbnails = BatchResult.results(result)
+ * const thumbnails = Batch.results(result)
  * ```
  *
  * @category operations
  * @since 0.1.0
  */
-export const map = <I, A, E, R>(
+export const map: {
+  <I, A, E, R>(
+    name: string,
+    items: ReadonlyArray<I>,
+    f: (item: I, index: number, items: ReadonlyArray<I>) => Effect.Effect<A, E, R>,
+    options: MapOptions<I, A, E> & { readonly itemError: Payload.Codec<E> }
+  ): Effect.Effect<BatchResult<A, E>, never, R | DurableContext>
+  <I, A, E, R>(
+    name: string,
+    items: ReadonlyArray<I>,
+    f: (item: I, index: number, items: ReadonlyArray<I>) => Effect.Effect<A, E, R>,
+    options?: MapOptions<I, A>
+  ): Effect.Effect<BatchResult<A>, never, R | DurableContext>
+} = <I, A, E, R>(
   name: string,
   items: ReadonlyArray<I>,
   f: (item: I, index: number, items: ReadonlyArray<I>) => Effect.Effect<A, E, R>,
-  options: MapOptions<I, A> = {}
-): Effect.Effect<BatchResult<A>, never, R | DurableContext> =>
-  batch(
+  options: MapOptions<I, A, any> = {}
+): Effect.Effect<BatchResult<A, never>, never, R | DurableContext> =>
+  // The failure type is the item error Schema's when there is one (first overload), none otherwise.
+  batch<A, any, R>(
     { container: OperationSubType.Map, item: OperationSubType.MapIteration, summary: "MapResult" },
     name,
     items.map((item, index) => ({
@@ -658,7 +703,9 @@ export const map = <I, A, E, R>(
       effect: Effect.suspend(() => f(item, index, items))
     })),
     options
-  ).pipe(Effect.withSpan("Durable.map", { attributes: { "durable.operation.name": name, "durable.items": items.length } }))
+  ).pipe(
+    Effect.withSpan("Durable.map", { attributes: { "durable.operation.name": name, "durable.items": items.length } })
+  ) as Effect.Effect<BatchResult<A, never>, never, R | DurableContext>
 
 /**
  * A branch of {@link parallel}: an effect, or an effect with a name.
@@ -682,12 +729,29 @@ export type Branch<A, E, R> = Effect.Effect<A, E, R> | { readonly name?: string 
  * @category operations
  * @since 0.1.0
  */
-export const parallel = <const Branches extends ReadonlyArray<Branch<any, any, any>>>(
+export const parallel: {
+  <const Branches extends ReadonlyArray<Branch<any, any, any>>>(
+    name: string,
+    branches: Branches,
+    options: Options<BranchSuccess<Branches[number]>, BranchError<Branches[number]>> & {
+      readonly itemError: Payload.Codec<BranchError<Branches[number]>>
+    }
+  ): Effect.Effect<
+    BatchResult<BranchSuccess<Branches[number]>, BranchError<Branches[number]>>,
+    never,
+    BranchContext<Branches[number]> | DurableContext
+  >
+  <const Branches extends ReadonlyArray<Branch<any, any, any>>>(
+    name: string,
+    branches: Branches,
+    options?: Options<BranchSuccess<Branches[number]>>
+  ): Effect.Effect<BatchResult<BranchSuccess<Branches[number]>>, never, BranchContext<Branches[number]> | DurableContext>
+} = (
   name: string,
-  branches: Branches,
-  options: Options<BranchSuccess<Branches[number]>> = {}
-): Effect.Effect<BatchResult<BranchSuccess<Branches[number]>>, never, BranchContext<Branches[number]> | DurableContext> =>
-  batch<BranchSuccess<Branches[number]>, BranchContext<Branches[number]>>(
+  branches: ReadonlyArray<Branch<any, any, any>>,
+  options: Options<any, any> = {}
+): Effect.Effect<BatchResult<any, never>, never, any> =>
+  batch<any, any, any>(
     { container: OperationSubType.Parallel, item: OperationSubType.ParallelBranch, summary: "ParallelResult" },
     name,
     branches.map((branch, index) => {
@@ -698,7 +762,17 @@ export const parallel = <const Branches extends ReadonlyArray<Branch<any, any, a
     options
   ).pipe(
     Effect.withSpan("Durable.parallel", { attributes: { "durable.operation.name": name, "durable.items": branches.length } })
-  )
+  ) as Effect.Effect<BatchResult<any, never>, never, any>
+
+/**
+ * The failure type of a branch.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type BranchError<B> = B extends Effect.Effect<any, infer E, any> ? E
+  : B extends { readonly effect: Effect.Effect<any, infer E, any> } ? E
+  : never
 
 /**
  * The success type of a branch.
