@@ -35,6 +35,19 @@ export interface Snapshot {
 
 const json = (value: unknown): Json => value === undefined ? null : JSON.parse(JSON.stringify(value)) as Json
 
+/**
+ * A JavaScript stack trace written inside a payload (the official `promise.allSettled` writes one per rejected
+ * reason) as `"stack":"<stack>"`: its frames depend on the machine, the paths and the Node version.
+ */
+export const redactStacks = (value: Json): Json => {
+  if (typeof value === "string") return value.replace(/"stack":"(?:[^"\\]|\\.)*"/g, "\"stack\":\"<stack>\"")
+  if (Array.isArray(value)) return value.map(redactStacks)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, redactStacks(field)]))
+  }
+  return value
+}
+
 const operationView = (operation: Wire.Operation): Json => {
   const { EndTimestamp: _end, StartTimestamp, StepDetails, WaitDetails, ...rest } = operation
   const view: Record<string, unknown> = { ...rest }
@@ -53,7 +66,7 @@ const operationView = (operation: Wire.Operation): Json => {
 /** The snapshot of an execution the emulator recorded, with the outcomes of its invocations. */
 export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArray<string>): Snapshot => {
   const checkpoints = execution.history.flatMap((event) => event._tag === "Checkpointed" ? [event] : [])
-  return {
+  return redactStacks({
     status: execution.status,
     result: json(execution.result),
     error: json(execution.error),
@@ -61,8 +74,28 @@ export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArr
     updates: checkpoints.flatMap((event) => event.updates.map(json)),
     calls: checkpoints.map((event) => event.updates.map((update) => `${update.Action} ${update.Name ?? update.Id}`)),
     invocations
-  }
+  } satisfies Snapshot as unknown as Json) as unknown as Snapshot
 }
+
+/**
+ * A step of a path into a snapshot: a key, an index, or a selector, which picks the first element of an array
+ * whose fields have the given values (e.g. `{ Name: "settle", Action: "SUCCEED" }`), so that a path reaches the
+ * same element on both sides when they hold it at different positions.
+ */
+export type PathStep = string | number | { readonly [field: string]: string }
+
+/** A path for messages. */
+export const showPath = (path: ReadonlyArray<PathStep>): string =>
+  path.map((step) => typeof step === "object" ? JSON.stringify(step) : String(step)).join(".")
+
+const select = (array: ReadonlyArray<unknown>, selector: { readonly [field: string]: string }): number =>
+  array.findIndex((element) =>
+    typeof element === "object" && element !== null &&
+    Object.entries(selector).every(([field, value]) => (element as Record<string, unknown>)[field] === value)
+  )
+
+const keyIn = (value: unknown, step: PathStep): string | number | undefined =>
+  typeof step !== "object" ? step : Array.isArray(value) ? select(value, step) : undefined
 
 /**
  * A known difference between our snapshot and theirs, at `path`:
@@ -76,14 +109,14 @@ export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArr
  */
 export type Difference =
   | {
-    readonly path: ReadonlyArray<string | number>
+    readonly path: ReadonlyArray<PathStep>
     readonly ours: unknown
     readonly theirs: unknown
     readonly why: string
     readonly kind?: "deliberate" | "incompatibility" | undefined
   }
   | {
-    readonly path: ReadonlyArray<string | number>
+    readonly path: ReadonlyArray<PathStep>
     readonly why: string
     readonly kind: "order"
   }
@@ -98,19 +131,22 @@ export const sorted = (value: unknown): Array<unknown> =>
     : []
 
 /** The value at `path` (`undefined` when absent). */
-export const get = (value: unknown, path: ReadonlyArray<string | number>): unknown => {
+export const get = (value: unknown, path: ReadonlyArray<PathStep>): unknown => {
   let current = value
-  for (const key of path) {
-    if (typeof current !== "object" || current === null) return undefined
+  for (const step of path) {
+    const key = keyIn(current, step)
+    if (typeof current !== "object" || current === null || key === undefined) return undefined
     current = (current as Record<string | number, unknown>)[key]
   }
   return current
 }
 
 /** A copy of `value` with `replacement` at `path` (the path's parents must exist). */
-export const set = (value: Json, path: ReadonlyArray<string | number>, replacement: Json): Json => {
+export const set = (value: Json, path: ReadonlyArray<PathStep>, replacement: Json): Json => {
   if (path.length === 0) return replacement
-  const [key, ...rest] = path
+  const [step, ...rest] = path
+  const key = keyIn(value, step!)
+  if (key === -1 || key === undefined) throw new Error(`Nothing at ${showPath(path)} inside ${JSON.stringify(value)}`)
   if (Array.isArray(value)) {
     const copy = [...value]
     copy[key as number] = set(copy[key as number] ?? null, rest, replacement)
@@ -120,17 +156,17 @@ export const set = (value: Json, path: ReadonlyArray<string | number>, replaceme
     const record = value as Record<string, Json>
     return { ...record, [key!]: set(record[key!] ?? null, rest, replacement) }
   }
-  throw new Error(`Cannot set ${path.join(".")} inside ${JSON.stringify(value)}`)
+  throw new Error(`Cannot set ${showPath(path)} inside ${JSON.stringify(value)}`)
 }
 
-/** Both snapshots with every declared difference replaced by the same marker. */
+/** Both snapshots with every given difference replaced by the same marker. */
 export const mask = (
-  ours: Snapshot,
-  theirs: Snapshot,
+  ours: Snapshot | Json,
+  theirs: Snapshot | Json,
   differences: ReadonlyArray<Difference>
 ): readonly [Json, Json] => {
-  let a = ours as unknown as Json
-  let b = theirs as unknown as Json
+  let a = ours as Json
+  let b = theirs as Json
   for (const difference of differences) {
     const marker = `<deliberate difference: ${difference.why}>`
     a = set(a, difference.path, marker)

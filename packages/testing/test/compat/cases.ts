@@ -7,9 +7,14 @@
  * other field of the snapshots must be equal.
  */
 import {
+  BatchItemStatus,
+  completeBatch,
+  CompletionOutcome,
+  continueBatch,
   createRetryStrategy,
   type DurableLambdaHandler,
   JitterStrategy,
+  NestingType,
   retryPresets,
   StepSemantics,
   withDurableExecution
@@ -120,6 +125,42 @@ const startedInOrder: ReadonlyArray<Difference> = [
   { path: ["updates"], why: startOrder, kind: "order" },
   { path: ["calls", 0], why: startOrder, kind: "order" }
 ]
+
+const combinatorOrder = "a combinator's effects allocate their first ids, then the combinator its own (as theirs), " +
+  "but we checkpoint the combinator's CONTEXT START before the effects' first operations; they checkpoint the " +
+  "branches' STARTs first. Same operations, same updates, same batches, another order within the first batch; ids " +
+  "do not depend on it, so replay is unaffected"
+const combinedInOrder: ReadonlyArray<Difference> = [
+  { path: ["operations"], why: combinatorOrder, kind: "order" },
+  { path: ["updates"], why: combinatorOrder, kind: "order" },
+  { path: ["calls", 0], why: combinatorOrder, kind: "order" }
+]
+
+/** The text the official promise.allSettled writes for its rejected reason (its stack redacted, see Snapshot). */
+const settledWithStack = "[{\"status\":\"fulfilled\",\"value\":\"fine\"},{\"status\":\"rejected\",\"reason\":" +
+  "{\"message\":\"nope\",\"name\":\"StepError\",\"stack\":\"<stack>\"}},{\"status\":\"fulfilled\",\"value\":3}]"
+const settledWithoutStack = "[{\"status\":\"fulfilled\",\"value\":\"fine\"},{\"status\":\"rejected\",\"reason\":" +
+  "{\"message\":\"nope\",\"name\":\"StepError\"}},{\"status\":\"fulfilled\",\"value\":3}]"
+const noStack = "we write a rejected reason as { message, name }; they add its `stack`, which names files, lines and " +
+  "Node internals of the machine that ran it (not deterministic, and possibly large); replay needs only name and " +
+  "message"
+const settleApart = "the allSettled CONTEXT SUCCEED goes in a checkpoint call of its own, after the one carrying the " +
+  "last effect's (a child's) SUCCEED: the combinator learns the outcome a few fiber hops after the child " +
+  "enqueued its " +
+  "update, by which time the checkpointer has taken the queue. They send both in one call. One call more"
+
+const timeoutMessage = "on a TIMED_OUT callback we make up the message (`Callback \"<label>\" timed out`, the label " +
+  "of an unnamed callback being `Callback <id>`) instead of taking the service's CallbackDetails.Error.ErrorMessage " +
+  "(`Callback timed out` or `Callback timed out on heartbeat`), as they do: the workflow cannot tell a heartbeat " +
+  "timeout from the overall timeout"
+const typedCallbackFailure = "the waitForCallback context checkpoints its typed failure with our error Schema " +
+  "(the class tag as ErrorType, the fields as ErrorData) so that replay rebuilds the same class; they checkpoint " +
+  "the error that escaped the child (for a submitter failure the StepError) and map it when they rethrow it"
+
+const anyAllFailed = "when every effect of `any` failed we checkpoint the combinator's Error as " +
+  "{ ErrorType: \"Error\", ErrorMessage: \"All effects failed\" } (Combinator.ts fails with a plain object named " +
+  "AggregateError, which is written as an Error); they checkpoint the AggregateError of Promise.any: " +
+  "{ ErrorType: \"AggregateError\", ErrorMessage: \"All promises were rejected\" }"
 
 const inProcessWait =
   "our default policy resumes a wait ending within 1 s of going idle in-process (they re-invoke), polling for SUCCEEDED"
@@ -741,6 +782,722 @@ const mapWithFailure: Case = {
 }
 
 
+// ---------------------------------------------------------------------------
+// Promise combinators
+// ---------------------------------------------------------------------------
+
+const promiseAll: Case = {
+  name: "all: two steps combined",
+  input: { user: "ada" },
+  ours: Durable.workflow(
+    { name: "promise-all" },
+    Effect.fn(function*({ user }: { user: string }) {
+      const [profile, orders] = yield* Durable.all("load", [
+        Durable.step("profile", Effect.succeed({ id: user })),
+        Durable.step("orders", Effect.succeed([1, 2]))
+      ])
+      return yield* Durable.step("combine", Effect.succeed({ profile, orders }))
+    })
+  ),
+  theirs: withDurableExecution(async ({ user }: { user: string }, ctx) => {
+    const profile = ctx.step("profile", async () => ({ id: user }))
+    const orders = ctx.step("orders", async () => [1, 2])
+    const [p, o] = await ctx.promise.all<unknown>("load", [profile, orders])
+    return await ctx.step("combine", async () => ({ profile: p, orders: o }))
+  }),
+  differences: combinedInOrder
+}
+
+const promiseAllSettled: Case = {
+  name: "allSettled: a step that succeeds, one that fails, and a child",
+  input: {},
+  ours: Durable.workflow(
+    { name: "promise-all-settled" },
+    Effect.fn(function*() {
+      const settled = yield* Durable.allSettled("settle", [
+        Durable.step("ok", Effect.succeed("fine")),
+        Durable.step("bad", Effect.fail(new Error("nope")), { retry: RetryPolicy.noRetry }),
+        Durable.child(
+          "two-steps",
+          Effect.gen(function*() {
+            const a = yield* Durable.step("a", Effect.succeed(1))
+            return a + (yield* Durable.step("b", Effect.succeed(2)))
+          })
+        )
+      ])
+      return settled.map((s) => s.status === "fulfilled" ? s.value : `${s.reason.name}: ${s.reason.message}`)
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const ok = ctx.step("ok", async () => "fine")
+    const bad = ctx.step("bad", async (): Promise<string> => {
+      throw new Error("nope")
+    }, { retryStrategy: retryPresets.noRetry })
+    const two = ctx.runInChildContext("two-steps", async (child) => {
+      const a = await child.step("a", async () => 1)
+      return a + await child.step("b", async () => 2)
+    })
+    const settled = await ctx.promise.allSettled<string | number>("settle", [ok, bad, two])
+    return settled.map((s) => s.status === "fulfilled" ? s.value : `${s.reason.name}: ${s.reason.message}`)
+  }),
+  differences: [
+    ...combinedInOrder.slice(0, 2),
+    {
+      path: ["operations", { Name: "settle" }, "ContextDetails", "Result"],
+      ours: settledWithoutStack,
+      theirs: settledWithStack,
+      why: noStack
+    },
+    {
+      path: ["updates", { Name: "settle", Action: "SUCCEED" }, "Payload"],
+      ours: settledWithoutStack,
+      theirs: settledWithStack,
+      why: noStack
+    },
+    {
+      path: ["calls"],
+      ours: [
+        ["START settle", "START ok", "SUCCEED ok", "START bad", "FAIL bad", "START two-steps", "START a", "SUCCEED a"],
+        ["START b", "SUCCEED b"],
+        ["SUCCEED two-steps"],
+        ["SUCCEED settle"]
+      ],
+      theirs: [
+        ["START ok", "START bad", "START two-steps", "START a", "START settle", "FAIL bad", "SUCCEED ok", "SUCCEED a"],
+        ["START b", "SUCCEED b"],
+        ["SUCCEED two-steps", "SUCCEED settle"]
+      ],
+      why: settleApart,
+      kind: "incompatibility"
+    }
+  ]
+}
+
+const promiseAllFails: Case = {
+  name: "all: a failing step fails the combination, uncaught",
+  input: {},
+  ours: Durable.workflow(
+    { name: "promise-all-fails" },
+    Effect.fn(function*() {
+      return yield* Durable.all("both", [
+        Durable.step("good", Effect.succeed(1)),
+        Durable.step("broken", Effect.fail(new Error("broken")), { retry: RetryPolicy.noRetry })
+      ])
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const good = ctx.step("good", async () => 1)
+    const broken = ctx.step("broken", async (): Promise<number> => {
+      throw new Error("broken")
+    }, { retryStrategy: retryPresets.noRetry })
+    return await ctx.promise.all("both", [good, broken])
+  }),
+  differences: [
+    ...combinedInOrder,
+    {
+      path: ["error", "ErrorType"],
+      ours: "CombinatorError",
+      theirs: "PromiseCombinatorError",
+      why: "a failed combination escaping the workflow is written with our class tag `CombinatorError` as its " +
+        "ErrorType; the official type (which their SDK rebuilds by name) is `PromiseCombinatorError`",
+      kind: "incompatibility"
+    }
+  ]
+}
+
+const promiseAnyAllFail: Case = {
+  name: "any: every step fails, caught by the workflow",
+  input: {},
+  ours: Durable.workflow(
+    { name: "promise-any-all-fail" },
+    Effect.fn(function*() {
+      const outcome = yield* Durable.any("mirror", [
+        Durable.step("primary", Effect.fail(new Error("primary down")), { retry: RetryPolicy.noRetry }),
+        Durable.step("secondary", Effect.fail(new Error("secondary down")), { retry: RetryPolicy.noRetry })
+      ]).pipe(Effect.catchTag("CombinatorError", (error) => Effect.succeed(`failed: ${error.message}`)))
+      return yield* Durable.step("record", Effect.succeed(outcome))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const primary = ctx.step("primary", async (): Promise<string> => {
+      throw new Error("primary down")
+    }, { retryStrategy: retryPresets.noRetry })
+    const secondary = ctx.step("secondary", async (): Promise<string> => {
+      throw new Error("secondary down")
+    }, { retryStrategy: retryPresets.noRetry })
+    let outcome: string
+    try {
+      outcome = await ctx.promise.any("mirror", [primary, secondary])
+    } catch (error) {
+      outcome = `failed: ${(error as Error).message}`
+    }
+    return await ctx.step("record", async () => outcome)
+  }),
+  differences: [
+    ...combinedInOrder,
+    ...([
+      ["operations", { Name: "mirror" }, "ContextDetails", "Error"],
+      ["updates", { Name: "mirror", Action: "FAIL" }, "Error"]
+    ] as const)
+      .map((path) => ({
+        path,
+        ours: { ErrorType: "Error", ErrorMessage: "All effects failed" },
+        theirs: { ErrorType: "AggregateError", ErrorMessage: "All promises were rejected" },
+        why: anyAllFailed,
+        kind: "incompatibility" as const
+      })),
+    ...([
+      ["result"],
+      ["operations", { Name: "record" }, "StepDetails", "Result"],
+      ["updates", { Name: "record", Action: "SUCCEED" }, "Payload"]
+    ] as const)
+      .map((path) => ({
+        path,
+        ours: "\"failed: All effects failed\"",
+        theirs: "\"failed: All promises were rejected\"",
+        why: anyAllFailed,
+        kind: "incompatibility" as const
+      }))
+  ]
+}
+
+const promiseRace: Case = {
+  name: "race: a step against a long wait",
+  input: {},
+  ours: Durable.workflow(
+    { name: "promise-race" },
+    Effect.fn(function*() {
+      const winner = yield* Durable.race("first", [
+        Durable.step("fast", Effect.succeed("fast")),
+        Durable.wait("deadline", "1 hour")
+      ])
+      return yield* Durable.step("record", Effect.succeed(winner))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const fast = ctx.step("fast", async () => "fast")
+    const deadline = ctx.wait("deadline", { hours: 1 })
+    const winner = await ctx.promise.race<string | void>("first", [fast, deadline])
+    return await ctx.step("record", async () => winner)
+  }),
+  differences: combinedInOrder
+}
+
+const promiseAny: Case = {
+  name: "any: the first step fails, the second succeeds",
+  input: {},
+  ours: Durable.workflow(
+    { name: "promise-any" },
+    Effect.fn(function*() {
+      return yield* Durable.any("mirror", [
+        Durable.step("primary", Effect.fail(new Error("primary down")), { retry: RetryPolicy.noRetry }),
+        Durable.step("secondary", Effect.succeed("from secondary"))
+      ])
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const primary = ctx.step("primary", async (): Promise<string> => {
+      throw new Error("primary down")
+    }, { retryStrategy: retryPresets.noRetry })
+    const secondary = ctx.step("secondary", async () => "from secondary")
+    return await ctx.promise.any("mirror", [primary, secondary])
+  }),
+  differences: combinedInOrder
+}
+
+// ---------------------------------------------------------------------------
+// Child contexts
+// ---------------------------------------------------------------------------
+
+const nestedChildren: Case = {
+  name: "a child inside a child, with steps and a wait",
+  input: {},
+  ours: Durable.workflow(
+    { name: "nested-children" },
+    Effect.fn(function*() {
+      const outer = yield* Durable.child(
+        "outer",
+        Effect.gen(function*() {
+          const first = yield* Durable.step("first", Effect.succeed(1))
+          const inner = yield* Durable.child(
+            "inner",
+            Effect.gen(function*() {
+              const second = yield* Durable.step("second", Effect.succeed(2))
+              yield* Durable.wait("nap", "30 seconds")
+              return yield* Durable.step("third", Effect.succeed(second + 1))
+            })
+          )
+          return yield* Durable.step("fourth", Effect.succeed(first + inner))
+        })
+      )
+      return yield* Durable.step("root", Effect.succeed(outer * 10))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const outer = await ctx.runInChildContext("outer", async (outerCtx) => {
+      const first = await outerCtx.step("first", async () => 1)
+      const inner = await outerCtx.runInChildContext("inner", async (innerCtx) => {
+        const second = await innerCtx.step("second", async () => 2)
+        await innerCtx.wait("nap", { seconds: 30 })
+        return await innerCtx.step("third", async () => second + 1)
+      })
+      return await outerCtx.step("fourth", async () => first + inner)
+    })
+    return await ctx.step("root", async () => outer * 10)
+  })
+}
+
+/** Two chunks of 150 000 characters: each fits in a step checkpoint, together they do not fit in a context's. */
+const chunk = (c: string) => c.repeat(150_000)
+
+const largeChild: Case = {
+  name: "a child whose result is over 256 KB (summary, ReplayChildren), replayed after a wait",
+  input: {},
+  ours: Durable.workflow(
+    { name: "large-child" },
+    Effect.fn(function*() {
+      const big = yield* Durable.child(
+        "big",
+        Effect.gen(function*() {
+          const a = yield* Durable.step("chunk-a", Effect.succeed(chunk("a")))
+          const b = yield* Durable.step("chunk-b", Effect.succeed(chunk("b")))
+          return a + b
+        }),
+        { summary: (value) => JSON.stringify({ length: value.length }) }
+      )
+      yield* Durable.wait("later", "1 minute")
+      return yield* Durable.step("measure", Effect.succeed({ length: big.length, last: big.slice(-3) }))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const big = await ctx.runInChildContext("big", async (child) => {
+      const a = await child.step("chunk-a", async () => chunk("a"))
+      const b = await child.step("chunk-b", async () => chunk("b"))
+      return a + b
+    }, { summaryGenerator: (value) => JSON.stringify({ length: value.length }) })
+    await ctx.wait("later", { minutes: 1 })
+    return await ctx.step("measure", async () => ({ length: big.length, last: big.slice(-3) }))
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Completion policies and nesting of map and parallel
+// ---------------------------------------------------------------------------
+
+const mapMinSuccessful: Case = {
+  name: "map with minSuccessful 2 of 4, one at a time",
+  input: { items: [1, 2, 3, 4] },
+  ours: Durable.workflow(
+    { name: "map-min-successful" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const square = (item: number) => Durable.step("square", Effect.succeed(item * item))
+      const result = yield* Durable.map("first-two", items, square, {
+        maxConcurrency: 1,
+        completion: { minSuccessful: 2 }
+      })
+      return { reason: result.completionReason, status: result.status, ok: Batch.results(result) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map(
+      "first-two",
+      items,
+      async (child, item) => await child.step("square", async () => item * item),
+      { maxConcurrency: 1, completionConfig: { minSuccessful: 2 } }
+    )
+    return { reason: result.completionReason, status: result.status, ok: result.getResults() }
+  })
+}
+
+const mapFailurePercentage: Case = {
+  name: "map with toleratedFailurePercentage 25, exceeded by the second failure",
+  input: { items: [1, 2, 3, 4, 5] },
+  ours: Durable.workflow(
+    { name: "map-failure-percentage" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const check = (item: number) =>
+        Durable.step("check", item % 2 === 0 ? Effect.fail(new Error(`odd one ${item}`)) : Effect.succeed(item), {
+          retry: RetryPolicy.noRetry
+        })
+      const result = yield* Durable.map("validate", items, check, {
+        maxConcurrency: 1,
+        completion: { toleratedFailurePercentage: 25 }
+      })
+      return {
+        reason: result.completionReason,
+        status: result.status,
+        ok: Batch.results(result),
+        failed: result.failureCount
+      }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("validate", items, async (child, item) =>
+      await child.step("check", async () => {
+        if (item % 2 === 0) throw new Error(`odd one ${item}`)
+        return item
+      }, { retryStrategy: retryPresets.noRetry }), {
+      maxConcurrency: 1,
+      completionConfig: { toleratedFailurePercentage: 25 }
+    })
+    return {
+      reason: result.completionReason,
+      status: result.status,
+      ok: result.getResults(),
+      failed: result.failureCount
+    }
+  })
+}
+
+const mapFailFast: Case = {
+  name: "map without a completion policy: the first failure completes it",
+  input: { items: [1, 2, 3] },
+  ours: Durable.workflow(
+    { name: "map-fail-fast" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const check = (item: number) =>
+        Durable.step("check", item === 2 ? Effect.fail(new Error(`bad item ${item}`)) : Effect.succeed(item), {
+          retry: RetryPolicy.noRetry
+        })
+      const result = yield* Durable.map("validate", items, check, { maxConcurrency: 1 })
+      return { reason: result.completionReason, status: result.status, ok: Batch.results(result) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("validate", items, async (child, item) =>
+      await child.step("check", async () => {
+        if (item === 2) throw new Error(`bad item ${item}`)
+        return item
+      }, { retryStrategy: retryPresets.noRetry }), { maxConcurrency: 1 })
+    return { reason: result.completionReason, status: result.status, ok: result.getResults() }
+  })
+}
+
+const parallelFirstDone: Case = {
+  name: "parallel with minSuccessful 1, all at once: a quick branch and one still waiting",
+  input: {},
+  ours: Durable.workflow(
+    { name: "parallel-first-done" },
+    Effect.fn(function*() {
+      const result = yield* Durable.parallel("first-done", [
+        { name: "quick", effect: Durable.step("quick-step", Effect.succeed("quick")) },
+        {
+          name: "slow",
+          effect: Effect.gen(function*() {
+            yield* Durable.wait("slow-wait", "1 hour")
+            return yield* Durable.step("slow-step", Effect.succeed("slow"))
+          })
+        }
+      ], { completion: { minSuccessful: 1 } })
+      const winner = Batch.results(result)
+      return yield* Durable.step("after", Effect.succeed({ reason: result.completionReason, winner }))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const result = await ctx.parallel("first-done", [
+      { name: "quick", func: async (child) => await child.step("quick-step", async () => "quick") },
+      {
+        name: "slow",
+        func: async (child) => {
+          await child.wait("slow-wait", { hours: 1 })
+          return await child.step("slow-step", async () => "slow")
+        }
+      }
+    ], { completionConfig: { minSuccessful: 1 } })
+    const winner = result.getResults()
+    return await ctx.step("after", async () => ({ reason: result.completionReason, winner }))
+  }),
+  differences: startedInOrder
+}
+
+const parallelShouldComplete: Case = {
+  name: "parallel with a custom shouldComplete: fail the batch once branch b failed",
+  input: {},
+  ours: Durable.workflow(
+    { name: "parallel-should-complete" },
+    Effect.fn(function*() {
+      const result = yield* Durable.parallel("tasks", [
+        { name: "a", effect: Durable.step("do-a", Effect.succeed("a")) },
+        {
+          name: "b",
+          effect: Durable.step("do-b", Effect.fail(new Error("b broke")), { retry: RetryPolicy.noRetry })
+        },
+        { name: "c", effect: Durable.step("do-c", Effect.succeed("c")) }
+      ], {
+        maxConcurrency: 1,
+        completion: {
+          shouldComplete: ({ items }) =>
+            items.some((item) => item.name === "b" && item.status === "FAILED")
+              ? { complete: true, outcome: "FAILED" }
+              : { complete: false }
+        }
+      })
+      return {
+        reason: result.completionReason,
+        status: result.status,
+        ok: Batch.results(result),
+        failed: result.failureCount
+      }
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const result = await ctx.parallel("tasks", [
+      { name: "a", func: async (child) => await child.step("do-a", async () => "a") },
+      {
+        name: "b",
+        func: async (child) =>
+          await child.step("do-b", async (): Promise<string> => {
+            throw new Error("b broke")
+          }, { retryStrategy: retryPresets.noRetry })
+      },
+      { name: "c", func: async (child) => await child.step("do-c", async () => "c") }
+    ], {
+      maxConcurrency: 1,
+      completionConfig: {
+        shouldComplete: ({ items }) =>
+          items.some((item) => item.name === "b" && item.status === BatchItemStatus.FAILED)
+            ? completeBatch(CompletionOutcome.FAILED)
+            : continueBatch()
+      }
+    })
+    return {
+      reason: result.completionReason,
+      status: result.status,
+      ok: result.getResults(),
+      failed: result.failureCount
+    }
+  })
+}
+
+const mapShouldCompleteSucceeded: Case = {
+  name: "map with a custom shouldComplete: succeed once 2 items succeeded",
+  input: { items: ["a", "b", "c", "d"] },
+  ours: Durable.workflow(
+    { name: "map-should-complete" },
+    Effect.fn(function*({ items }: { items: Array<string> }) {
+      const up = (item: string) => Durable.step("up", Effect.succeed(item.toUpperCase()))
+      const result = yield* Durable.map("upper", items, up, {
+        maxConcurrency: 1,
+        completion: {
+          shouldComplete: ({ successCount }) =>
+            successCount >= 2 ? { complete: true, outcome: "SUCCEEDED" } : { complete: false }
+        }
+      })
+      return { reason: result.completionReason, status: result.status, ok: Batch.results(result) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<string> }, ctx) => {
+    const result = await ctx.map(
+      "upper",
+      items,
+      async (child, item) => await child.step("up", async () => item.toUpperCase()),
+      {
+        maxConcurrency: 1,
+        completionConfig: {
+          shouldComplete: ({ successCount }) => successCount >= 2 ? completeBatch() : continueBatch()
+        }
+      }
+    )
+    return { reason: result.completionReason, status: result.status, ok: result.getResults() }
+  })
+}
+
+const mapFlat: Case = {
+  name: "map with FLAT nesting, a step and a wait per item",
+  input: { items: [1, 2, 3] },
+  ours: Durable.workflow(
+    { name: "map-flat" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const result = yield* Durable.map("flat", items, (item) =>
+        Effect.gen(function*() {
+          const tripled = yield* Durable.step("triple", Effect.succeed(item * 3))
+          yield* Durable.wait("breathe", "1 minute")
+          return tripled
+        }), { maxConcurrency: 1, nesting: "FLAT" })
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("flat", items, async (child, item) => {
+      const tripled = await child.step("triple", async () => item * 3)
+      await child.wait("breathe", { minutes: 1 })
+      return tripled
+    }, { maxConcurrency: 1, nesting: NestingType.FLAT })
+    return result.getResults()
+  })
+}
+
+const parallelFlat: Case = {
+  name: "parallel with FLAT nesting, a failing branch tolerated",
+  input: {},
+  ours: Durable.workflow(
+    { name: "parallel-flat" },
+    Effect.fn(function*() {
+      const result = yield* Durable.parallel("flat", [
+        Durable.step("one", Effect.succeed(1)),
+        {
+          name: "two",
+          effect: Durable.step("two", Effect.fail(new Error("two failed")), { retry: RetryPolicy.noRetry })
+        }
+      ], { maxConcurrency: 1, nesting: "FLAT", completion: { toleratedFailureCount: 1 } })
+      return { status: result.status, ok: Batch.results(result), failed: result.failureCount }
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const result = await ctx.parallel("flat", [
+      async (child) => await child.step("one", async () => 1),
+      {
+        name: "two",
+        func: async (child) =>
+          await child.step("two", async (): Promise<number> => {
+            throw new Error("two failed")
+          }, { retryStrategy: retryPresets.noRetry })
+      }
+    ], { maxConcurrency: 1, nesting: NestingType.FLAT, completionConfig: { toleratedFailureCount: 1 } })
+    return { status: result.status, ok: result.getResults(), failed: result.failureCount }
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Callbacks that time out, and a failing submitter
+// ---------------------------------------------------------------------------
+
+const callbackTimeout: Case = {
+  name: "a callback that times out, caught by the workflow",
+  input: {},
+  ours: Durable.workflow(
+    { name: "callback-timeout" },
+    Effect.fn(function*() {
+      const approval = yield* Durable.createCallback("approval", { timeout: "1 hour" })
+      const outcome = yield* approval.await.pipe(
+        Effect.map((value) => `approved: ${value}`),
+        Effect.catch((error) => Effect.succeed(`${error._tag}: ${error.message}`))
+      )
+      return yield* Durable.step("record", Effect.succeed(outcome))
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    const [approval] = await ctx.createCallback("approval", { timeout: { hours: 1 } })
+    let outcome: string
+    try {
+      outcome = `approved: ${await approval}`
+    } catch (error) {
+      outcome = `${(error as Error).name}: ${(error as Error).message}`
+    }
+    return await ctx.step("record", async () => outcome)
+  }),
+  differences: [
+    ...([["result"], ["operations", 2, "StepDetails", "Result"], ["updates", 2, "Payload"]] as const).map((path) => ({
+      path,
+      ours: "\"CallbackTimeoutError: Callback \\\"approval\\\" timed out\"",
+      theirs: "\"CallbackTimeoutError: Callback timed out\"",
+      why: timeoutMessage,
+      kind: "incompatibility" as const
+    }))
+  ]
+}
+
+const heartbeatTimeout: Case = {
+  name: "waitForCallback timing out on its heartbeat, uncaught",
+  input: {},
+  ours: Durable.workflow(
+    { name: "heartbeat-timeout" },
+    Effect.fn(function*() {
+      return yield* Durable.waitForCallback("job", () => Effect.void, {
+        timeout: "1 day",
+        heartbeatTimeout: "5 minutes"
+      })
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) =>
+    await ctx.waitForCallback("job", async () => {}, { timeout: { days: 1 }, heartbeatTimeout: { minutes: 5 } })
+  ),
+  differences: [
+    ...([["error"], ["operations", 1, "ContextDetails", "Error"], ["updates", 4, "Error"]] as const).map((path) => ({
+      path: [...path, "ErrorMessage"],
+      ours: "Callback \"Callback 1-1\" timed out",
+      theirs: "Callback timed out on heartbeat",
+      why: timeoutMessage,
+      kind: "incompatibility" as const
+    })),
+    ...([["operations", 1, "ContextDetails", "Error"], ["updates", 4, "Error"]] as const).map((path) => ({
+      path: [...path, "ErrorData"],
+      ours: "{\"_tag\":\"CallbackTimeoutError\",\"message\":\"Callback \\\"Callback 1-1\\\" timed out\"}",
+      theirs: undefined,
+      why: typedCallbackFailure
+    }))
+  ]
+}
+
+const submitterFails: Case = {
+  name: "waitForCallback whose submitter fails, no retry",
+  input: {},
+  ours: Durable.workflow(
+    { name: "submitter-fails" },
+    Effect.fn(function*() {
+      return yield* Durable.waitForCallback("job", () => Effect.fail(new Error("queue unavailable")), {
+        retry: RetryPolicy.noRetry
+      })
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) =>
+    await ctx.waitForCallback("job", async () => {
+      throw new Error("queue unavailable")
+    }, { retryStrategy: retryPresets.noRetry })
+  ),
+  differences: [
+    ...([["operations", 1, "ContextDetails", "Error"], ["updates", 4, "Error"]] as const).flatMap((path) => [
+      { path: [...path, "ErrorType"], ours: "CallbackSubmitterError", theirs: "StepError", why: typedCallbackFailure },
+      {
+        path: [...path, "ErrorData"],
+        ours: "{\"_tag\":\"CallbackSubmitterError\",\"message\":\"queue unavailable\",\"errorType\":\"Error\"}",
+        theirs: undefined,
+        why: typedCallbackFailure
+      }
+    ])
+  ]
+}
+
+// ---------------------------------------------------------------------------
+// Non-determinism
+// ---------------------------------------------------------------------------
+
+/** How many times each side's workflow has run (module state: the non-determinism this case is about). */
+const runs = { ours: 0, theirs: 0 }
+
+const nonDeterminism: Case = {
+  name: "non-determinism: a wait, then a step at its position on replay",
+  input: {},
+  ours: Durable.workflow(
+    { name: "non-determinism" },
+    Effect.fn(function*() {
+      runs.ours++
+      if (runs.ours % 2 === 1) yield* Durable.wait("pause", "10 seconds")
+      else yield* Durable.step("pause", Effect.succeed("stepped"))
+      return "unreachable"
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) => {
+    runs.theirs++
+    if (runs.theirs % 2 === 1) await ctx.wait("pause", { seconds: 10 })
+    else await ctx.step("pause", async () => "stepped")
+    return "unreachable"
+  }),
+  differences: [
+    {
+      path: ["error", "ErrorMessage"],
+      ours: "Non-deterministic execution detected: Operation type mismatch for step \"1\". Expected type \"WAIT\", " +
+        "but got \"STEP\". The history has wait/Wait \"pause\" at this position; the workflow now calls step/Step " +
+        "\"pause\".",
+      theirs: "[Unrecoverable Execution] Non-deterministic execution detected: Operation type mismatch for step " +
+        "\"1\". Expected type \"WAIT\", but got \"STEP\". This indicates non-deterministic control flow in your " +
+        "workflow code.",
+      why: "our message says what the history holds at that position and what the workflow now calls there; they " +
+        "prefix `[Unrecoverable Execution]` and end with a generic hint. Same ErrorType, same status"
+    }
+  ]
+}
+
 /** Every pair the wire-compatibility test runs. */
 export const cases: ReadonlyArray<Case> = [
   sequentialSteps,
@@ -766,5 +1523,25 @@ export const cases: ReadonlyArray<Case> = [
   parallelBranches,
   callbackFailure,
   invokeFailure,
-  mapWithFailure
+  mapWithFailure,
+  promiseAll,
+  promiseAllSettled,
+  promiseAllFails,
+  promiseRace,
+  promiseAny,
+  promiseAnyAllFail,
+  nestedChildren,
+  largeChild,
+  mapMinSuccessful,
+  mapFailurePercentage,
+  mapFailFast,
+  parallelFirstDone,
+  parallelShouldComplete,
+  mapShouldCompleteSucceeded,
+  mapFlat,
+  parallelFlat,
+  callbackTimeout,
+  heartbeatTimeout,
+  submitterFails,
+  nonDeterminism
 ]
