@@ -72,7 +72,7 @@ export const TripBooking = Durable.workflow(
         retry: RetryPolicy.noRetry
       })
     ]).pipe(
-      Effect.catchTag("CombinatorError", (error) =>
+      Effect.catchTag("PromiseCombinatorError", (error) =>
         // The flight may have been booked meanwhile: cancel whatever this trip holds (idempotent).
         Durable.step("cancel-bookings", Effect.log(`cancelling the bookings of ${tripId}`)).pipe(
           Effect.andThen(new TripNotBooked({ tripId, reason: `${error.errorType}: ${error.message}` }))

@@ -33,11 +33,11 @@ describe("Durable combinators", () => {
       ])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("all fails with the first failure, as a CombinatorError", () =>
+  it.effect("all fails with the first failure, as a PromiseCombinatorError", () =>
     Effect.gen(function*() {
       const workflow = Durable.workflow({ name: "all-fails" }, () =>
         Durable.all("both", [Durable.step("ok", Effect.succeed(1)), Effect.fail(new Error("nope"))]).pipe(
-          Effect.catchTag("CombinatorError", (error) => Effect.succeed(`${error.errorType}: ${error.message}`))
+          Effect.catchTag("PromiseCombinatorError", (error) => Effect.succeed(`${error.errorType}: ${error.message}`))
         ))
       const result = yield* run(workflow)
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "Error: nope")

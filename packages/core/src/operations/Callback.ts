@@ -106,7 +106,10 @@ const awaitResult = <A>(started: Started, options: Options<A>) =>
       )
     }
     case "TIMED_OUT":
-      return Effect.fail(new CallbackTimeoutError({ message: `Callback "${name}" timed out` }))
+      // The service says which timeout it was (the callback's, or its heartbeat's).
+      return Effect.fail(
+        new CallbackTimeoutError({ message: operation.CallbackDetails?.Error?.ErrorMessage ?? "Callback timed out" })
+      )
     default: {
       const error = operation.CallbackDetails?.Error
       return Effect.fail(

@@ -25,12 +25,13 @@ import { OperationSubType } from "../Wire.ts"
 
 /**
  * A combination failed: the failure of the effect that decided it (for `all`
- * and `race`), or of every effect (for `any`).
+ * and `race`), or of every effect (for `any`: an `AggregateError`). Its tag is
+ * the official SDK's `ErrorType`, so a history reads the same in both SDKs.
  *
  * @category errors
  * @since 0.1.0
  */
-export class CombinatorError extends Schema.TaggedError<CombinatorError>()("CombinatorError", {
+export class PromiseCombinatorError extends Schema.TaggedError<PromiseCombinatorError>()("PromiseCombinatorError", {
   message: Schema.String,
   errorType: Schema.String,
   errorData: Schema.optionalKey(Schema.String)
@@ -55,7 +56,7 @@ const combine = <A, R>(
   name: string,
   effects: ReadonlyArray<Effect.Effect<unknown, unknown, R>>,
   decide: Decide<A>
-): Effect.Effect<A, CombinatorError, R | DurableContext> =>
+): Effect.Effect<A, PromiseCombinatorError, R | DurableContext> =>
   Effect.gen(function*() {
     // Start every effect in order: each allocates the id of its first operation and
     // yields, then the combination allocates its own; only then do the effects go on
@@ -72,7 +73,7 @@ const combine = <A, R>(
     const { checkpointer } = started.context.services
     const rebuild = (error: Wire.ErrorObject | undefined) =>
       Effect.flatMap(
-        Payload.decodeError<never, CombinatorError>(undefined, error, (fields) => new CombinatorError(fields)),
+        Payload.decodeError<never, PromiseCombinatorError>(undefined, error, (fields) => new PromiseCombinatorError(fields)),
         Effect.fail
       )
 
@@ -138,7 +139,7 @@ type Services<T> = T extends Effect.Effect<any, any, infer R> ? R : never
 export const all = <const Effects extends ReadonlyArray<Effect.Effect<any, any, any>>>(
   name: string,
   effects: Effects
-): Effect.Effect<{ -readonly [K in keyof Effects]: Success<Effects[K]> }, CombinatorError, Services<Effects[number]> | DurableContext> =>
+): Effect.Effect<{ -readonly [K in keyof Effects]: Success<Effects[K]> }, PromiseCombinatorError, Services<Effects[number]> | DurableContext> =>
   combine(name, effects, (exits) => {
     const failed = exits.find((exit) => exit !== undefined && Exit.isFailure(exit))
     if (failed !== undefined) return { _tag: "Done", exit: failed as Exit.Exit<any, unknown> }
@@ -157,7 +158,7 @@ export const allSettled = <const Effects extends ReadonlyArray<Effect.Effect<any
   effects: Effects
 ): Effect.Effect<
   { -readonly [K in keyof Effects]: Settled<Success<Effects[K]>> },
-  CombinatorError,
+  PromiseCombinatorError,
   Services<Effects[number]> | DurableContext
 > =>
   combine(name, effects, (exits) => {
@@ -182,15 +183,17 @@ export const allSettled = <const Effects extends ReadonlyArray<Effect.Effect<any
 export const any = <const Effects extends ReadonlyArray<Effect.Effect<any, any, any>>>(
   name: string,
   effects: Effects
-): Effect.Effect<Success<Effects[number]>, CombinatorError, Services<Effects[number]> | DurableContext> =>
+): Effect.Effect<Success<Effects[number]>, PromiseCombinatorError, Services<Effects[number]> | DurableContext> =>
   combine(name, effects, (exits) => {
     const succeeded = exits.find((exit) => exit !== undefined && Exit.isSuccess(exit))
     if (succeeded !== undefined) return { _tag: "Done", exit: succeeded as Exit.Exit<any, unknown> }
     if (exits.some((exit) => exit === undefined)) return { _tag: "Pending" }
-    return {
-      _tag: "Done",
-      exit: Exit.fail({ name: "AggregateError", message: "All effects failed" } as unknown)
-    }
+    // Every effect failed: the official SDK's AggregateError (Promise.any's).
+    const errors = exits.map((exit) => {
+      const failure = Cause.findErrorOption((exit as Exit.Failure<unknown, unknown>).cause)
+      return failure._tag === "Some" ? failure.value : Cause.squash((exit as Exit.Failure<unknown, unknown>).cause)
+    })
+    return { _tag: "Done", exit: Exit.fail(new AggregateError(errors, "All promises were rejected")) }
   })
 
 /**
@@ -202,7 +205,7 @@ export const any = <const Effects extends ReadonlyArray<Effect.Effect<any, any, 
 export const race = <const Effects extends ReadonlyArray<Effect.Effect<any, any, any>>>(
   name: string,
   effects: Effects
-): Effect.Effect<Success<Effects[number]>, CombinatorError, Services<Effects[number]> | DurableContext> =>
+): Effect.Effect<Success<Effects[number]>, PromiseCombinatorError, Services<Effects[number]> | DurableContext> =>
   combine(name, effects, (exits) => {
     const first = exits.find((exit) => exit !== undefined)
     return first === undefined ? { _tag: "Pending" } : { _tag: "Done", exit: first as Exit.Exit<any, unknown> }
