@@ -59,15 +59,6 @@ const isSerde = <A>(format: Format<A> | undefined): format is Serde<A> =>
 export const Json: Codec<unknown> = Schema.Unknown
 
 /**
- * A codec that writes a string as-is, without JSON quoting: the official SDK's
- * passthrough serdes, used for callback results (which arrive as raw strings).
- *
- * @category codecs
- * @since 0.1.0
- */
-export const Raw: Codec<string> = Schema.String.annotate({ identifier: "RawPayload" })
-
-/**
  * The largest payload the service accepts for one operation (256 KiB, the
  * official SDK's `CHECKPOINT_SIZE_LIMIT_BYTES`).
  *
@@ -125,8 +116,6 @@ export const encode = <A>(
     ? codec.encode(value)
     : value === undefined
     ? Effect.succeed(undefined)
-    : codec === Raw
-    ? Effect.succeed(value as string)
     : codec === Json
     ? Effect.try({
       try: () => JSON.stringify(value) as string | undefined,
@@ -154,7 +143,7 @@ export const decode = <A>(
   payload: string | undefined,
   operationName?: string
 ): Effect.Effect<A, SerdesFailedError> =>
-  isSerde(codec) ? codec.decode(payload) : codec === Raw ? Effect.succeed(payload as A) : Effect.try({
+  isSerde(codec) ? codec.decode(payload) : Effect.try({
     try: () => payload === undefined ? undefined : JSON.parse(payload) as unknown,
     catch: (cause) => failure("parse", operationName, cause)
   }).pipe(

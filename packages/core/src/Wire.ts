@@ -380,19 +380,3 @@ export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationI
   decodeInvocationInputUnknown(withoutUndefined(event), { onExcessProperty: "ignore" }).pipe(
     Effect.mapError((error) => new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` }))
   )
-
-const decodeOperationsUnknown = Schema.decodeUnknownEffect(Schema.Array(Operation))
-
-/**
- * Decodes operations from an untyped source (an HTTP body, a JSON file), failing
- * with an `InvalidEventError` that names the field.
- *
- * @category decoding
- * @since 0.1.0
- */
-export const decodeOperations = (
-  input: unknown
-): Effect.Effect<ReadonlyArray<Operation>, InvalidEventError> =>
-  decodeOperationsUnknown(withoutUndefined(input), { onExcessProperty: "ignore" }).pipe(
-    Effect.mapError((error) => new InvalidEventError({ message: `Malformed operations: ${error.message}` }))
-  )

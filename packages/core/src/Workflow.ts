@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import type { Effect } from "effect"
-import { Schema } from "effect"
 import type { DurableContext } from "./DurableContext.ts"
 import * as Payload from "./Payload.ts"
 
@@ -96,14 +95,3 @@ export const make = <I = unknown, O = unknown, E = never, R = never>(
   error: options.error,
   body
 })
-
-/**
- * Checks that a value is a workflow definition (used by adapters that receive
- * untyped modules).
- *
- * @category guards
- * @since 0.1.0
- */
-export const isWorkflow = (u: unknown): u is Any =>
-  typeof u === "object" && u !== null && "body" in u && typeof u.body === "function" && "input" in u &&
-  Schema.isSchema(u.input)
