@@ -83,6 +83,8 @@ export interface StartOptions {
   readonly input?: string | undefined
   /** The function name written in the ARN. Defaults to `durable-function`. */
   readonly name?: string | undefined
+  /** The function version or alias written in the ARN. Defaults to `$LATEST`. */
+  readonly qualifier?: string | undefined
   /**
    * The durable execution name. Starting again with the same name and the same
    * input returns the existing execution; with another input it fails.
@@ -263,6 +265,20 @@ export class InvalidInvocationOutputError extends Schema.TaggedError<InvalidInvo
 export class InvalidStartError extends Schema.TaggedError<InvalidStartError>()("InvalidStartError", {
   message: Schema.String
 }) {}
+
+/**
+ * `start` was given an execution name already used for this function with
+ * another input (the service's `DurableExecutionAlreadyStartedException`). The
+ * same name with the same input is not an error: it gives the existing
+ * execution.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ExecutionAlreadyStartedError extends Schema.TaggedError<ExecutionAlreadyStartedError>()(
+  "ExecutionAlreadyStartedError",
+  { functionName: Schema.String, executionName: Schema.String, arn: Schema.String, message: Schema.String }
+) {}
 
 /**
  * A callback could not be completed: unknown id, or already closed (completed,
@@ -470,6 +486,8 @@ const uuidOf = (serial: number): string => `00000000-0000-4000-8000-${serial.toS
 
 const namePattern = /^[a-zA-Z0-9_-]{1,64}$/
 
+const qualifierPattern = /^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/
+
 const maxResultBytes = 6 * 1024 * 1024
 
 const isValidJson = (s: string): boolean => {
@@ -566,6 +584,12 @@ export const make = (options: Options = {}) =>
             `Invalid execution name "${startOptions.executionName}": it must be 1 to 64 characters of [a-zA-Z0-9-_]`
         })
       }
+      const qualifier = startOptions.qualifier ?? "$LATEST"
+      if (!qualifierPattern.test(qualifier)) {
+        return yield* new InvalidStartError({
+          message: `Invalid qualifier "${qualifier}": it must be $LATEST, a version or an alias`
+        })
+      }
       const input = startOptions.input
       if (input !== undefined) {
         if (!isValidJson(input)) {
@@ -575,15 +599,18 @@ export const make = (options: Options = {}) =>
           return yield* new InvalidStartError({ message: `The execution input must be at most ${maxResultBytes} bytes` })
         }
       }
-      return yield* transact<string, InvalidStartError>((state, tx) => {
+      return yield* transact<string, ExecutionAlreadyStartedError>((state, tx) => {
         if (startOptions.executionName !== undefined) {
           const existingArn = state.names.get(`${functionName}/${startOptions.executionName}`)
           const existing = existingArn === undefined ? undefined : state.executions.get(existingArn)
           if (existing !== undefined) {
             return existing.input === input ? ok(existing.arn) : err(
-              new InvalidStartError({
+              new ExecutionAlreadyStartedError({
+                functionName,
+                executionName: startOptions.executionName,
+                arn: existing.arn,
                 message:
-                  `DurableExecutionAlreadyStartedException: an execution named "${startOptions.executionName}" already exists with a different input`
+                  `An execution named "${startOptions.executionName}" of ${functionName} already exists with a different input`
               })
             )
           }
@@ -592,7 +619,7 @@ export const make = (options: Options = {}) =>
         const id = uuidOf(serial)
         const executionName = startOptions.executionName ?? `execution-${serial}`
         const arn =
-          `arn:aws:lambda:${region}:${account}:function:${functionName}:$LATEST/durable-execution/${executionName}/${id}`
+          `arn:aws:lambda:${region}:${account}:function:${functionName}:${qualifier}/durable-execution/${executionName}/${id}`
         const r: ExecutionRecord = {
           arn,
           serial,
@@ -1105,7 +1132,7 @@ export const make = (options: Options = {}) =>
  * @since 0.1.0
  */
 export class Emulator extends Context.Service<Emulator, {
-  readonly start: (options?: StartOptions) => Effect.Effect<string, InvalidStartError>
+  readonly start: (options?: StartOptions) => Effect.Effect<string, InvalidStartError | ExecutionAlreadyStartedError>
   readonly invoke: (
     arn: string
   ) => Effect.Effect<Wire.InvocationInput, ExecutionNotFoundError | ExecutionNotRunningError>

@@ -88,7 +88,8 @@ describe("Emulator", () => {
         const first = yield* emulator.start({ executionName: "once", input: "1" })
         assert.strictEqual(yield* emulator.start({ executionName: "once", input: "1" }), first)
         const conflict = yield* Effect.flip(emulator.start({ executionName: "once", input: "2" }))
-        assert.include(conflict.message, "DurableExecutionAlreadyStartedException")
+        assert.strictEqual(conflict._tag, "ExecutionAlreadyStartedError")
+        if (conflict._tag === "ExecutionAlreadyStartedError") assert.strictEqual(conflict.arn, first)
       })))
 
     it.effect("unknown ARNs fail with ExecutionNotFoundError", () =>
