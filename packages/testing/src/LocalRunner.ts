@@ -39,6 +39,7 @@ import {
   Emulator,
   type Event as EmulatorEvent,
   type Execution,
+  type ExecutionAlreadyStartedError,
   type ExecutionNotFoundError,
   type ExecutionNotRunningError,
   type InvalidInvocationOutputError,
@@ -291,6 +292,7 @@ export type RunError =
   | InvocationFailedError
   | SerdesFailedError
   | InvalidStartError
+  | ExecutionAlreadyStartedError
   | InvalidInvocationOutputError
   | ExecutionNotFoundError
   | ExecutionNotRunningError
@@ -344,19 +346,43 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
   options: Options = {}
 ): Effect.fn.Return<Result<OutputOf<W>>, RunError, Emulator | Workflow.Services<W>> {
   const emulator = yield* Emulator
-  const timeout = Duration.toMillis(Duration.fromInputUnsafe(options.invocationTimeout ?? "15 minutes"))
-  const maxInvocations = options.maxInvocations ?? 1000
-  const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3
-  const crashes = new Set(options.crashAfterCheckpoints ?? [])
-  const onEvent = options.onEvent
-  const transport = options.client ?? emulator.client
-
   const payload = yield* Payload.encode(workflow.input, input, "execution input")
   const arn = yield* emulator.start({
     input: payload,
     name: options.functionName ?? functionNameOf(workflow.name),
     ...(options.executionName === undefined ? {} : { executionName: options.executionName })
   })
+  return yield* drive(workflow, arn, options)
+})
+
+/**
+ * Runs an execution already started on the `Emulator` (by `emulator.start`,
+ * the Lambda API's Invoke, a `DurableClient`) to its end, as {@link run} does
+ * after starting one: invoke, record the answer, sleep until the service has
+ * something to deliver, again. An execution stopped meanwhile ends the drive
+ * with its final state. `functionName` and `executionName` are ignored.
+ *
+ * @example
+ * ```ts
+ * const arn = yield* emulator.start({ input: JSON.stringify({ orderId: "o-1" }), name: "orders" })
+ * const result = yield* LocalRunner.drive(OrderWorkflow, arn, { waitForExternal: true })
+ * ```
+ *
+ * @category running
+ * @since 0.1.0
+ */
+export const drive = Effect.fn("LocalRunner.drive")(function*<W extends Workflow.Any>(
+  workflow: W,
+  arn: string,
+  options: Options = {}
+): Effect.fn.Return<Result<OutputOf<W>>, RunError, Emulator | Workflow.Services<W>> {
+  const emulator = yield* Emulator
+  const timeout = Duration.toMillis(Duration.fromInputUnsafe(options.invocationTimeout ?? "15 minutes"))
+  const maxInvocations = options.maxInvocations ?? 1000
+  const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3
+  const crashes = new Set(options.crashAfterCheckpoints ?? [])
+  const onEvent = options.onEvent
+  const transport = options.client ?? emulator.client
 
   // Events go to `onEvent` in order: the emulator's (read from its history) and the runner's own.
   const seen = yield* Ref.make(0)
@@ -372,6 +398,22 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
   let attempted = 0
   let failures: Array<string> = []
 
+  const ended = Effect.fnUntraced(function*(execution: Execution) {
+    yield* flush
+    const base: ResultBase = {
+      arn,
+      operations: execution.operations,
+      invocations: records,
+      checkpointCalls: totalCalls,
+      execution
+    }
+    if (execution.status === "SUCCEEDED") {
+      const decoded = yield* Payload.decode(workflow.output, execution.result, "execution result")
+      return { ...base, status: "SUCCEEDED", output: decoded } as Result<OutputOf<W>>
+    }
+    return { ...base, status: "FAILED", error: execution.error ?? {} } as Result<OutputOf<W>>
+  })
+
   while (true) {
     if (records.length >= maxInvocations) {
       yield* flush
@@ -381,7 +423,11 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
         message: `The execution did not end within ${maxInvocations} invocations`
       })
     }
-    const event = yield* emulator.invoke(arn)
+    const event = yield* emulator.invoke(arn).pipe(
+      Effect.catchTag("ExecutionNotRunningError", () => Effect.succeed(undefined))
+    )
+    // stopped (or ended) while the runner slept or retried
+    if (event === undefined) return yield* ended(yield* emulator.execution(arn))
     yield* flush
     const index = records.length + 1
     const startedAt = yield* Clock.currentTimeMillis
@@ -473,20 +519,7 @@ export const run = Effect.fn("LocalRunner.run")(function*<W extends Workflow.Any
     yield* emulator.complete(arn, output).pipe(Effect.ensuring(flush))
 
     const execution = yield* emulator.execution(arn)
-    if (execution.status !== "RUNNING") {
-      const base: ResultBase = {
-        arn,
-        operations: execution.operations,
-        invocations: records,
-        checkpointCalls: totalCalls,
-        execution
-      }
-      if (execution.status === "SUCCEEDED") {
-        const decoded = yield* Payload.decode(workflow.output, execution.result, "execution result")
-        return { ...base, status: "SUCCEEDED", output: decoded }
-      }
-      return { ...base, status: "FAILED", error: execution.error ?? {} }
-    }
+    if (execution.status !== "RUNNING") return yield* ended(execution)
 
     // PENDING: sleep until the service has something to deliver.
     yield* sleepUntilWakeup(emulator, arn, execution, options.waitForExternal === true, onEvent)
@@ -528,7 +561,10 @@ const sleepUntilWakeup = (
     const externalChange = Effect.gen(function*() {
       while (true) {
         const event = yield* PubSub.take(subscription)
-        if (event.arn === arn && event._tag === "OperationsUpdated" && event.reason !== "timer") return
+        if (event.arn !== arn) continue
+        if (event._tag === "OperationsUpdated" && event.reason !== "timer") return
+        // stopped meanwhile: the next invocation finds the execution ended
+        if (event._tag === "ExecutionCompleted") return
       }
     })
     const timer = wakeup === undefined ? Effect.never : Effect.sleep(Duration.millis(wakeup - now))

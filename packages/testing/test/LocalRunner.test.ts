@@ -1,6 +1,7 @@
 import { Durable, RetryPolicy } from "@effect-durable/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, Fiber, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { Emulator } from "../src/Emulator.ts"
 import * as LocalRunner from "../src/LocalRunner.ts"
 
@@ -208,5 +209,23 @@ describe("LocalRunner", () => {
       )
       assert.strictEqual(error._tag, "InvocationFailedError")
       assert.include(error.message, "timed out")
+    })))
+
+  it.effect("drives an execution started elsewhere, and ends with it when it is stopped while it waits", () =>
+    provide(Effect.gen(function*() {
+      const emulator = yield* Emulator
+      const counter = makeCounter()
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "eve" }), name: "greet" })
+      const driving = yield* Effect.forkChild(LocalRunner.drive(greet(counter), arn, { waitForExternal: true }))
+      // the first invocation runs, then the drive sleeps until the 1-hour wait ends
+      for (let second = 0; second < 60; second++) yield* TestClock.adjust("1 second")
+      assert.strictEqual(counter.counts.get("compose"), 1)
+      yield* emulator.stop(arn, { ErrorType: "Cancelled", ErrorMessage: "no longer needed" })
+      const result = yield* Fiber.join(driving)
+      assert.strictEqual(result.execution.status, "STOPPED")
+      assert.deepStrictEqual(result.invocations.map((i) => i.outcome), ["PENDING"])
+      assert.isUndefined(counter.counts.get("shout"))
+      // and it did not wait for the timer: the clock is where the stop left it
+      assert.isBelow(yield* Clock.currentTimeMillis, 3_600_000)
     })))
 })
