@@ -84,14 +84,48 @@ export type Options<W extends Workflow.Any> =
   & ([Workflow.Services<W>] extends [never] ? { readonly layer?: Layer.Layer<never, unknown> | undefined }
     : { readonly layer: Layer.Layer<Workflow.Services<W>, unknown> })
 
+// Types only: nothing of it exists at runtime. It has the name and the members of the official
+// SDK's `InvocationStatus` enum, and TypeScript relates enums of the same name and members.
+declare enum InvocationStatus {
+  SUCCEEDED = "SUCCEEDED",
+  FAILED = "FAILED",
+  PENDING = "PENDING"
+}
+
+/**
+ * A `Wire.InvocationOutput` typed as the official SDK types its handlers'
+ * answers: `Status` is its TypeScript enum (of the same strings). Only
+ * {@link Handler}'s second call signature uses it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type OfficialOutput =
+  | { readonly Status: InvocationStatus.SUCCEEDED; readonly Result?: string }
+  | { readonly Status: InvocationStatus.FAILED; readonly Error: Omit<Wire.ErrorObject, "StackTrace"> }
+  | { readonly Status: InvocationStatus.PENDING }
+
 /**
  * A Lambda handler for a durable workflow, with access to its runtime.
+ *
+ * A call answers a `Wire.InvocationOutput`. The second call signature (the
+ * same function, typed as the official SDK types a `DurableLambdaHandler`)
+ * makes a handler assignable to the official type, so that the official
+ * testing library runs it without a cast.
+ *
+ * @example
+ * ```ts
+ * import { LocalDurableTestRunner } from "@aws/durable-execution-sdk-js-testing"
+ *
+ * const runner = new LocalDurableTestRunner({ handlerFunction: LambdaHandler.make(HelloWorld) })
+ * ```
  *
  * @category models
  * @since 0.1.0
  */
 export interface Handler {
   (event: unknown, context: LambdaContext): Promise<Wire.InvocationOutput>
+  (event: unknown, context: LambdaContext): Promise<OfficialOutput>
   /** The runtime of this container: `undefined` until the first invocation (and after `dispose`). */
   readonly runtime: () => ManagedRuntime.ManagedRuntime<never, unknown> | undefined
   /**
@@ -256,5 +290,6 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
     if (current !== undefined) await current.dispose()
   }
 
-  return Object.assign(handler, { runtime: (): Runtime | undefined => runtime, dispose })
+  // The cast adds the official typing of the same function (see `Handler`).
+  return Object.assign(handler, { runtime: (): Runtime | undefined => runtime, dispose }) as Handler
 }

@@ -5,7 +5,6 @@
  * injected in the event (`durableExecutionClient`), and the execution must end
  * as on our emulator, with the same operations.
  */
-import type { DurableLambdaHandler } from "@aws/durable-execution-sdk-js"
 import { LocalDurableTestRunner } from "@aws/durable-execution-sdk-js-testing"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
@@ -21,10 +20,8 @@ describe("the official LocalDurableTestRunner", () => {
         Effect.promise(() => LocalDurableTestRunner.setupTestEnvironment({ skipTime: true })),
         () => Effect.promise(() => LocalDurableTestRunner.teardownTestEnvironment())
       )
-      // A cast of types only: the official `DurableLambdaHandler` types `Status` with a TS enum
-      // (`InvocationStatus.SUCCEEDED`), to which the string literal "SUCCEEDED" is not assignable,
-      // although the values are the same strings at runtime.
-      const runner = new LocalDurableTestRunner({ handlerFunction: handler as unknown as DurableLambdaHandler })
+      // No cast: `LambdaHandler.make`'s handler is typed as a `DurableLambdaHandler`.
+      const runner = new LocalDurableTestRunner({ handlerFunction: handler })
       const result = yield* Effect.promise(() => runner.run({ payload: { name: "Ada" } }))
       assert.strictEqual(
         result.getStatus(),
