@@ -114,6 +114,50 @@ describe("Durable.waitForCondition with an until predicate", () => {
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
 
+describe("Durable.waitForCondition with a strategy function", () => {
+  const counting = (strategy: WaitForCondition.Strategy<number>) =>
+    Durable.workflow({ name: "strategy", output: Schema.Number }, () =>
+      Durable.waitForCondition("counter", (n: number) => Effect.succeed(n + 1), { initial: 0, strategy }))
+
+  it.effect("is called with the state and the attempt, and its delays (any Duration input) go on the wire", () =>
+    Effect.gen(function*() {
+      const calls: Array<[number, number]> = []
+      const result = yield* run(counting((n, attempt) => {
+        calls.push([n, attempt])
+        return n >= 3 ? { shouldContinue: false } : { shouldContinue: true, delay: attempt === 1 ? "90 seconds" : { minutes: 5 } }
+      }))
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
+      assert.deepStrictEqual(calls, [[1, 1], [2, 2], [3, 3]])
+      const emulator = yield* Emulator.Emulator
+      const delays = (yield* emulator.history(result.arn)).flatMap((e) =>
+        e._tag === "Checkpointed" ? e.updates.filter((u) => u.Action === "RETRY") : []
+      ).map((u) => u.StepOptions?.NextAttemptDelaySeconds)
+      assert.deepStrictEqual(delays, [90, 300])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a strategy that throws gives up: WaitForConditionError with its message", () =>
+    Effect.gen(function*() {
+      const result = yield* run(counting((n) => {
+        if (n >= 2) throw new Error("still not ready after 2 checks")
+        return { shouldContinue: true, delay: "1 minute" }
+      }))
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "WaitForConditionError")
+        assert.strictEqual(result.error.ErrorMessage, "still not ready after 2 checks")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("survives a crash after any checkpoint", () =>
+    Effect.gen(function*() {
+      yield* assertReplaySafe(
+        counting((n) => n >= 3 ? { shouldContinue: false } : { shouldContinue: true, delay: "10 seconds" }),
+        undefined
+      )
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
+
 describe("Durable.waitForCondition near the deadline", () => {
   it.effect("a check still running at the deadline is cut short and checked again in the next invocation", () =>
     Effect.gen(function*() {

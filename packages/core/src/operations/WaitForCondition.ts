@@ -4,7 +4,8 @@
  *
  * A STEP with subtype `WaitForCondition`. Each check receives the previous
  * state and returns the next; the strategy (an Effect `Schedule` fed with the
- * new state) decides: while it continues, the state is checkpointed with a
+ * new state, or a function of the state and the attempt, as the official
+ * `waitStrategy`) decides: while it continues, the state is checkpointed with a
  * RETRY and the delay it gives, and the invocation may suspend until the next
  * check; when it finishes, the state is checkpointed with SUCCEED and
  * returned. A failing check or a failing strategy fails the operation.
@@ -14,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, type Duration, Effect, Exit, Pull, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Pull, Schedule } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { type ConfigValidationError, type SystemFailure, WaitForConditionError } from "../DurableError.ts"
 import { begin, fault, type Started, update } from "../internal/operation.ts"
@@ -46,6 +47,15 @@ export type Options<S> =
        */
       readonly schedule: Schedule.Schedule<unknown, S, unknown, never>
     }
+    | {
+      /**
+       * Called after each check with the new state and the 1-based number of
+       * the check, as the official SDK's `waitStrategy`: check again after
+       * `delay`, or stop. A strategy that throws gives up: the operation fails
+       * with a `WaitForConditionError` carrying the thrown error's message.
+       */
+      readonly strategy: Strategy<S>
+    }
     | ({
       /** The condition: shorthand for `schedule: WaitForCondition.until(until, options)`. */
       readonly until: (state: S) => boolean
@@ -68,6 +78,33 @@ export interface UntilOptions {
   /** Growth of the delay. Defaults to 1.5. */
   readonly backoffRate?: number | undefined
 }
+
+/**
+ * A strategy written as a function, as the official SDK's `waitStrategy`:
+ * given the state a check returned and the check's 1-based number, either
+ * check again after `delay` (any `Duration.Input`: `"30 seconds"`,
+ * `{ seconds: 30 }`, a `Duration`) or stop with this state.
+ *
+ * @example
+ * ```ts
+ * const strategy: WaitForCondition.Strategy<Job> = (job, attempt) =>
+ *   job.status === "DONE" ? { shouldContinue: false } : { shouldContinue: true, delay: { seconds: attempt * 10 } }
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Strategy<S> = (state: S, attempt: number) => StrategyDecision
+
+/**
+ * What a {@link Strategy} function returns.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StrategyDecision =
+  | { readonly shouldContinue: true; readonly delay: Duration.Input }
+  | { readonly shouldContinue: false }
 
 /**
  * What a strategy decides after a check.
@@ -109,6 +146,35 @@ export const decide = <S>(
       return Effect.succeed({ _tag: "GiveUp", error: Cause.squash(cause) })
     })
   )
+
+/**
+ * Calls a {@link Strategy} function and maps what it returns to a decision: a
+ * throw, or a delay that is not a finite duration, gives up.
+ *
+ * @category decisions
+ * @since 0.1.0
+ */
+export const decideWith = <S>(strategy: Strategy<S>, state: S, attempt: number): Decision => {
+  let returned: StrategyDecision
+  try {
+    returned = strategy(state, attempt)
+  } catch (error) {
+    return { _tag: "GiveUp", error }
+  }
+  if (!returned.shouldContinue) return { _tag: "Done" }
+  const delay = Duration.fromInput(returned.delay)
+  if (delay._tag === "None" || !Duration.isFinite(delay.value)) {
+    return {
+      _tag: "GiveUp",
+      error: new WaitForConditionError({
+        errorType: "WaitForConditionError",
+        message: `The wait strategy returned an invalid delay: ${String(returned.delay)}`
+      })
+    }
+  }
+  const retry = RetryPolicy.retryAfter(delay.value)
+  return retry._tag === "Retry" ? { _tag: "Continue", delaySeconds: retry.delaySeconds } : { _tag: "Done" }
+}
 
 /**
  * A ready-made strategy: poll with exponential back-off until `until(state)`
@@ -188,9 +254,10 @@ const run = <S, E>(
   const { checkpointer, scheduler } = started.context.services
   const { meta } = started
   const codec = options.schema ?? (Payload.Json as Payload.Codec<S>)
-  const strategy: Schedule.Schedule<unknown, S, unknown, never> = "schedule" in options
-    ? options.schedule
-    : until(options.until, options)
+  const decideNext = (state: S, attempt: number): Effect.Effect<Decision> =>
+    "strategy" in options
+      ? Effect.sync(() => decideWith(options.strategy, state, attempt))
+      : decide("schedule" in options ? options.schedule : until(options.until, options), state, attempt)
   const orFault = <A, X extends SystemFailure>(effect: Effect.Effect<A, X>) =>
     Effect.catch(effect, (error) => fault(started.context, error))
 
@@ -263,7 +330,7 @@ const run = <S, E>(
               Effect.flatMap((payload) => Payload.checkSize(payload, started.label))
             )
           )
-          const decision = yield* decide(strategy, state, attempt)
+          const decision = yield* decideNext(state, attempt)
           switch (decision._tag) {
             case "Done": {
               yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
