@@ -1,9 +1,11 @@
-import { Durable, RetryPolicy } from "@effect-durable/core"
+import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Schema } from "effect"
+import { Clock, Duration, Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Emulator } from "../src/Emulator.ts"
 import * as LocalRunner from "../src/LocalRunner.ts"
+
+const { CheckpointClientError } = CheckpointClient
 
 class Declined extends Schema.TaggedError<Declined>()("Declined", { reason: Schema.String }) {}
 
@@ -227,5 +229,235 @@ describe("LocalRunner", () => {
       assert.isUndefined(counter.counts.get("shout"))
       // and it did not wait for the timer: the clock is where the stop left it
       assert.isBelow(yield* Clock.currentTimeMillis, 3_600_000)
+    })))
+})
+
+// ---------------------------------------------------------------------------
+// The outside world: declared answers and handles
+// ---------------------------------------------------------------------------
+
+const Decision = Schema.Struct({ approved: Schema.Boolean })
+
+/** A waitForCallback (unnamed callback in a named context) and a createCallback, one after the other. */
+const approvals = Durable.workflow({ name: "approvals", output: Schema.Array(Schema.String) }, () =>
+  Effect.gen(function*() {
+    const first = yield* Durable.waitForCallback("manager", () => Effect.void, { schema: Decision, timeout: "2 days" })
+    const second = yield* Durable.createCallback("finance", { timeout: "1 day" })
+    const note = yield* second.await.pipe(Effect.catchTag("CallbackTimeoutError", () => Effect.succeed("timed out")))
+    return [String(first.approved), note]
+  }))
+
+const Receipt = Schema.Struct({ id: Schema.String, cents: Schema.Number })
+const PaymentsArn = "arn:aws:lambda:eu-west-1:123456789012:function:payments:live"
+
+const checkout = Durable.workflow({ name: "checkout", output: Schema.String }, () =>
+  Effect.gen(function*() {
+    const receipt = yield* Durable.invoke("charge", PaymentsArn, { cents: 250 }, { output: Receipt }).pipe(
+      Effect.catchTag("InvokeError", (error) => Effect.succeed({ id: `${error.status}:${error.errorType}`, cents: 0 }))
+    )
+    yield* Durable.step("confirm", Effect.void)
+    return `${receipt.id}/${receipt.cents}`
+  }))
+
+const elapsed = (result: LocalRunner.Result<unknown>) =>
+  (result.execution.endTimestamp?.getTime() ?? Number.NaN) - result.execution.startTimestamp.getTime()
+
+describe("LocalRunner: declared answers", () => {
+  it.effect("answers callbacks by name (a waitForCallback by the name of its context) after their delay", () =>
+    provide(Effect.gen(function*() {
+      const result = yield* LocalRunner.runUnderTestClock(approvals, undefined, {
+        callbacks: {
+          manager: { succeed: { approved: true }, after: "3 hours" },
+          finance: { succeed: "paid", after: "2 hours" }
+        }
+      })
+      assert.deepStrictEqual(result.status === "SUCCEEDED" ? result.output : result, ["true", "paid"])
+      assert.strictEqual(elapsed(result), 5 * 3_600_000)
+      assert.deepStrictEqual(result.invocations.map((i) => i.outcome), ["PENDING", "PENDING", "SUCCEEDED"])
+    })))
+
+  it.effect("a callback without an answer times out; a failure answer fails it", () =>
+    provide(Effect.gen(function*() {
+      const result = yield* LocalRunner.runUnderTestClock(approvals, undefined, {
+        callbacks: { manager: { succeed: "{\"approved\":false}" } }
+      })
+      assert.deepStrictEqual(result.status === "SUCCEEDED" ? result.output : result, ["false", "timed out"])
+      const failed = yield* LocalRunner.runUnderTestClock(approvals, undefined, {
+        callbacks: { manager: { fail: new Declined({ reason: "no" }), after: "1 minute" } }
+      })
+      assert.strictEqual(failed.status, "FAILED")
+      if (failed.status === "FAILED") assert.strictEqual(failed.error.ErrorType, "CallbackExternalError")
+    })))
+
+  it.effect("answers a chained invoke by function name: a fixed answer, by the bare name or the exact ARN", () =>
+    provide(Effect.gen(function*() {
+      const ok = yield* LocalRunner.runUnderTestClock(checkout, undefined, {
+        functions: { payments: { succeed: { id: "pay-1", cents: 250 }, after: "20 seconds" } }
+      })
+      assert.strictEqual(ok.status === "SUCCEEDED" ? ok.output : undefined, "pay-1/250")
+      assert.strictEqual(elapsed(ok), 20_000)
+      const declined = yield* LocalRunner.runUnderTestClock(checkout, undefined, {
+        functions: { [PaymentsArn]: { fail: { ErrorType: "CardDeclined", ErrorMessage: "no funds" }, after: "1 second" } }
+      })
+      assert.strictEqual(declined.status === "SUCCEEDED" ? declined.output : undefined, "FAILED:CardDeclined/0")
+      const late = yield* LocalRunner.runUnderTestClock(checkout, undefined, {
+        functions: { payments: { fail: "too slow", status: "TIMED_OUT", after: "15 minutes" } }
+      })
+      assert.strictEqual(late.status === "SUCCEEDED" ? late.output : undefined, "TIMED_OUT:undefined/0")
+    })))
+
+  it.effect("runs a registered Effect with the decoded input, and a registered workflow as a child execution", () =>
+    provide(Effect.gen(function*() {
+      const inputs: Array<unknown> = []
+      const viaEffect = yield* LocalRunner.runUnderTestClock(checkout, undefined, {
+        functions: {
+          payments: (input) =>
+            Effect.sync(() => inputs.push(input)).pipe(Effect.delay("5 seconds"), Effect.as({ id: "fx", cents: 1 }))
+        }
+      })
+      assert.strictEqual(viaEffect.status === "SUCCEEDED" ? viaEffect.output : undefined, "fx/1")
+      assert.deepStrictEqual(inputs, [{ cents: 250 }])
+
+      const payments = Durable.workflow(
+        { name: "payments", input: Schema.Struct({ cents: Schema.Number }), output: Receipt },
+        ({ cents }) =>
+          Effect.gen(function*() {
+            yield* Durable.wait("settle", "1 hour")
+            return yield* Durable.step("charge", Effect.succeed({ id: "durable", cents }))
+          })
+      )
+      const viaWorkflow = yield* LocalRunner.runUnderTestClock(checkout, undefined, { functions: { payments } })
+      assert.strictEqual(viaWorkflow.status === "SUCCEEDED" ? viaWorkflow.output : undefined, "durable/250")
+      const emulator = yield* Emulator
+      const executions = yield* emulator.executions
+      const child = executions.find((e) => e.functionName === "payments")
+      assert.strictEqual(child?.status, "SUCCEEDED")
+      assert.strictEqual(child?.invocations, 2)
+      assert.isAtLeast(elapsed(viaWorkflow), 3_600_000)
+    })))
+
+  it.effect("a workflow awaiting a callback nobody answers is stuck, and says how to answer it", () =>
+    provide(Effect.gen(function*() {
+      const waiting = Durable.workflow({ name: "waiting" }, () =>
+        Effect.flatMap(Durable.createCallback("never"), (callback) => callback.await))
+      const error = yield* Effect.flip(LocalRunner.runUnderTestClock(waiting, undefined))
+      assert.strictEqual(error._tag, "StuckError")
+      assert.include(error.message, "`callbacks` and `functions` options")
+    })))
+})
+
+describe("LocalRunner: handles", () => {
+  it.effect("wait for an operation's status, then complete its callback: waitForCallback and createCallback", () =>
+    provide(Effect.gen(function*() {
+      const run = yield* LocalRunner.start(approvals, undefined)
+      const manager = run.operation("manager")
+      const submitted = yield* manager.waitFor("SUBMITTED")
+      assert.strictEqual(submitted.SubType, "WaitForCallback")
+      assert.match(yield* manager.callbackId, /^callback-/)
+      yield* Effect.sleep("1 hour")
+      yield* manager.heartbeat
+      yield* manager.succeed({ approved: true })
+      assert.strictEqual((yield* manager.waitFor("COMPLETED")).Status, "SUCCEEDED")
+
+      const finance = run.operation("finance")
+      yield* finance.waitFor("STARTED")
+      yield* Effect.sleep("30 minutes")
+      yield* finance.fail("declined")
+      const result = yield* run.result
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") assert.strictEqual(result.error.ErrorMessage, "declined")
+      assert.strictEqual(elapsed(result), 90 * 60_000)
+      // completing a closed callback is refused by the service
+      const again = yield* Effect.flip(finance.succeed("late"))
+      assert.include(again.message, "The service refused")
+    })))
+
+  it.effect("complete a chained invoke: succeed, or end it TIMED_OUT", () =>
+    provide(Effect.gen(function*() {
+      const run = yield* LocalRunner.start(checkout, undefined)
+      const charge = run.operation("charge")
+      assert.strictEqual((yield* charge.waitFor()).Type, "CHAINED_INVOKE")
+      yield* Effect.sleep("10 seconds")
+      yield* charge.succeed({ id: "h-1", cents: 250 })
+      const result = yield* run.result
+      assert.strictEqual(result.status === "SUCCEEDED" ? result.output : undefined, "h-1/250")
+
+      const timedOut = yield* LocalRunner.start(checkout, undefined)
+      yield* timedOut.operation("charge").waitFor()
+      yield* Effect.sleep("15 minutes")
+      yield* timedOut.operation("charge").fail("gave up", { status: "TIMED_OUT" })
+      const outcome = yield* timedOut.result
+      assert.strictEqual(outcome.status === "SUCCEEDED" ? outcome.output : undefined, "TIMED_OUT:undefined/0")
+    })))
+
+  it.effect("finds operations by name and index, and by id; says why a step cannot be completed", () =>
+    provide(Effect.gen(function*() {
+      const run = yield* LocalRunner.start(greet(makeCounter()), { name: "eve" })
+      const second = yield* run.operation("pause again").waitFor("SUCCEEDED")
+      assert.strictEqual(second.Type, "WAIT")
+      const byId = yield* run.operationById(second.Id).get
+      assert.strictEqual(byId?.Name, "pause again")
+      const error = yield* Effect.flip(run.operation("compose").succeed("x"))
+      assert.include(error.message, "is a STEP")
+      const missing = yield* Effect.flip(run.operation("compose", 1).waitFor())
+      assert.include(missing.message, "The execution ended SUCCEEDED before \"compose\" #1 reached STARTED")
+      assert.strictEqual((yield* run.result).status, "SUCCEEDED")
+    })))
+})
+
+describe("LocalRunner: faults", () => {
+  it.effect("a checkpoint call can crash before reaching the service, or lose its response", () =>
+    provide(Effect.gen(function*() {
+      const counter = makeCounter()
+      const reset = new CheckpointClientError({ message: "connection reset", scope: "INVOCATION" })
+      const result = yield* LocalRunner.runUnderTestClock(greet(counter), { name: "fay" }, {
+        faults: {
+          checkpoint: (call) =>
+            call.attempt === 1
+              ? call.crash("crashed before checkpoint 1")
+              : call.attempt === 3
+              // applied by the service, but the response is lost: the retry carries a stale token
+              ? Effect.andThen(call.send(), Effect.fail(reset))
+              : call.send()
+        }
+      })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(result.invocations.slice(0, 3).map((i) => i.outcome), ["crashed", "failed", "PENDING"])
+      assert.strictEqual(result.invocations[0]!.error, "crashed before checkpoint 1")
+      assert.include(result.invocations[1]!.error, "Invalid checkpoint token")
+      // nothing reached the service before the crash: the step ran again
+      assert.strictEqual(counter.counts.get("compose"), 2)
+    })))
+
+  it.effect("each invocation can get its own timeout, and the service can re-invoke late", () =>
+    provide(Effect.gen(function*() {
+      const result = yield* LocalRunner.runUnderTestClock(greet(makeCounter()), { name: "gus" }, {
+        faults: {
+          invocationTimeout: (n) => (n === 1 ? "10 seconds" : undefined),
+          reinvokeDelay: (n) => (n === 1 ? "2 hours" : undefined)
+        }
+      })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.strictEqual(result.invocations[0]!.deadline, 10_000)
+      assert.strictEqual(result.invocations[1]!.startedAt, 3_600_000 + 2 * 3_600_000)
+    })))
+
+  it.effect("an answer can be delivered twice, or never", () =>
+    provide(Effect.gen(function*() {
+      const deliveries: Array<LocalRunner.Delivery> = []
+      const twice = yield* LocalRunner.runUnderTestClock(approvals, undefined, {
+        callbacks: { manager: { succeed: { approved: true }, after: "1 hour" }, finance: { succeed: "ok" } },
+        faults: {
+          deliveries: (delivery) => {
+            deliveries.push(delivery)
+            return delivery.name === "manager" ? ["1 hour", "2 hours"] : []
+          }
+        }
+      })
+      assert.deepStrictEqual(twice.status === "SUCCEEDED" ? twice.output : undefined, ["true", "timed out"])
+      assert.deepStrictEqual(deliveries.map((d) => [d.kind, d.name, Duration.toMillis(d.after)]), [
+        ["callback", "manager", 3_600_000],
+        ["callback", "finance", 0]
+      ])
     })))
 })
