@@ -4,5 +4,6 @@ export default [
   "packages/core",
   "packages/testing",
   "packages/runtime-lambda",
+  "packages/local",
   "examples"
 ]

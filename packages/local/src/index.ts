@@ -1,0 +1,37 @@
+/**
+ * The local durable service of effect-durable: the timeline of an execution
+ * (as a model and as an SVG), the web view, the persistent store and the
+ * terminal view that `effect-durable dev` and `run` are made of.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The timeline of one execution as a pure model, built from its history in the
+ * service's shape: invocations with their termination decisions, operations
+ * with their attempts, retries, waits, callbacks, children and batch items.
+ *
+ * @example
+ * ```ts
+ * import { Timeline } from "@effect-durable/local"
+ *
+ * const timeline = Timeline.fromHistory(events)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as Timeline from "./Timeline.ts"
+
+/**
+ * Draws a timeline as a standalone SVG document.
+ *
+ * @example
+ * ```ts
+ * import { TimelineSvg } from "@effect-durable/local"
+ *
+ * const svg = TimelineSvg.render(timeline)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as TimelineSvg from "./TimelineSvg.ts"
