@@ -35,3 +35,33 @@ export * as Timeline from "./Timeline.ts"
  * @since 0.1.0
  */
 export * as TimelineSvg from "./TimelineSvg.ts"
+
+/**
+ * The web view: the executions live, one execution's timeline, invocations,
+ * operations and pending callbacks (with buttons), over server-sent events.
+ *
+ * @example
+ * ```ts
+ * import { WebView } from "@effect-durable/local"
+ *
+ * HttpRouter.serve(Layer.mergeAll(LambdaApiServer.routes, WebView.routes))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as WebView from "./WebView.ts"
+
+/**
+ * The local service's HTTP server: the Lambda API and the web view on one
+ * loopback port.
+ *
+ * @example
+ * ```ts
+ * import { LocalServer } from "@effect-durable/local"
+ *
+ * Effect.provide(program, LocalServer.layer({ port: 9014 }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as LocalServer from "./LocalServer.ts"
