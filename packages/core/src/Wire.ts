@@ -533,11 +533,21 @@ export type HistoryEvent = typeof HistoryEvent.Type
 const decodeInvocationInputUnknown = Schema.decodeUnknownEffect(InvocationInput)
 
 /**
- * Drops properties whose value is `undefined`, as a JSON round trip would: an
- * event handed over in-process (the official testing library does so) may
- * carry `ParentId: undefined` where the service's JSON has no key at all.
+ * A copy of a value without the properties whose value is `undefined`, as a
+ * JSON round trip would drop them (`Date`s are kept): the Wire schemas say
+ * "absent" where the AWS SDK's types and in-process events say
+ * `T | undefined` (the official testing library hands over events with
+ * `ParentId: undefined`). Use it before decoding such a value.
+ *
+ * @example
+ * ```ts
+ * Wire.withoutUndefined({ Id: "a", ParentId: undefined }) // { Id: "a" }
+ * ```
+ *
+ * @category decoding
+ * @since 0.1.0
  */
-const withoutUndefined = (value: unknown): unknown => {
+export const withoutUndefined = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(withoutUndefined)
   if (typeof value !== "object" || value === null || value instanceof Date) return value
   const result: Record<string, unknown> = {}
