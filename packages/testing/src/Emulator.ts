@@ -208,6 +208,8 @@ export interface Execution {
   readonly error: Wire.ErrorObject | undefined
   /** Number of invocations started so far. */
   readonly invocations: number
+  /** The invocation in progress (1-based), if one is. */
+  readonly invocation: number | undefined
   /** Number of accepted checkpoint calls so far. */
   readonly checkpointCalls: number
   /** Number of rejected checkpoint and state calls so far. */
@@ -466,6 +468,7 @@ const snapshot = (r: ExecutionRecord): Execution => ({
   result: r.result,
   error: r.error,
   invocations: r.invocations,
+  invocation: r.invocation,
   checkpointCalls: r.checkpointCalls,
   rejectedCalls: r.rejectedCalls,
   startTimestamp: new Date(r.startedAt),
