@@ -995,30 +995,10 @@ const sleepUntilWakeup = (
   Effect.scoped(Effect.gen(function*() {
     // Subscribe before reading the wake-up, so that no external completion is missed.
     const subscription = yield* emulator.subscribe
-    const wakeup = yield* emulator.nextWakeup(arn)
-    const now = yield* Clock.currentTimeMillis
-    if (wakeup !== undefined && wakeup <= now) return
     const external = execution.operations.filter((o) =>
       (o.Type === "CALLBACK" || o.Type === "CHAINED_INVOKE") && o.Status === "STARTED"
     )
     const awaited = waitForExternal ? external : external.filter((o) => answering.has(o.Id))
-    if (wakeup === undefined && awaited.length === 0) {
-      const pending = execution.operations.filter((o) =>
-        o.Type !== "EXECUTION" && (o.Status === "STARTED" || o.Status === "PENDING" || o.Status === "READY")
-      )
-      return yield* new StuckError({
-        arn,
-        message: `The execution is PENDING but nothing will wake it up. Pending operations: ${
-          pending.map((o) => `${o.Type} ${o.Id}${o.Name === undefined ? "" : ` "${o.Name}"`} (${o.Status})`).join(", ")
-        }${
-          external.length > 0
-            ? ". Declare how callbacks and chained invokes are answered (the `callbacks` and `functions` options)," +
-              " or complete them with the handles of LocalRunner.start"
-            : ""
-        }`
-      })
-    }
-    if (onEvent !== undefined) yield* onEvent({ _tag: "Sleeping", arn, at: now, until: wakeup })
     const externalChange = Effect.gen(function*() {
       while (true) {
         const event = yield* PubSub.take(subscription)
@@ -1028,8 +1008,33 @@ const sleepUntilWakeup = (
         if (event._tag === "ExecutionCompleted") return
       }
     })
-    const timer = wakeup === undefined ? Effect.never : Effect.sleep(Duration.millis(wakeup - now))
-    yield* Effect.raceFirst(timer, externalChange)
+    while (true) {
+      const wakeup = yield* emulator.nextWakeup(arn)
+      const now = yield* Clock.currentTimeMillis
+      if (wakeup !== undefined && wakeup <= now) return
+      if (wakeup === undefined && awaited.length === 0) {
+        const pending = execution.operations.filter((o) =>
+          o.Type !== "EXECUTION" && (o.Status === "STARTED" || o.Status === "PENDING" || o.Status === "READY")
+        )
+        return yield* new StuckError({
+          arn,
+          message: `The execution is PENDING but nothing will wake it up. Pending operations: ${
+            pending.map((o) => `${o.Type} ${o.Id}${o.Name === undefined ? "" : ` "${o.Name}"`} (${o.Status})`).join(", ")
+          }${
+            external.length > 0
+              ? ". Declare how callbacks and chained invokes are answered (the `callbacks` and `functions` options)," +
+                " or complete them with the handles of LocalRunner.start"
+              : ""
+          }`
+        })
+      }
+      if (onEvent !== undefined) yield* onEvent({ _tag: "Sleeping", arn, at: now, until: wakeup })
+      const timer = wakeup === undefined ? Effect.never : Effect.sleep(Duration.millis(wakeup - now))
+      const woke = yield* Effect.raceFirst(Effect.as(timer, "timer" as const), Effect.as(externalChange, "change" as const))
+      if (woke === "change") return
+      // The timer fired: the wake-up is due now, unless it moved later meanwhile (a heartbeat pushed a
+      // callback's deadline back), in which case the service has nothing to deliver yet.
+    }
   }))
 
 /**
