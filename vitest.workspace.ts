@@ -4,6 +4,7 @@ export default [
   "packages/core",
   "packages/testing",
   "packages/runtime-lambda",
+  "packages/client",
   "packages/local",
   "examples"
 ]
