@@ -30,6 +30,19 @@
  * | `POST /durable-executions/{arn}/stop` | StopDurableExecution |
  * | `GET /durable-executions/{arn}?IncludeExecutionData` | GetDurableExecution |
  * | `POST /durable-execution-callbacks/{id}/succeed\|fail\|heartbeat` | SendDurableExecutionCallback* |
+ * | `GET /functions/{name}/durable-executions?Qualifier&DurableExecutionName&Statuses&StartedAfter&StartedBefore&ReverseOrder&Marker&MaxItems` | ListDurableExecutionsByFunction |
+ *
+ * and `POST /2015-03-31/functions/{name}/invocations` (Invoke) starts a durable
+ * execution: the function name (a name, `name:qualifier`, a partial or a full
+ * ARN, or the `Qualifier` query), `X-Amz-Durable-Execution-Name` (the
+ * idempotency key: the same name and input give the existing execution,
+ * another input `DurableExecutionAlreadyStartedException` 409) and the body
+ * (the input). `Event` answers 202 with `X-Amz-Durable-Execution-Arn`;
+ * `RequestResponse` waits for the execution to end and answers its result (or
+ * its error, with `X-Amz-Function-Error: Unhandled`); `DryRun` answers 204.
+ * Something else runs the function: `LocalService` (which also tells the
+ * server which functions exist, see {@link FunctionRegistry}), a
+ * `LocalRunner.drive`, a test.
  *
  * @example
  * ```ts
@@ -49,16 +62,18 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { CheckpointClientError } from "@effect-durable/core/CheckpointClient"
 import * as Wire from "@effect-durable/core/Wire"
-import { Cause, Context, Effect, Layer, Schema } from "effect"
+import { Cause, Context, Effect, Layer, PubSub, Schema } from "effect"
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
 import {
   CallbackError,
   Emulator,
+  ExecutionAlreadyStartedError,
   type Event as EmulatorEvent,
   type Execution,
   ExecutionNotFoundError,
-  ExecutionNotRunningError
+  ExecutionNotRunningError,
+  InvalidStartError
 } from "./Emulator.ts"
 
 // ---------------------------------------------------------------------------
@@ -81,6 +96,20 @@ import {
 export class LambdaApiServer extends Context.Service<LambdaApiServer, {
   readonly url: string
 }>()("@effect-durable/testing/LambdaApiServer") {}
+
+/**
+ * Which functions exist, for `Invoke` and `ListDurableExecutionsByFunction`:
+ * an unknown function is a `ResourceNotFoundException`. By default every name
+ * is accepted (the emulator alone runs nothing: whoever drives the executions
+ * decides); `LocalService.layer` provides its registered functions.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export const FunctionRegistry = Context.Reference<{ readonly has: (functionName: string) => boolean }>(
+  "@effect-durable/testing/LambdaApiServer/FunctionRegistry",
+  { defaultValue: () => ({ has: () => true }) }
+)
 
 // ---------------------------------------------------------------------------
 // Errors as the service writes them
@@ -114,6 +143,10 @@ const fromEmulator = (error: unknown): ApiError => {
       message: error.message
     })
   }
+  if (error instanceof ExecutionAlreadyStartedError) {
+    return new ApiError({ status: 409, errorType: "DurableExecutionAlreadyStartedException", message: error.message })
+  }
+  if (error instanceof InvalidStartError) return invalidParameter(error.message)
   if (error instanceof ExecutionNotFoundError) return notFound(error.message)
   if (error instanceof ExecutionNotRunningError) return invalidParameter(error.message)
   if (error instanceof CallbackError) {
@@ -454,10 +487,112 @@ export const historyEvents = (
 
 const executionRoute = /^\/2025-12-01\/durable-executions\/(.+?)(?:\/(checkpoint|state|history|stop))?$/
 const callbackRoute = /^\/2025-12-01\/durable-execution-callbacks\/([^/]+)\/(succeed|fail|heartbeat)$/
+const invokeRoute = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
+const listRoute = /^\/2025-12-01\/functions\/([^/]+)\/durable-executions$/
 
 const functionArnOf = (arn: string): string => arn.split("/durable-execution/")[0] ?? arn
 
-const getExecution = (execution: Execution, includeData: boolean) => ({
+const functionPattern =
+  /^(?:(?:arn:[a-zA-Z0-9-]+:lambda:[a-z0-9-]+:)?\d{12}:function:)?([a-zA-Z0-9_-]{1,64})(?::(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$/
+
+/**
+ * The function name and qualifier in the `FunctionName` of a request (a name,
+ * `name:qualifier`, a partial or a full ARN) and its `Qualifier` parameter.
+ *
+ * @example
+ * ```ts
+ * LambdaApiServer.parseFunctionName("arn:aws:lambda:us-east-1:123456789012:function:orders:live")
+ * // Effect.succeed({ name: "orders", qualifier: "live" })
+ * ```
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const parseFunctionName = (
+  functionName: string,
+  qualifier?: string | undefined
+): Effect.Effect<{ readonly name: string; readonly qualifier: string | undefined }, ApiError> => {
+  const match = functionPattern.exec(functionName)
+  if (match === null) return Effect.fail(invalidParameter(`Invalid function name "${functionName}"`))
+  const inName = match[2]
+  if (inName !== undefined && qualifier !== undefined && inName !== qualifier) {
+    return Effect.fail(
+      invalidParameter(`The qualifier in the function name (${inName}) differs from the Qualifier (${qualifier})`)
+    )
+  }
+  return Effect.succeed({ name: match[1]!, qualifier: inName ?? qualifier })
+}
+
+/**
+ * The function name and qualifier of an execution ARN
+ * (`arn:aws:lambda:<region>:<account>:function:<name>:<qualifier>/durable-execution/...`).
+ *
+ * @example
+ * ```ts
+ * LambdaApiServer.functionOf(arn) // { name: "orders", qualifier: "$LATEST" }
+ * ```
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const functionOf = (arn: string): { readonly name: string; readonly qualifier: string } => {
+  const [name = "", qualifier = ""] = functionArnOf(arn).split(":function:")[1]?.split(":") ?? []
+  return { name, qualifier }
+}
+
+/**
+ * The filters of `ListDurableExecutionsByFunction`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ListFilter {
+  readonly functionName: string
+  readonly qualifier?: string | undefined
+  readonly executionName?: string | undefined
+  readonly statuses?: ReadonlyArray<string> | undefined
+  readonly startedAfter?: Date | undefined
+  readonly startedBefore?: Date | undefined
+  /** Oldest first; the service lists the newest first by default. */
+  readonly reverseOrder?: boolean | undefined
+}
+
+/**
+ * The executions that `ListDurableExecutionsByFunction` lists, in its order
+ * (newest first unless `reverseOrder`), in the service's `Execution` shape.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const listExecutions = (executions: ReadonlyArray<Execution>, filter: ListFilter) => {
+  const selected = executions.filter((execution) => {
+    const { name, qualifier } = functionOf(execution.arn)
+    return name === filter.functionName &&
+      (filter.qualifier === undefined || qualifier === filter.qualifier) &&
+      (filter.executionName === undefined || execution.executionName === filter.executionName) &&
+      (filter.statuses === undefined || filter.statuses.length === 0 || filter.statuses.includes(execution.status)) &&
+      (filter.startedAfter === undefined || execution.startTimestamp.getTime() > filter.startedAfter.getTime()) &&
+      (filter.startedBefore === undefined || execution.startTimestamp.getTime() < filter.startedBefore.getTime())
+  })
+  // `executions` are in creation order
+  const ordered = filter.reverseOrder === true ? selected : [...selected].reverse()
+  return ordered.map((execution) => ({
+    DurableExecutionArn: execution.arn,
+    DurableExecutionName: execution.executionName,
+    FunctionArn: functionArnOf(execution.arn),
+    Status: execution.status,
+    StartTimestamp: execution.startTimestamp,
+    EndTimestamp: execution.endTimestamp
+  }))
+}
+
+/**
+ * The answer of `GetDurableExecution` for an execution of the emulator.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const describeExecution = (execution: Execution, includeData: boolean) => ({
   DurableExecutionArn: execution.arn,
   DurableExecutionName: execution.executionName,
   FunctionArn: functionArnOf(execution.arn),
@@ -469,10 +604,22 @@ const getExecution = (execution: Execution, includeData: boolean) => ({
   ExecutionDataIncluded: includeData
 })
 
-const pageOf = <A>(items: ReadonlyArray<A>, marker: string | null, maxItems: number | undefined) => {
+/**
+ * One page of `items` as the service pages: `MaxItems` (1 to 1000, default
+ * 100) from the `marker` of the previous page; `next` is the marker of the
+ * following page, if there is one.
+ *
+ * @category encoding
+ * @since 0.1.0
+ */
+export const pageOf = <A>(
+  items: ReadonlyArray<A>,
+  marker: string | null | undefined,
+  maxItems: number | undefined
+): Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next: string | undefined }, ApiError> => {
   const size = maxItems ?? 100
   if (size < 1 || size > 1000) return Effect.fail(invalidParameter(`MaxItems must be from 1 to 1000 (got ${size})`))
-  const offset = marker === null ? 0 : /^\d+$/.test(marker) ? Number(marker) : -1
+  const offset = marker === null || marker === undefined ? 0 : /^\d+$/.test(marker) ? Number(marker) : -1
   if (offset < 0 || offset > items.length) return Effect.fail(invalidParameter(`Invalid marker "${marker}"`))
   const end = offset + size
   return Effect.succeed({ items: items.slice(offset, end), next: end < items.length ? String(end) : undefined })
@@ -518,7 +665,7 @@ const handleExecution = Effect.fnUntraced(function*(
     }
     case "GET ": {
       const execution = yield* emulator.execution(arn)
-      return ok(getExecution(execution, booleanParam(query, "IncludeExecutionData", true)))
+      return ok(describeExecution(execution, booleanParam(query, "IncludeExecutionData", true)))
     }
     default:
       return yield* new ApiError({
@@ -561,11 +708,103 @@ const handleCallback = Effect.fnUntraced(function*(
   return ok({})
 })
 
+type Registry = typeof FunctionRegistry.Service
+
+const unknownFunction = (name: string) => notFound(`Function not found: ${name}`)
+
+const handleInvoke = Effect.fnUntraced(function*(
+  emulator: Emulator["Service"],
+  registry: Registry,
+  request: HttpServerRequest.HttpServerRequest,
+  url: URL,
+  rawName: string
+) {
+  if (request.method !== "POST") {
+    return yield* new ApiError({ status: 404, errorType: "UnknownOperationException", message: "Invoke is a POST" })
+  }
+  const fn = yield* parseFunctionName(yield* decodeSegment(rawName), url.searchParams.get("Qualifier") ?? undefined)
+  if (!registry.has(fn.name)) return yield* unknownFunction(fn.name)
+  const invocationType = request.headers["x-amz-invocation-type"] ?? "RequestResponse"
+  if (invocationType === "DryRun") return HttpServerResponse.empty({ status: 204 })
+  if (invocationType !== "Event" && invocationType !== "RequestResponse") {
+    return yield* invalidParameter(`Invalid InvocationType "${invocationType}"`)
+  }
+  const body = yield* readText(request)
+  const executionName = request.headers["x-amz-durable-execution-name"]
+  const arn = yield* emulator.start({
+    name: fn.name,
+    ...(fn.qualifier === undefined ? {} : { qualifier: fn.qualifier }),
+    ...(executionName === undefined ? {} : { executionName }),
+    ...(body === "" ? {} : { input: body })
+  })
+  const headers = {
+    "x-amz-durable-execution-arn": arn,
+    "x-amz-executed-version": functionArnOf(arn).split(":").at(-1) ?? "$LATEST"
+  }
+  if (invocationType === "Event") return HttpServerResponse.empty({ status: 202, headers })
+  // RequestResponse: the answer is the execution's end (at once for an execution that has already ended).
+  const ended = yield* Effect.scoped(Effect.gen(function*() {
+    const subscription = yield* emulator.subscribe
+    let execution = yield* emulator.execution(arn)
+    while (execution.status === "RUNNING") {
+      const event = yield* PubSub.take(subscription)
+      if (event.arn === arn && event._tag === "ExecutionCompleted") execution = yield* emulator.execution(arn)
+    }
+    return execution
+  }))
+  if (ended.status === "SUCCEEDED") return HttpServerResponse.text(ended.result ?? "null", { status: 200, headers })
+  return HttpServerResponse.jsonUnsafe({
+    errorType: ended.error?.ErrorType ?? `Execution${ended.status}`,
+    errorMessage: ended.error?.ErrorMessage ?? `The durable execution ended ${ended.status}`
+  }, { status: 200, headers: { ...headers, "x-amz-function-error": "Unhandled" } })
+})
+
+const handleList = Effect.fnUntraced(function*(
+  emulator: Emulator["Service"],
+  registry: Registry,
+  request: HttpServerRequest.HttpServerRequest,
+  url: URL,
+  rawName: string
+) {
+  if (request.method !== "GET") {
+    return yield* new ApiError({
+      status: 404,
+      errorType: "UnknownOperationException",
+      message: "ListDurableExecutionsByFunction is a GET"
+    })
+  }
+  const query = url.searchParams
+  const fn = yield* parseFunctionName(yield* decodeSegment(rawName), query.get("Qualifier") ?? undefined)
+  if (!registry.has(fn.name)) return yield* unknownFunction(fn.name)
+  const dateParam = (name: string) => {
+    const raw = query.get(name)
+    if (raw === null) return Effect.succeed(undefined)
+    const date = new Date(/^\d+(\.\d+)?$/.test(raw) ? Number(raw) * 1000 : raw)
+    return Number.isNaN(date.getTime())
+      ? Effect.fail(invalidParameter(`${name} must be a timestamp (got "${raw}")`))
+      : Effect.succeed(date)
+  }
+  const statuses = query.getAll("Statuses").flatMap((value) => value.split(","))
+  const invalid = statuses.find((status) => !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"].includes(status))
+  if (invalid !== undefined) return yield* invalidParameter(`Invalid status "${invalid}"`)
+  const executions = listExecutions(yield* emulator.executions, {
+    functionName: fn.name,
+    qualifier: fn.qualifier,
+    executionName: query.get("DurableExecutionName") ?? undefined,
+    statuses,
+    startedAfter: yield* dateParam("StartedAfter"),
+    startedBefore: yield* dateParam("StartedBefore"),
+    reverseOrder: booleanParam(query, "ReverseOrder", false)
+  })
+  const { items, next } = yield* pageOf(executions, query.get("Marker"), yield* integerParam(query, "MaxItems"))
+  return ok({ DurableExecutions: items, NextMarker: next })
+})
+
 /**
  * Answers one request of the API: never fails, every error (including a defect
  * of the emulator) becomes the service's error answer.
  */
-const handle = (emulator: Emulator["Service"]) =>
+const handle = (emulator: Emulator["Service"], registry: Registry) =>
 (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never> => {
@@ -573,10 +812,16 @@ const handle = (emulator: Emulator["Service"]) =>
   // Matched on the raw path: the ARN is one segment whose `/` arrive encoded as %2F.
   const execution = executionRoute.exec(url.pathname)
   const callback = execution === null ? callbackRoute.exec(url.pathname) : null
+  const invoke = invokeRoute.exec(url.pathname)
+  const list = listRoute.exec(url.pathname)
   const answer: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown> = execution !== null
     ? handleExecution(emulator, request, url, execution[1]!, execution[2])
     : callback !== null
     ? handleCallback(emulator, request, callback[1]!, callback[2]!)
+    : invoke !== null
+    ? handleInvoke(emulator, registry, request, url, invoke[1]!)
+    : list !== null
+    ? handleList(emulator, registry, request, url, list[1]!)
     : Effect.fail(
       new ApiError({ status: 404, errorType: "UnknownOperationException", message: `No route for ${url.pathname}` })
     )
@@ -602,10 +847,13 @@ const handle = (emulator: Emulator["Service"]) =>
 export const routes: Layer.Layer<never, never, HttpRouter.HttpRouter | Emulator> = HttpRouter.use(
   Effect.fnUntraced(function*(router) {
     const emulator = yield* Emulator
-    yield* router.add("*", "/2025-12-01/durable-executions/*", handle(emulator))
-    yield* router.add("*", "/2025-12-01/durable-execution-callbacks/*", handle(emulator))
+    const answer = handle(emulator, yield* FunctionRegistry)
+    yield* router.add("*", "/2025-12-01/durable-executions/*", answer)
+    yield* router.add("*", "/2025-12-01/durable-execution-callbacks/*", answer)
+    yield* router.add("*", "/2025-12-01/functions/*", answer)
+    yield* router.add("*", "/2015-03-31/functions/*", answer)
     // everything else: the service's UnknownOperationException rather than an empty 404
-    yield* router.add("*", "/*", handle(emulator))
+    yield* router.add("*", "/*", answer)
   })
 )
 

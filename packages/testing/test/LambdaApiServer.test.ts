@@ -10,7 +10,9 @@ import {
   GetDurableExecutionCommand,
   GetDurableExecutionHistoryCommand,
   GetDurableExecutionStateCommand,
+  InvokeCommand,
   LambdaClient,
+  ListDurableExecutionsByFunctionCommand,
   SendDurableExecutionCallbackFailureCommand,
   SendDurableExecutionCallbackHeartbeatCommand,
   SendDurableExecutionCallbackSuccessCommand,
@@ -24,6 +26,7 @@ import { TestClock } from "effect/testing"
 import { Emulator } from "../src/Emulator.ts"
 import * as LambdaApiServer from "../src/LambdaApiServer.ts"
 import * as LocalRunner from "../src/LocalRunner.ts"
+import * as LocalService from "../src/LocalService.ts"
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -449,7 +452,7 @@ describe("LambdaApiServer", () => {
       const badSegment = yield* raw(`/2025-12-01/durable-executions/%E0%A4%A/state`)
       // refused by the router itself, before any route
       assert.strictEqual(badSegment.status, 404)
-      const noRoute = yield* raw(`/2025-12-01/functions/f/durable-executions`)
+      const noRoute = yield* raw(`/2025-12-01/functions/f/event-invoke-config`)
       assert.strictEqual(noRoute.status, 404)
       const wrongMethod = yield* raw(`/2025-12-01/durable-executions/${encoded}/checkpoint`)
       assert.strictEqual(wrongMethod.status, 404)
@@ -466,3 +469,147 @@ describe("LambdaApiServer", () => {
       assert.isNumber((fine.body["Operations"] as Array<{ StartTimestamp: unknown }>)[0]!.StartTimestamp)
     }).pipe(Effect.provide(withServer())))
 })
+
+// ---------------------------------------------------------------------------
+// Invoke and ListDurableExecutionsByFunction
+// ---------------------------------------------------------------------------
+
+const Echo = Durable.workflow(
+  { name: "echo", input: Schema.Struct({ text: Schema.String }), output: Schema.String },
+  ({ text }) => Durable.step("echo", Effect.succeed(text.toUpperCase()))
+)
+
+class Refused extends Schema.TaggedError<Refused>()("Refused", { text: Schema.String }) {}
+
+const Refuse = Durable.workflow(
+  { name: "refuse", input: Schema.Struct({ text: Schema.String }), error: Refused },
+  ({ text }) => Effect.fail(new Refused({ text }))
+)
+
+/** The server over a local service running `echo` and `refuse`. */
+const withFunctions = LambdaApiServer.layer.pipe(
+  Layer.provideMerge(LocalService.layer({ echo: Echo, refuse: Refuse }, { policy: eager.policy })),
+  Layer.provideMerge(Emulator.layer)
+)
+
+const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes)
+
+describe("LambdaApiServer: Invoke", () => {
+  it.effect("Event starts a durable execution: 202, its ARN and the version; the name is the idempotency key", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const emulator = yield* Emulator
+      const invoke = (input: Partial<ConstructorParameters<typeof InvokeCommand>[0]>) =>
+        send(() =>
+          client.send(new InvokeCommand({ FunctionName: "echo:live", InvocationType: "Event", ...input }))
+        )
+      const first = yield* invoke({ DurableExecutionName: "e-1", Payload: payload({ text: "hi" }) })
+      assert.strictEqual(first.StatusCode, 202)
+      assert.match(first.DurableExecutionArn ?? "", /:function:echo:live\/durable-execution\/e-1\//)
+      assert.strictEqual(first.ExecutedVersion, "live")
+      // the same name and payload: the same execution; another payload: a conflict
+      const again = yield* invoke({ DurableExecutionName: "e-1", Payload: payload({ text: "hi" }) })
+      assert.strictEqual(again.DurableExecutionArn, first.DurableExecutionArn)
+      const conflict = yield* Effect.flip(invoke({ DurableExecutionName: "e-1", Payload: payload({ text: "ho" }) }))
+      assert.strictEqual(conflict.name, "DurableExecutionAlreadyStartedException")
+      assert.strictEqual(conflict.$metadata?.httpStatusCode, 409)
+      // a full ARN, and the qualifier as a parameter
+      const byArn = yield* invoke({
+        FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:echo:7",
+        Payload: payload({ text: "a" })
+      })
+      assert.match(byArn.DurableExecutionArn ?? "", /:function:echo:7\//)
+      const byQualifier = yield* invoke({ FunctionName: "echo", Qualifier: "live", Payload: payload({ text: "b" }) })
+      assert.match(byQualifier.DurableExecutionArn ?? "", /:function:echo:live\//)
+      // DryRun starts nothing
+      const dry = yield* invoke({ InvocationType: "DryRun", Payload: payload({ text: "c" }) })
+      assert.strictEqual(dry.StatusCode, 204)
+      assert.strictEqual((yield* emulator.executions).length, 3)
+    }).pipe(Effect.provide(withFunctions)))
+
+  it.effect("RequestResponse answers the execution's result, or its error as a function error", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const ok = yield* send(() =>
+        client.send(new InvokeCommand({ FunctionName: "echo", DurableExecutionName: "r-1", Payload: payload({ text: "hi" }) }))
+      )
+      assert.strictEqual(ok.StatusCode, 200)
+      assert.isUndefined(ok.FunctionError)
+      assert.strictEqual(text(ok.Payload), "\"HI\"")
+      assert.match(ok.DurableExecutionArn ?? "", /durable-execution\/r-1\//)
+      // an ended execution started again with the same name and payload: its result at once
+      const reattached = yield* send(() =>
+        client.send(new InvokeCommand({ FunctionName: "echo", DurableExecutionName: "r-1", Payload: payload({ text: "hi" }) }))
+      )
+      assert.strictEqual(reattached.DurableExecutionArn, ok.DurableExecutionArn)
+      assert.strictEqual(text(reattached.Payload), "\"HI\"")
+      const failed = yield* send(() =>
+        client.send(new InvokeCommand({ FunctionName: "refuse", Payload: payload({ text: "no" }) }))
+      )
+      assert.strictEqual(failed.FunctionError, "Unhandled")
+      assert.strictEqual(JSON.parse(text(failed.Payload)).errorType, "Refused")
+    }).pipe(Effect.provide(withFunctions)))
+
+  it.effect("bad requests: an unknown function is ResourceNotFoundException; a bad name, payload or qualifier 400", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const fail = (input: ConstructorParameters<typeof InvokeCommand>[0]) =>
+        Effect.flip(send(() => client.send(new InvokeCommand({ InvocationType: "Event", ...input }))))
+      const unknown = yield* fail({ FunctionName: "nope", Payload: payload({}) })
+      assert.strictEqual(unknown.name, "ResourceNotFoundException")
+      assert.strictEqual(unknown.$metadata?.httpStatusCode, 404)
+      const notJson = yield* fail({ FunctionName: "echo", Payload: new TextEncoder().encode("{oops") })
+      assert.strictEqual(notJson.$metadata?.httpStatusCode, 400)
+      const badName = yield* fail({ FunctionName: "echo", DurableExecutionName: "no spaces", Payload: payload({}) })
+      assert.strictEqual(badName.name, "InvalidParameterValueException")
+      const twoQualifiers = yield* fail({ FunctionName: "echo:live", Qualifier: "7", Payload: payload({}) })
+      assert.strictEqual(twoQualifiers.name, "InvalidParameterValueException")
+    }).pipe(Effect.provide(withFunctions)))
+})
+
+describe("LambdaApiServer: ListDurableExecutionsByFunction", () => {
+  it.effect("lists a function's executions, newest first, with filters and pages", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const emulator = yield* Emulator
+      const arns: Array<string> = []
+      for (let i = 1; i <= 5; i++) {
+        arns.push(yield* emulator.start({ name: "echo", executionName: `l-${i}`, input: "{\"text\":\"x\"}" }))
+        yield* TestClock.adjust("1 minute")
+      }
+      yield* emulator.start({ name: "other", input: "{}" })
+      yield* emulator.stop(arns[2]!)
+      const list = (input: Omit<ConstructorParameters<typeof ListDurableExecutionsByFunctionCommand>[0], "FunctionName">) =>
+        send(() => client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: "echo", ...input })))
+      const first = yield* list({ MaxItems: 2 })
+      assert.deepStrictEqual(first.DurableExecutions?.map((e) => e.DurableExecutionName), ["l-5", "l-4"])
+      const second = yield* list({ MaxItems: 2, Marker: first.NextMarker })
+      assert.deepStrictEqual(second.DurableExecutions?.map((e) => e.DurableExecutionName), ["l-3", "l-2"])
+      const last = yield* list({ MaxItems: 2, Marker: second.NextMarker })
+      assert.deepStrictEqual(last.DurableExecutions?.map((e) => e.DurableExecutionName), ["l-1"])
+      assert.isUndefined(last.NextMarker)
+      const oldest = yield* list({ ReverseOrder: true, MaxItems: 1 })
+      assert.strictEqual(oldest.DurableExecutions?.[0]?.DurableExecutionArn, arns[0])
+      assert.instanceOf(oldest.DurableExecutions?.[0]?.StartTimestamp, Date)
+      const stopped = yield* list({ Statuses: ["STOPPED", "FAILED"] })
+      assert.deepStrictEqual(stopped.DurableExecutions?.map((e) => [e.DurableExecutionName, e.Status]), [["l-3", "STOPPED"]])
+      const window = yield* list({ StartedAfter: new Date(60_000), StartedBefore: new Date(180_000) })
+      assert.deepStrictEqual(window.DurableExecutions?.map((e) => e.DurableExecutionName), ["l-3"])
+      const byName = yield* list({ DurableExecutionName: "l-2" })
+      assert.deepStrictEqual(byName.DurableExecutions?.map((e) => e.DurableExecutionArn), [arns[1]])
+      const otherVersion = yield* list({ Qualifier: "live" })
+      assert.deepStrictEqual(otherVersion.DurableExecutions, [])
+      const badMax = yield* Effect.flip(list({ MaxItems: 0 }))
+      assert.strictEqual(badMax.$metadata?.httpStatusCode, 400)
+      const unknown = yield* Effect.flip(
+        send(() => client.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: "nope" })))
+      )
+      assert.strictEqual(unknown.name, "ResourceNotFoundException")
+    }).pipe(Effect.provide(LambdaApiServer.layer.pipe(
+      // registered, but never run: the executions are started on the emulator by hand
+      Layer.provideMerge(Layer.succeed(LambdaApiServer.FunctionRegistry, { has: (name) => name === "echo" || name === "other" })),
+      Layer.provideMerge(Emulator.layer)
+    ))))
+})
+
