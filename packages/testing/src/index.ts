@@ -52,3 +52,19 @@ export * as LocalRunner from "./LocalRunner.ts"
  * @since 0.1.0
  */
 export * as LambdaApiServer from "./LambdaApiServer.ts"
+
+/**
+ * The local durable service: workflows registered by function name, invoked
+ * whenever the `Emulator` has work for them, and the `DurableClient` over it
+ * in process (`layerClient`, `layerTest`) or over HTTP (`LambdaApiServer`).
+ *
+ * @example
+ * ```ts
+ * import { LocalService } from "@effect-durable/testing"
+ *
+ * Effect.provide(program, LocalService.layerTest({ "expense-approval": ExpenseApproval }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as LocalService from "./LocalService.ts"
