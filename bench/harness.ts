@@ -27,7 +27,7 @@ import { performance } from "node:perf_hooks"
 
 /** One SDK's way to run one invocation. */
 export type Sdk =
-  | { readonly _tag: "ours"; readonly workflow: Workflow.Any; readonly policy?: Partial<Termination.Policy> }
+  | { readonly _tag: "ours"; readonly workflow: Workflow.Any; readonly policy?: Termination.PolicyInput | undefined }
   | { readonly _tag: "theirs"; readonly handler: DurableLambdaHandler }
 
 /** What the instrumented client counted. */

@@ -59,7 +59,7 @@ const label = (sdk: Config["sdk"]) =>
   sdk === "ours"
     ? "effect-durable"
     : sdk === "ours-eager"
-    ? "effect-durable, warmup 20 ms"
+    ? "effect-durable, eager policy"
     : sdk === "emulator"
     ? "no SDK (emulator alone)"
     : "official 2.4.0"

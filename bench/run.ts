@@ -5,7 +5,7 @@
  */
 import type * as Wire from "@effect-durable/core/Wire"
 import { Emulator } from "@effect-durable/testing/Emulator"
-import { Duration, Effect } from "effect"
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
 import * as v8 from "node:v8"
@@ -14,8 +14,8 @@ import * as Workflows from "./workflows.ts"
 
 export interface Config {
   readonly scenario: "sequential" | "replay" | "wait" | "concurrent" | "map"
-    /**
-   * `ours-eager`: effect-durable with a 20 ms warmup (suspends as soon as the official SDK does). `emulator`: no
+  /**
+   * `ours-eager`: effect-durable with the `eager` policy (suspends as soon as the official SDK does). `emulator`: no
    * SDK, the checkpoint calls both SDKs make for sequential steps, sent by a bare loop (the emulator's own cost).
    */
   readonly sdk: "ours" | "ours-eager" | "theirs" | "emulator"
@@ -30,7 +30,7 @@ const sdkOf = (pair: Workflows.Pair): Sdk => {
     case "ours":
       return { _tag: "ours", workflow: pair.ours }
     case "ours-eager":
-      return { _tag: "ours", workflow: pair.ours, policy: { warmup: Duration.millis(20) } }
+      return { _tag: "ours", workflow: pair.ours, policy: "eager" }
     case "theirs":
       return { _tag: "theirs", handler: pair.theirs }
     case "emulator":

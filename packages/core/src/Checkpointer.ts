@@ -196,11 +196,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   })
 
   yield* Effect.gen(function*() {
+    // Whether an update (not only polls) was sent since the queue last drained.
+    let updated = false
     while (true) {
       const items = yield* Queue.takeAll(queue)
       for (const batch of batches(items, (yield* Ref.get(token)).length)) yield* send(batch)
+      if (items.some((item) => item.update !== undefined)) updated = true
       const left = yield* Ref.updateAndGet(pending, (n) => n - items.length)
-      if (left === 0) yield* scheduler.signal
+      if (left === 0) {
+        // A drained update is activity (the idle period starts after it); a poll
+        // without news is not, so that polling does not keep an idle invocation young.
+        yield* updated ? scheduler.signal : scheduler.wake
+        updated = false
+      }
     }
   }).pipe(Effect.forkScoped)
 

@@ -24,6 +24,7 @@
 import { Cause, Clock, Deferred, Effect, Exit } from "effect"
 import * as Checkpointer from "./Checkpointer.ts"
 import { CheckpointClient } from "./CheckpointClient.ts"
+import * as CostModel from "./CostModel.ts"
 import { DurableContext, makeRoot } from "./DurableContext.ts"
 import {
   CheckpointFailedError,
@@ -48,8 +49,12 @@ import type * as Workflow from "./Workflow.ts"
 export interface Options {
   /** Epoch milliseconds (on Effect's Clock) at which Lambda ends the invocation. Defaults to 15 minutes from the start. */
   readonly deadline?: number | undefined
-  /** Overrides of the termination policy. */
-  readonly policy?: Partial<Termination.Policy> | undefined
+  /**
+   * The termination policy: `"cost"` (the default), `"latency"`, `"eager"`, or
+   * one of them with overrides (see `Termination.PolicyInput`). The cost model
+   * is the function's own (`CostModel.fromEnvironment`) unless overridden.
+   */
+  readonly policy?: Termination.PolicyInput | undefined
   /** The Lambda request id, for logs. */
   readonly requestId?: string | undefined
 }
@@ -152,10 +157,11 @@ export const handle = <W extends Workflow.Any>(
   options: Options = {}
 ): Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>> =>
   Effect.gen(function*() {
+    const startedAt = yield* Clock.currentTimeMillis
     const input = yield* Wire.decodeInvocationInput(event)
     const arn = input.DurableExecutionArn
-    const deadline = options.deadline ?? (yield* Clock.currentTimeMillis) + defaultTimeoutMillis
-    const policy: Termination.Policy = { ...Termination.defaultPolicy, ...options.policy }
+    const deadline = options.deadline ?? startedAt + defaultTimeoutMillis
+    const policy = Termination.resolve(options.policy, yield* CostModel.fromEnvironment)
 
     const loaded = yield* Effect.exit(loadState(input))
     if (Exit.isFailure(loaded)) {
@@ -172,7 +178,7 @@ export const handle = <W extends Workflow.Any>(
     }
 
     const scheduler = yield* Scheduler.make(policy)
-    const supervisor = yield* Supervisor.make({ scheduler, policy, deadline })
+    const supervisor = yield* Supervisor.make({ scheduler, policy, deadline, startedAt })
     const checkpointer = yield* Checkpointer.make({
       arn,
       token: input.CheckpointToken,

@@ -102,6 +102,12 @@ export class Scheduler extends Context.Service<Scheduler, {
    * went idle, if it is idle. Polls without news do not count.
    */
   readonly lastActivity: Effect.Effect<number>
+  /**
+   * When the first operation started executing or waiting in this invocation
+   * (replayed operations that completed before do not count): the end of its
+   * start-up and replay. `undefined` until then.
+   */
+  readonly firstActivity: Effect.Effect<number | undefined>
 }>()("@effect-durable/core/Scheduler") {}
 
 /**
@@ -116,6 +122,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
     const changes = yield* Ref.make(Deferred.makeUnsafe<void>())
 
     const activity = yield* Ref.make(yield* Clock.currentTimeMillis)
+    const first = yield* Ref.make<number | undefined>(undefined)
 
     const notifyChange = Effect.flatMap(
       Ref.modify(changes, (previous) => [previous, Deferred.makeUnsafe<void>()] as const),
@@ -126,13 +133,16 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       Effect.flatMap((now) => Ref.set(activity, now)),
       Effect.andThen(notifyChange)
     )
+    // An operation is tracked: the first one ends the invocation's start-up.
+    const started = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.update(first, (at) => at ?? now).pipe(Effect.andThen(Ref.set(activity, now)), Effect.andThen(notifyChange)))
 
     const put = (meta: OperationMeta, fields: Pick<Entry, "state" | "wakeAt" | "pollAt" | "polls" | "waiter">) =>
       Ref.update(entries, HashMap.set(meta.id, { id: meta.id, type: meta.type, subType: meta.subType, name: meta.name, ...fields }))
 
     const executing = Effect.fnUntraced(function*(meta: OperationMeta) {
       yield* put(meta, { state: "EXECUTING", wakeAt: undefined, pollAt: undefined, polls: 0, waiter: undefined })
-      yield* signal
+      yield* started
     })
 
     const complete = Effect.fnUntraced(function*(id: OperationId.WireId) {
@@ -155,7 +165,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
           polls: 0,
           waiter: { until: spec.until, deferred }
         })
-        yield* signal
+        yield* started
         const awaited = Ref.modify(entries, (map) => {
           const entry = HashMap.get(map, meta.id)
           if (entry._tag === "None" || entry.value.state !== "IDLE_NOT_AWAITED") return [false, map] as const
@@ -197,6 +207,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
             state: "EXECUTING",
             wakeAt: undefined,
             pollAt: undefined,
+            polledAt: undefined,
             waiter: undefined
           })
         }
@@ -215,7 +226,12 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
           const entry = HashMap.get(next, id)
           if (entry._tag === "None" || entry.value.waiter === undefined) continue
           const polls = entry.value.polls + 1
-          next = HashMap.set(next, id, { ...entry.value, polls, pollAt: Termination.nextPollAt(now, polls, policy) })
+          next = HashMap.set(next, id, {
+            ...entry.value,
+            polls,
+            polledAt: now,
+            pollAt: Termination.nextPollAt(now, polls, policy)
+          })
         }
         return next
       })
@@ -233,6 +249,7 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       changed: Ref.get(changes),
       signal,
       wake: notifyChange,
-      lastActivity: Ref.get(activity)
+      lastActivity: Ref.get(activity),
+      firstActivity: Ref.get(first)
     })
   })

@@ -4,10 +4,11 @@
  *
  * It sleeps on the scheduler's change signal. Whenever anything changes (an
  * operation starts executing, waits, completes; the checkpoint queue drains)
- * or a timer it armed fires, it takes a snapshot, asks the pure
- * `Termination.decide`, and acts: it polls the service for operations whose
- * time came (which resumes them in-process when the service reports them
- * done), sleeps, or ends the invocation with PENDING.
+ * or a timer it armed fires, it takes a snapshot (with the start-up this
+ * invocation measured, which the `cost` policy prices a re-invocation with),
+ * asks the pure `Termination.decide`, and acts: it polls the service for
+ * operations whose time came (which resumes them in-process when the service
+ * reports them done), sleeps, or ends the invocation with PENDING.
  *
  * System failures do not wait for a decision: `fail` ends the invocation at
  * once, whatever user code is doing.
@@ -85,6 +86,12 @@ export interface Options {
   readonly policy: Termination.Policy
   /** Epoch milliseconds at which Lambda ends the invocation. */
   readonly deadline: number
+  /**
+   * Epoch milliseconds at which the invocation's event arrived: its start-up
+   * (`Termination.Snapshot.startupMillis`) runs from there to the scheduler's
+   * first activity.
+   */
+  readonly startedAt: number
 }
 
 /**
@@ -94,7 +101,7 @@ export interface Options {
  * @since 0.1.0
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const { deadline, policy, scheduler } = options
+  const { deadline, policy, scheduler, startedAt } = options
   const outcome = yield* Deferred.make<Outcome>()
   const expired = yield* Deferred.make<void>()
 
@@ -131,8 +138,17 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         const operations = yield* scheduler.snapshot
         const checkpointsDrained = yield* checkpointer.drained
         const idleSince = Termination.idleSince(yield* scheduler.lastActivity, operations, checkpointsDrained)
+        const startupMillis = ((yield* scheduler.firstActivity) ?? now) - startedAt
         const decision = Termination.decide(
-          { now, deadline, idleSince, checkpointsDrained, operations, expired: yield* Deferred.isDone(expired) },
+          {
+            now,
+            deadline,
+            idleSince,
+            checkpointsDrained,
+            startupMillis,
+            operations,
+            expired: yield* Deferred.isDone(expired)
+          },
           policy
         )
         switch (decision._tag) {

@@ -18,14 +18,17 @@
  * 3. The invocation may end with PENDING only when the checkpoint queue is
  *    drained, nothing executes and at least one operation waits, never with
  *    nothing pending.
- * 4. Even then, it stays alive for a wake-up due within `maxInProcessWait` of
- *    the moment everything went idle, and otherwise for the `warmup`, so that
- *    short waits and quick completions resume in-process instead of costing a
- *    re-invocation. Idle time is bounded by the larger of the two.
+ * 4. Even then, the policy (see {@link PolicyName}) decides how long it
+ *    stays alive first: at least the `warmup` (the settle time), and up to its
+ *    horizon ({@link horizonMillis}) when a known wake-up comes within it or
+ *    the wake-up is unknown (a callback, an invoke). The default policy,
+ *    `cost`, sets the horizon at the break-even time of `CostModel`: it stays
+ *    alive only where that is cheaper than a re-invocation.
  *
  * @since 0.1.0
  */
 import { Duration } from "effect"
+import * as CostModel from "./CostModel.ts"
 import type { OperationType } from "./Wire.ts"
 
 /**
@@ -67,17 +70,48 @@ export type TerminationReason =
   | "CUSTOM"
 
 /**
- * How long the supervisor keeps an idle invocation alive, and how it polls.
+ * The named termination policies. Each decides how long an idle invocation
+ * (nothing executes, something waits) stays alive for a wake-up before it
+ * suspends; everything else (the deadline, polls, never suspending with
+ * nothing pending) is common to all.
+ *
+ * - `cost` (the default): stays only when waiting is cheaper than being
+ *   re-invoked, by {@link CostModel}: a known wake-up (a wait's end, a retry)
+ *   is waited for when it comes sooner than the break-even time (the request
+ *   fee plus this invocation's own start-up, in milliseconds alive); for an
+ *   unknown one (a callback, an invoke) it stays up to the break-even time,
+ *   looks once more, then suspends: the rent-or-buy rule, which costs at most
+ *   twice the best decision made knowing the wake-up in advance (plus the time
+ *   a poll takes to notice it).
+ * - `latency`: fewest invocations and shortest completion: it stays alive for
+ *   any wake-up until the Lambda deadline (or `maxInProcessWait`), polling
+ *   callbacks and invokes often. Every idle millisecond is billed.
+ * - `eager`: suspends as soon as nothing runs, after a 20 ms cool-down, as the
+ *   official SDK does.
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export type PolicyName = "cost" | "latency" | "eager"
+
+/**
+ * A termination policy, resolved: what `decide` reads.
  *
  * @category models
  * @since 0.1.0
  */
 export interface Policy {
-  /** After everything went idle, how long to wait for a wake-up before suspending. */
+  readonly name: PolicyName
+  /**
+   * The shortest time an idle invocation stays alive before it suspends: the
+   * settle time that lets work about to start (a fiber between two
+   * operations) show up before the decision.
+   */
   readonly warmup: Duration.Duration
   /**
-   * A wake-up due within this long of the moment everything went idle is waited
-   * for in-process rather than through a re-invocation.
+   * The longest an idle invocation stays alive for a wake-up. `latency` and
+   * `eager` stay exactly this long (for a known wake-up, when it comes within
+   * it); `cost` stays at most this long, whatever the break-even time.
    */
   readonly maxInProcessWait: Duration.Duration
   /** How long before the Lambda deadline the invocation suspends, whatever is running. */
@@ -86,31 +120,154 @@ export interface Policy {
   readonly pollInterval: Duration.Duration
   /** Upper bound of the poll back-off. */
   readonly maxPollInterval: Duration.Duration
+  /** The prices `cost` weighs; the function's own memory size and architecture unless overridden. */
+  readonly costModel: CostModel.CostModel
 }
 
 /**
- * The default policy: a 100 ms warmup, in-process waits up to 1 second (the
- * shortest wait or retry the service schedules), suspension 2 seconds before
- * the deadline, and polls every 1 s growing to 10 s, as the official SDK
- * polls.
+ * A policy as a user writes it: a name, or a name and overrides, with
+ * durations in any form Effect accepts (`"250 millis"`, `Duration.seconds(2)`,
+ * a number of milliseconds). Fields left out take the named policy's
+ * defaults; the name defaults to `cost`.
  *
- * The design document proposed a 2-second warmup; measured (bench/RESULTS.md),
- * every suspension then bills 2 s of Lambda time, about 45 times what the
- * official SDK's 20 ms cool-down bills, for wake-ups that rarely come within
- * those 2 s. The warmup only has to absorb completions racing the decision
- * (the official SDK's issue #614), which 100 ms does; known wake-ups due within
- * a second are still resumed in-process.
+ * @example
+ * ```ts
+ * LambdaHandler.make(workflow, { policy: "latency" })
+ * LambdaHandler.make(workflow, { policy: { name: "latency", maxInProcessWait: "30 seconds" } })
+ * LambdaHandler.make(workflow, { policy: { costModel: { memoryMB: 2048, architecture: "arm64" } } })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type PolicyInput =
+  | PolicyName
+  | {
+    readonly name?: PolicyName | undefined
+    readonly warmup?: Duration.Input | undefined
+    readonly maxInProcessWait?: Duration.Input | undefined
+    readonly deadlineMargin?: Duration.Input | undefined
+    readonly pollInterval?: Duration.Input | undefined
+    readonly maxPollInterval?: Duration.Input | undefined
+    /** Overrides of the cost model (memory size, architecture, prices); the rest comes from the function. */
+    readonly costModel?: Parameters<typeof CostModel.make>[0] | undefined
+  }
+
+const common = {
+  deadlineMargin: Duration.seconds(2),
+  costModel: CostModel.make()
+}
+
+/**
+ * The `cost` policy with its defaults (and the default cost model: 128 MB,
+ * x86_64; `Invocation.handle` uses the function's own). A settle time of
+ * 2 ms, and the official SDK's polls (every 1 s, growing to 10 s) for
+ * callbacks and invokes while something else runs.
  *
  * @category policies
  * @since 0.1.0
  */
-export const defaultPolicy: Policy = {
-  warmup: Duration.millis(100),
-  maxInProcessWait: Duration.seconds(1),
-  deadlineMargin: Duration.seconds(2),
+export const cost: Policy = {
+  ...common,
+  name: "cost",
+  warmup: Duration.millis(2),
+  maxInProcessWait: Duration.infinity,
   pollInterval: Duration.seconds(1),
   maxPollInterval: Duration.seconds(10)
 }
+
+/**
+ * The `latency` policy with its defaults: it stays alive for every wake-up
+ * until 2 s before the deadline, and polls callbacks and invokes every 100 ms
+ * (growing to 1 s), so that their completion is seen within a fraction of a
+ * second.
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export const latency: Policy = {
+  ...common,
+  name: "latency",
+  warmup: Duration.millis(2),
+  maxInProcessWait: Duration.infinity,
+  pollInterval: Duration.millis(100),
+  maxPollInterval: Duration.seconds(1)
+}
+
+/**
+ * The `eager` policy with its defaults: it suspends 20 ms (the official SDK's
+ * cool-down) after nothing runs, unless a wake-up comes within them.
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export const eager: Policy = {
+  ...common,
+  name: "eager",
+  warmup: Duration.millis(20),
+  maxInProcessWait: Duration.zero,
+  pollInterval: Duration.seconds(1),
+  maxPollInterval: Duration.seconds(10)
+}
+
+/**
+ * The default policy: {@link cost}.
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export const defaultPolicy: Policy = cost
+
+/**
+ * The named policies, with their defaults.
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export const policies: { readonly [N in PolicyName]: Policy } = { cost, latency, eager }
+
+const duration = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Duration.fromInputUnsafe(input)
+
+/**
+ * Resolves what the user wrote into a policy: the named policy's defaults,
+ * the user's overrides, and `costModel` (the function's own, see
+ * `CostModel.fromEnvironment`) under the user's cost model overrides.
+ *
+ * @example
+ * ```ts
+ * Termination.resolve({ name: "eager", warmup: "50 millis" })
+ * // { name: "eager", warmup: Duration.millis(50), maxInProcessWait: Duration.zero, ... }
+ * ```
+ *
+ * @category policies
+ * @since 0.1.0
+ */
+export const resolve = (input: PolicyInput | undefined, costModel: CostModel.CostModel = common.costModel): Policy => {
+  const options = typeof input === "string" ? { name: input } : input ?? {}
+  const base = policies[options.name ?? "cost"]
+  return {
+    name: base.name,
+    warmup: duration(options.warmup, base.warmup),
+    maxInProcessWait: duration(options.maxInProcessWait, base.maxInProcessWait),
+    deadlineMargin: duration(options.deadlineMargin, base.deadlineMargin),
+    pollInterval: duration(options.pollInterval, base.pollInterval),
+    maxPollInterval: duration(options.maxPollInterval, base.maxPollInterval),
+    costModel: options.costModel === undefined ? costModel : CostModel.make({
+      memoryMB: options.costModel.memoryMB ?? costModel.memoryMB,
+      architecture: options.costModel.architecture ?? costModel.architecture,
+      prices: {
+        request: options.costModel.prices?.request ?? costModel.prices.request,
+        gbSecond: { ...costModel.prices.gbSecond, ...definedOnly(options.costModel.prices?.gbSecond) }
+      }
+    })
+  }
+}
+
+const definedOnly = <A extends object>(record: A | undefined): Partial<A> =>
+  record === undefined
+    ? {}
+    : Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<A>
 
 /**
  * One operation as the decision sees it.
@@ -127,6 +284,8 @@ export interface OperationView {
   readonly wakeAt: number | undefined
   /** When the supervisor should next ask the service about it. */
   readonly pollAt: number | undefined
+  /** When the supervisor last asked the service about it without news (undefined: never). */
+  readonly polledAt?: number | undefined
 }
 
 /**
@@ -145,6 +304,12 @@ export interface Snapshot {
   readonly checkpointsDrained: boolean
   /** True once running steps were told that the deadline is near. */
   readonly expired: boolean
+  /**
+   * How long this invocation took to start: from the event's arrival to its
+   * first new operation (state loading and replay included). A re-invocation
+   * is expected to take as long.
+   */
+  readonly startupMillis: number
   readonly operations: Iterable<OperationView>
 }
 
@@ -188,15 +353,37 @@ const earliest = (a: number | undefined, b: number | undefined): number | undefi
   a === undefined ? b : b === undefined ? a : Math.min(a, b)
 
 /**
+ * How long an idle invocation may stay alive for a wake-up under `policy`, in
+ * milliseconds: for `cost`, the break-even time (`CostModel.breakEvenMillis`
+ * with the invocation's own start-up), capped by `maxInProcessWait`; for the
+ * other policies, `maxInProcessWait`.
+ *
+ * @example
+ * ```ts
+ * // 512 MB, x86_64, an invocation that took 80 ms to replay its history
+ * Termination.horizonMillis(Termination.resolve({ costModel: { memoryMB: 512 } }), 80) // 104
+ * Termination.horizonMillis(Termination.latency, 80) // Infinity
+ * ```
+ *
+ * @category decision
+ * @since 0.1.0
+ */
+export const horizonMillis = (policy: Policy, startupMillis: number): number => {
+  const cap = Duration.toMillis(policy.maxInProcessWait)
+  // Whole milliseconds (Lambda bills by the millisecond), so that deadlines computed from it compare exactly.
+  return policy.name === "cost" ? Math.min(Math.ceil(CostModel.breakEvenMillis(policy.costModel, startupMillis)), cap) : cap
+}
+
+/**
  * The termination decision.
  *
  * @example
  * ```ts
  * Termination.decide({
- *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true, expired: false,
+ *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true, expired: false, startupMillis: 5,
  *   operations: [{ id: "a", type: "WAIT", subType: "Wait", state: "IDLE_AWAITED", wakeAt: 3_600_000, pollAt: 3_600_000 }]
- * }, Termination.defaultPolicy)
- * // { _tag: "Sleep", until: 100 }: the warmup runs first, then it suspends with WAIT_SCHEDULED
+ * }, Termination.cost)
+ * // { _tag: "Sleep", until: 2 }: the settle time runs first, then it suspends with WAIT_SCHEDULED
  * ```
  *
  * @category decision
@@ -206,6 +393,7 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
   const { now } = snapshot
   let executing = false
   let waiting = false
+  let unknown = false
   let nextWake: number | undefined
   let nextPoll: number | undefined
   const due: Array<string> = []
@@ -213,6 +401,7 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
     if (op.state === "EXECUTING") executing = true
     else if (isWaiting(op.state)) {
       waiting = true
+      if (op.wakeAt === undefined) unknown = true
       nextWake = earliest(nextWake, op.wakeAt)
       if (op.pollAt !== undefined && op.pollAt <= now) due.push(op.id)
       else nextPoll = earliest(nextPoll, op.pollAt)
@@ -235,16 +424,30 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
   // 2. Ask the service about operations whose time came.
   if (due.length > 0) return { _tag: "Poll", ids: due }
 
-  // 3. Suspend only when drained, nothing executes and something waits.
+  // 3. Suspend only when drained, nothing executes and something waits, once the
+  //    policy's horizon has passed: the settle time, or longer for a wake-up the
+  //    policy stays alive for (a known one due within the horizon, or an unknown one).
   if (waiting && !executing && snapshot.checkpointsDrained) {
     const idleSince = snapshot.idleSince ?? now
-    const staysForWakeUp = nextWake !== undefined &&
-      nextWake - idleSince <= Duration.toMillis(policy.maxInProcessWait) && nextWake < cutoff
-    if (!staysForWakeUp) {
-      const warmupEnd = idleSince + Duration.toMillis(policy.warmup)
-      if (now >= warmupEnd) return { _tag: "Suspend", reason: suspendReason(snapshot.operations) }
-      return { _tag: "Sleep", until: Math.min(earliest(nextPoll, warmupEnd)!, cutoff) }
+    const horizon = horizonMillis(policy, snapshot.startupMillis)
+    const staysFor = unknown || (nextWake !== undefined && nextWake - idleSince <= horizon && nextWake < cutoff)
+    const hold = Math.min(
+      cutoff,
+      Math.max(idleSince + Duration.toMillis(policy.warmup), staysFor ? idleSince + horizon : -Infinity)
+    )
+    if (now < hold) return { _tag: "Sleep", until: Math.min(earliest(nextPoll, hold)!, cutoff) }
+    // Having stayed for a callback or an invoke, look once more before suspending:
+    // a completion that came meanwhile resumes the operation instead of costing a re-invocation.
+    if (unknown && horizon > 0) {
+      const look: Array<string> = []
+      for (const op of snapshot.operations) {
+        if (isWaiting(op.state) && op.wakeAt === undefined && (op.polledAt === undefined || op.polledAt < hold)) {
+          look.push(op.id)
+        }
+      }
+      if (look.length > 0) return { _tag: "Poll", ids: look }
     }
+    return { _tag: "Suspend", reason: suspendReason(snapshot.operations) }
   }
 
   // 4. Otherwise keep going: sleep until the next poll or the deadline cutoff.

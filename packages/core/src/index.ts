@@ -15,6 +15,8 @@ export * as Checkpointer from "./Checkpointer.ts"
 /** @since 0.1.0 */
 export * as Child from "./operations/Child.ts"
 /** @since 0.1.0 */
+export * as CostModel from "./CostModel.ts"
+/** @since 0.1.0 */
 export * as Durable from "./Durable.ts"
 /** @since 0.1.0 */
 export * as Combinator from "./operations/Combinator.ts"

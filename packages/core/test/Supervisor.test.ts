@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
 import { Duration, Effect, Schema } from "effect"
+import { answerCallbacks } from "./support.ts"
 
 class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
 
@@ -45,22 +46,82 @@ describe("Supervisor", () => {
       assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("by default, a wait of one second resumes in-process, within the in-process horizon", () =>
+  it.effect("by default (cost), a one-second wait suspends: a second alive costs more than a re-invocation", () =>
     Effect.gen(function*() {
       const result = yield* run(waitsFor("1 second"))
       assert.strictEqual(result.status, "SUCCEEDED")
-      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const [first] = result.invocations
+      // at 128 MB the break-even is 96 ms: it suspended after the 2 ms settle time
+      assert.strictEqual(first.endedAt - first.startedAt, 2)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("a longer wait ends the invocation with PENDING after the warmup, and resumes in a second one", () =>
+  it.effect("under cost, a wait shorter than the break-even time resumes in-process", () =>
+    Effect.gen(function*() {
+      // 950 ms of start-up before the first operation (every invocation replays it): at
+      // 128 MB a re-invocation costs the request fee (96 ms alive) plus 950 ms, more than
+      // one second alive.
+      const slowStart = Durable.workflow({ name: "slow-start", output: Schema.String }, () =>
+        Effect.sleep("950 millis").pipe(Effect.andThen(waitsFor("1 second").body(undefined))))
+      const result = yield* run(slowStart)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      // at 1 GB the request fee is worth 12 ms alive: 962 ms is less than the wait, it suspends
+      const big = yield* run(slowStart, undefined, { policy: { costModel: { memoryMB: 1024 } } })
+      assert.deepStrictEqual(outcomes(big), ["PENDING", "SUCCEEDED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("the latency policy waits for a one-second wait in-process", () =>
+    Effect.gen(function*() {
+      const result = yield* run(waitsFor("1 second"), undefined, { policy: "latency" })
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      const [only] = result.invocations
+      assert.strictEqual(only.endedAt - only.startedAt, 1_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("the eager policy suspends 20 ms after nothing runs, as the official SDK does", () =>
+    Effect.gen(function*() {
+      const result = yield* run(waitsFor("1 second"), undefined, { policy: "eager" })
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const [first] = result.invocations
+      assert.strictEqual(first.endedAt - first.startedAt, 20)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("under cost, a callback answered within the break-even time is seen by the last look, in-process", () =>
+    Effect.gen(function*() {
+      const approval = Durable.workflow({ name: "approval", output: Schema.String }, () =>
+        Effect.flatMap(Durable.createCallback("approval"), (callback) => callback.await))
+      const answeredAfter = (after: Duration.Input) =>
+        Effect.scoped(Effect.gen(function*() {
+          const options = yield* answerCallbacks(() => ({ after, result: "yes" }))
+          return yield* run(approval, undefined, options)
+        }))
+      const idleFor = (result: LocalRunner.Result<unknown>) =>
+        result.invocations[0].endedAt -
+        result.operations.find((op) => op.Type === "CALLBACK")!.StartTimestamp!.getTime()
+      // 96 ms of request fee at 128 MB: an answer after 50 ms is picked up by the poll at 96 ms
+      const quick = yield* answeredAfter("50 millis")
+      assert.deepStrictEqual(outcomes(quick), ["SUCCEEDED"])
+      assert.strictEqual(idleFor(quick), 96)
+      // an answer after the break-even time is bought: PENDING, then a re-invocation
+      const slow = yield* answeredAfter("500 millis")
+      assert.deepStrictEqual(outcomes(slow), ["PENDING", "SUCCEEDED"])
+      assert.strictEqual(idleFor(slow), 96)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a longer wait ends the invocation with PENDING after the settle time, and resumes in a second one", () =>
     Effect.gen(function*() {
       const result = yield* run(waitsFor("1 hour"))
       assert.strictEqual(result.status, "SUCCEEDED")
       assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
       const [first, second] = result.invocations
-      // suspended when the 100 ms warmup ended, not before and not at the end of the wait
-      assert.strictEqual(first.endedAt - first.startedAt, 100)
+      // suspended when the 2 ms settle time ended, not before and not at the end of the wait
+      assert.strictEqual(first.endedAt - first.startedAt, 2)
       assert.isAtLeast(second.startedAt - first.startedAt, 3_600_000)
+      // a wake-up after the deadline is not worth waiting for, even under latency
+      const patient = yield* run(waitsFor("1 hour"), undefined, { policy: "latency" })
+      assert.deepStrictEqual(outcomes(patient), ["PENDING", "SUCCEEDED"])
+      assert.strictEqual(patient.invocations[0].endedAt - patient.invocations[0].startedAt, 2)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("a one-day wait completes in milliseconds of real time", () =>
@@ -71,12 +132,15 @@ describe("Supervisor", () => {
       assert.isBelow(performance.now() - started, 2_000)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.effect("a short retry back-off resumes in-process", () =>
+  it.effect("a one-second retry back-off suspends by default, and resumes in-process under latency", () =>
     Effect.gen(function*() {
       const result = yield* run(retriedOnce("1 second"))
       assert.strictEqual(result.status, "SUCCEEDED")
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 2)
-      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const fast = yield* run(retriedOnce("1 second"), undefined, { policy: "latency" })
+      if (fast.status === "SUCCEEDED") assert.strictEqual(fast.output, 2)
+      assert.deepStrictEqual(outcomes(fast), ["SUCCEEDED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("a long retry back-off ends with PENDING and retries in the next invocation", () =>

@@ -1,13 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration } from "effect"
+import * as CostModel from "../src/CostModel.ts"
 import * as Termination from "../src/Termination.ts"
 
-// The rules are tested with round numbers: a 2 s warmup and a 2 s in-process horizon.
-const policy: Termination.Policy = {
-  ...Termination.defaultPolicy,
-  warmup: Duration.seconds(2),
-  maxInProcessWait: Duration.seconds(2)
-}
+// The mechanism is tested with round numbers: a policy that stays 2 s (a 2 s warmup
+// and a 2 s in-process horizon, the `latency` rule).
+const policy = Termination.resolve({ name: "latency", warmup: "2 seconds", maxInProcessWait: "2 seconds" })
 const minutes15 = 15 * 60 * 1000
 
 const op = (overrides: Partial<Termination.OperationView> = {}): Termination.OperationView => ({
@@ -26,16 +24,12 @@ const snapshot = (overrides: Partial<Termination.Snapshot> = {}): Termination.Sn
   idleSince: 0,
   checkpointsDrained: true,
   expired: false,
+  startupMillis: 0,
   operations: [],
   ...overrides
 })
 
 describe("Termination.decide", () => {
-  it("defaults to a short warmup and a one-second in-process horizon", () => {
-    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.warmup), 100)
-    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.maxInProcessWait), 1_000)
-    assert.strictEqual(Duration.toMillis(Termination.defaultPolicy.deadlineMargin), 2_000)
-  })
 
   it("never suspends with nothing pending", () => {
     const decision = Termination.decide(snapshot({ now: 10_000, idleSince: 0 }), policy)
@@ -73,7 +67,7 @@ describe("Termination.decide", () => {
     })
   })
 
-  it("stays alive for a wake-up due within maxInProcessWait of going idle", () => {
+  it("stays alive for a wake-up due within the horizon of going idle", () => {
     const soon = [op({ wakeAt: 2_000, pollAt: 2_000 })]
     // idle since 0, the wake-up at 2 s is within the 2 s horizon: sleep until it, past the warmup if need be
     assert.deepStrictEqual(Termination.decide(snapshot({ now: 1_500, operations: soon }), policy), {
@@ -91,7 +85,7 @@ describe("Termination.decide", () => {
       reason: "WAIT_SCHEDULED"
     })
     // a longer horizon keeps the invocation alive for it
-    const patient = { ...policy, maxInProcessWait: Duration.seconds(5) }
+    const patient = Termination.resolve({ ...policy, maxInProcessWait: "5 seconds" })
     assert.deepStrictEqual(Termination.decide(snapshot({ now: 2_000, operations: later }), patient), {
       _tag: "Sleep",
       until: 3_000
@@ -154,7 +148,7 @@ describe("Termination.decide", () => {
   it("does not stay for a wake-up that comes after the deadline cutoff", () => {
     const decision = Termination.decide(
       snapshot({ now: 2_000, deadline: 10_000, operations: [op({ wakeAt: 9_500, pollAt: 9_500 })] }),
-      { ...policy, maxInProcessWait: Duration.seconds(10) }
+      Termination.resolve({ ...policy, maxInProcessWait: "10 seconds" })
     )
     assert.deepStrictEqual(decision, { _tag: "Suspend", reason: "WAIT_SCHEDULED" })
   })
@@ -170,7 +164,10 @@ describe("Termination.decide", () => {
 
   it("counts operations that are idle but not awaited as pending", () => {
     const decision = Termination.decide(
-      snapshot({ now: 2_000, operations: [op({ type: "CALLBACK", state: "IDLE_NOT_AWAITED", pollAt: 60_000 })] }),
+      snapshot({
+        now: 2_000,
+        operations: [op({ type: "CALLBACK", state: "IDLE_NOT_AWAITED", pollAt: 60_000, polledAt: 2_000 })]
+      }),
       policy
     )
     assert.deepStrictEqual(decision, { _tag: "Suspend", reason: "CALLBACK_PENDING" })
@@ -186,8 +183,224 @@ describe("Termination.decide", () => {
   })
 
   it("backs polls off linearly up to the maximum", () => {
-    assert.strictEqual(Termination.nextPollAt(0, 1, policy), 1_000)
-    assert.strictEqual(Termination.nextPollAt(0, 3, policy), 3_000)
-    assert.strictEqual(Termination.nextPollAt(0, 50, policy), 10_000)
+    assert.strictEqual(Termination.nextPollAt(0, 1, Termination.cost), 1_000)
+    assert.strictEqual(Termination.nextPollAt(0, 3, Termination.cost), 3_000)
+    assert.strictEqual(Termination.nextPollAt(0, 50, Termination.cost), 10_000)
+    // latency polls callbacks and invokes ten times as often
+    assert.strictEqual(Termination.nextPollAt(0, 1, Termination.latency), 100)
+    assert.strictEqual(Termination.nextPollAt(0, 50, Termination.latency), 1_000)
+  })
+})
+
+describe("Termination policies", () => {
+  const wait = (wakeAt: number) => op({ wakeAt, pollAt: wakeAt })
+  const callback = (overrides: Partial<Termination.OperationView> = {}) =>
+    op({ id: "c", type: "CALLBACK", subType: "Callback", pollAt: 1_000, ...overrides })
+  const at128 = Termination.resolve("cost", CostModel.make({ memoryMB: 128 }))
+
+  it("are cost (the default), latency and eager, with their documented defaults", () => {
+    assert.strictEqual(Termination.defaultPolicy, Termination.cost)
+    assert.strictEqual(Termination.resolve(undefined).name, "cost")
+    const ms = (d: Duration.Duration) => Duration.toMillis(d)
+    assert.deepStrictEqual(
+      (["cost", "latency", "eager"] as const).map((name) => {
+        const p = Termination.policies[name]
+        return [name, ms(p.warmup), ms(p.maxInProcessWait), ms(p.deadlineMargin), ms(p.pollInterval), ms(p.maxPollInterval)]
+      }),
+      [
+        ["cost", 2, Infinity, 2_000, 1_000, 10_000],
+        ["latency", 2, Infinity, 2_000, 100, 1_000],
+        ["eager", 20, 0, 2_000, 1_000, 10_000]
+      ]
+    )
+  })
+
+  it("take any Duration input, over the named policy's defaults", () => {
+    const p = Termination.resolve({ name: "eager", warmup: "50 millis", pollInterval: 250, maxPollInterval: "1 second" })
+    assert.strictEqual(p.name, "eager")
+    assert.strictEqual(Duration.toMillis(p.warmup), 50)
+    assert.strictEqual(Duration.toMillis(p.pollInterval), 250)
+    assert.strictEqual(Duration.toMillis(p.maxPollInterval), 1_000)
+    assert.strictEqual(Duration.toMillis(p.maxInProcessWait), 0)
+    assert.strictEqual(Duration.toMillis(Termination.resolve({ deadlineMargin: Duration.seconds(5) }).deadlineMargin), 5_000)
+    assert.strictEqual(Termination.resolve("latency").name, "latency")
+  })
+
+  it("price with the function's cost model, under the user's overrides", () => {
+    const environment = CostModel.make({ memoryMB: 1024, architecture: "arm64" })
+    assert.deepStrictEqual(Termination.resolve("cost", environment).costModel, environment)
+    const overridden = Termination.resolve({ costModel: { memoryMB: 256, prices: { gbSecond: { arm64: 0.00001 } } } }, environment)
+    assert.strictEqual(overridden.costModel.memoryMB, 256)
+    assert.strictEqual(overridden.costModel.architecture, "arm64")
+    assert.strictEqual(overridden.costModel.prices.gbSecond.arm64, 0.00001)
+    assert.strictEqual(overridden.costModel.prices.gbSecond.x86_64, CostModel.defaultPrices.gbSecond.x86_64)
+    assert.strictEqual(overridden.costModel.prices.request, CostModel.defaultPrices.request)
+  })
+
+  it("cost: the horizon is the break-even time, in whole milliseconds", () => {
+    const with_ = (memoryMB: number, architecture: CostModel.Architecture = "x86_64") =>
+      Termination.resolve("cost", CostModel.make({ memoryMB, architecture }))
+    // the request fee alone, in milliseconds alive
+    assert.strictEqual(Termination.horizonMillis(with_(128), 0), 96)
+    assert.strictEqual(Termination.horizonMillis(with_(512), 0), 24)
+    assert.strictEqual(Termination.horizonMillis(with_(1024), 0), 12)
+    assert.strictEqual(Termination.horizonMillis(with_(128, "arm64"), 0), 120)
+    // plus the start-up a re-invocation would spend again
+    assert.strictEqual(Termination.horizonMillis(with_(128), 500), 596)
+    assert.strictEqual(Termination.horizonMillis(with_(1024), 500), 512)
+    // capped by maxInProcessWait
+    assert.strictEqual(Termination.horizonMillis(Termination.resolve({ maxInProcessWait: "100 millis" }), 500), 100)
+    // the other policies stay for maxInProcessWait
+    assert.strictEqual(Termination.horizonMillis(Termination.latency, 500), Infinity)
+    assert.strictEqual(Termination.horizonMillis(Termination.eager, 500), 0)
+  })
+
+  it("cost: a known wake-up later than the break-even time suspends once the settle time ran out", () => {
+    const waiting = [wait(1_000)]
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 0, operations: waiting }), at128), {
+      _tag: "Sleep",
+      until: 2
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, operations: waiting }), at128), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+    // a retry likewise
+    const retry = [op({ type: "STEP", subType: "Step", state: "RETRY_WAITING", wakeAt: 1_000, pollAt: 1_000 })]
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, operations: retry }), at128), {
+      _tag: "Suspend",
+      reason: "RETRY_SCHEDULED"
+    })
+  })
+
+  it("cost: a known wake-up sooner than the break-even time is waited for in-process", () => {
+    // 96 ms of request fee + 500 ms of start-up: a wake-up 550 ms after going idle is cheaper to wait for
+    const waiting = [wait(550)]
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, startupMillis: 500, operations: waiting }), at128), {
+      _tag: "Sleep",
+      until: 550
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 550, startupMillis: 500, operations: waiting }), at128), {
+      _tag: "Poll",
+      ids: ["a"]
+    })
+    // the service is late: keep polling until the break-even time, then suspend
+    const late = [op({ wakeAt: 550, pollAt: 650, polledAt: 550 })]
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 551, startupMillis: 500, operations: late }), at128), {
+      _tag: "Sleep",
+      until: 596
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 596, startupMillis: 500, operations: late }), at128), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+    // with a faster start-up the same wake-up costs more than a re-invocation
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, startupMillis: 100, operations: waiting }), at128), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+    // and so does it on a larger function (the request fee is worth fewer milliseconds)
+    const at1024 = Termination.resolve("cost", CostModel.make({ memoryMB: 1024 }))
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, startupMillis: 500, operations: [wait(520)] }), at1024), {
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
+    })
+  })
+
+  it("cost: an unknown wake-up is rented up to the break-even time, looked for once more, then bought", () => {
+    // rent: stay until the break-even time (96 ms + 20 ms of start-up)
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 2, startupMillis: 20, operations: [callback()] }), at128),
+      { _tag: "Sleep", until: 116 }
+    )
+    // at the break-even time, one last poll
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 116, startupMillis: 20, operations: [callback()] }), at128),
+      { _tag: "Poll", ids: ["c"] }
+    )
+    // polled then without news: buy (suspend)
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 117, startupMillis: 20, operations: [callback({ polledAt: 116 })] }), at128),
+      { _tag: "Suspend", reason: "CALLBACK_PENDING" }
+    )
+    // a poll before the break-even time does not count as the last look
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 117, startupMillis: 20, operations: [callback({ polledAt: 50 })] }), at128),
+      { _tag: "Poll", ids: ["c"] }
+    )
+    // a later known wake-up does not keep it alive longer
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ now: 117, startupMillis: 20, operations: [callback({ polledAt: 116 }), wait(60_000)] }),
+        at128
+      ),
+      { _tag: "Suspend", reason: "WAIT_SCHEDULED" }
+    )
+  })
+
+  it("cost: never stays past the deadline cutoff", () => {
+    const cutoff = minutes15 - 2_000
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ now: cutoff - 50, idleSince: cutoff - 50, startupMillis: 500, operations: [wait(cutoff + 100)] }),
+        at128
+      ),
+      { _tag: "Sleep", until: cutoff - 48 }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ now: cutoff - 48, idleSince: cutoff - 50, startupMillis: 500, operations: [wait(cutoff + 100)] }),
+        at128
+      ),
+      { _tag: "Suspend", reason: "WAIT_SCHEDULED" }
+    )
+  })
+
+  it("latency: stays alive for every wake-up before the deadline cutoff", () => {
+    const cutoff = minutes15 - 2_000
+    // a known one, however far
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 2, operations: [wait(600_000)] }), Termination.latency),
+      { _tag: "Sleep", until: 600_000 }
+    )
+    // an unknown one, polled every 100 ms (its pollAt), until the cutoff
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 2, operations: [callback({ pollAt: 100 })] }), Termination.latency),
+      { _tag: "Sleep", until: 100 }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff - 1, operations: [callback({ pollAt: cutoff + 500 })] }), Termination.latency),
+      { _tag: "Sleep", until: cutoff }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff, operations: [callback({ pollAt: cutoff + 500 })] }), Termination.latency),
+      { _tag: "Suspend", reason: "CALLBACK_PENDING" }
+    )
+    // one after the cutoff is not waited for
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 2, operations: [wait(cutoff + 1)] }), Termination.latency),
+      { _tag: "Suspend", reason: "WAIT_SCHEDULED" }
+    )
+  })
+
+  it("eager: suspends 20 ms after going idle, whatever the wake-up", () => {
+    for (const operations of [[wait(1_000)], [callback()]]) {
+      assert.deepStrictEqual(Termination.decide(snapshot({ now: 0, operations }), Termination.eager), {
+        _tag: "Sleep",
+        until: 20
+      })
+      const decision = Termination.decide(snapshot({ now: 20, operations }), Termination.eager)
+      assert.strictEqual(decision._tag, "Suspend")
+    }
+    // no last look at a callback: the service re-invokes if it completed meanwhile
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 20, operations: [callback()] }), Termination.eager), {
+      _tag: "Suspend",
+      reason: "CALLBACK_PENDING"
+    })
+    // a wake-up within the cool-down is polled first
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 10, operations: [wait(10)] }), Termination.eager), {
+      _tag: "Poll",
+      ids: ["a"]
+    })
   })
 })

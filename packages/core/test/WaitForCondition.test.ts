@@ -50,8 +50,11 @@ describe("Durable.waitForCondition", () => {
       )
       const result = yield* run(polling(schedule))
       assert.strictEqual(result.status, "SUCCEEDED")
-      // 1-second delays resume in-process
-      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      // by default, each 1-second delay costs more alive than a re-invocation: it suspends
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "PENDING", "SUCCEEDED"])
+      // the latency policy waits for them in-process
+      const fast = yield* run(polling(schedule), undefined, { policy: "latency" })
+      assert.deepStrictEqual(outcomes(fast), ["SUCCEEDED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("gives up with a WaitForConditionError when the strategy fails", () =>

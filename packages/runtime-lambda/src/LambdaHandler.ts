@@ -56,7 +56,7 @@ export interface BaseOptions {
    * both for that invocation.
    */
   readonly durableExecutionClient?: DurableExecutionClient.DurableExecutionClient | undefined
-  /** Overrides of the termination policy, passed to `Invocation.handle`. */
+  /** The termination policy (`"cost"`, the default, `"latency"`, `"eager"`, or one with overrides), passed to `Invocation.handle`. */
   readonly policy?: Invocation.Options["policy"]
   /**
    * The logger of the invocations. Defaults to `DurableLogger.layer()`: one

@@ -368,8 +368,8 @@ export interface Options<R = never> {
   readonly functionName?: string | undefined
   /** The durable execution name. */
   readonly executionName?: string | undefined
-  /** Termination policy overrides, passed to `Invocation.handle`. */
-  readonly policy?: Partial<Termination.Policy> | undefined
+  /** The termination policy (a name, or a name with overrides), passed to `Invocation.handle`. */
+  readonly policy?: Termination.PolicyInput | undefined
   /**
    * Fault injection: called before each checkpoint call reaches the emulator
    * (`attempt` counts the calls of the run, 1-based, failed ones included);
