@@ -40,19 +40,27 @@ describe("WebView in a browser", () => {
       const page = yield* Browser.page(browser)
       yield* Effect.promise(() => page.goto(`${url}/`))
       yield* Effect.promise(() => page.waitForSelector("#live.on"))
-      // a mark that a reload would wipe out
-      yield* Effect.promise(() => page.evaluate(() => Object.assign(window, { notReloaded: true })))
+      // a mark that a reload would wipe out, and a record of how many operations the page showed, change after change
+      yield* Effect.promise(() =>
+        page.evaluate(() => {
+          const counts: Array<number> = []
+          new MutationObserver(() => {
+            const count = document.querySelectorAll("#operations tr[data-operation-id]").length
+            if (counts.at(-1) !== count) counts.push(count)
+          }).observe(document.body, { childList: true, subtree: true })
+          Object.assign(window, { notReloaded: true, counts })
+        })
+      )
 
       const run = yield* Effect.forkChild(LocalRunner.run(Order, "book", { waitForExternal: true }))
 
-      // the execution appears and is selected; its first operation shows up while it runs
-      yield* Effect.promise(() => page.waitForSelector("#executions tr[data-arn]"))
-      yield* Effect.promise(() => page.waitForSelector("#operations tr[data-operation-id]"))
-      const early = yield* Effect.promise(() => page.$$eval("#operations tr[data-operation-id]", (rows) => rows.length))
-      // then the callback: its row, the timeline's bar, and the buttons
-      yield* Effect.promise(() => page.waitForSelector(".pending-callback button[data-action=succeed]", { timeout: 15_000 }))
-      const later = yield* Effect.promise(() => page.$$eval("#operations tr[data-operation-id]", (rows) => rows.length))
-      assert.isBelow(early, later)
+      // the execution appears and is selected; its operations show up while it runs, then the callback's buttons
+      yield* Effect.promise(() => page.waitForSelector("#executions tr[data-arn]", { timeout: 40_000 }))
+      yield* Effect.promise(() => page.waitForSelector(".pending-callback button[data-action=succeed]", { timeout: 40_000 }))
+      // the rows came in several steps, as the execution went on (a retry and a wait apart)
+      const counts = yield* Effect.promise(() => page.evaluate(() => (window as unknown as { counts: Array<number> }).counts))
+      assert.isAtLeast(new Set(counts.filter((n) => n > 0)).size, 2, `operation counts seen: ${counts.join(", ")}`)
+      assert.strictEqual(counts.at(-1), 6)
       const labels = yield* Effect.promise(() =>
         page.$$eval("#timeline svg text[data-operation-id]", (texts) => texts.map((t) => t.lastChild?.textContent))
       )
@@ -75,10 +83,10 @@ describe("WebView in a browser", () => {
       assert.strictEqual(result.status, "SUCCEEDED")
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "book: \"approved by Ada\"")
       yield* Effect.promise(() =>
-        page.waitForFunction(() => document.querySelector("#title .status")?.textContent === "SUCCEEDED")
+        page.waitForFunction(() => document.querySelector("#title .status")?.textContent === "SUCCEEDED", { timeout: 40_000 })
       )
       const callbacks = yield* Effect.promise(() => page.$$(".pending-callback"))
       assert.strictEqual(callbacks.length, 0)
       assert.isTrue(yield* Effect.promise(() => page.evaluate(() => (window as { notReloaded?: boolean }).notReloaded === true)))
-    }).pipe(Effect.scoped, Effect.provide(Server)), 60_000)
+    }).pipe(Effect.scoped, Effect.provide(Server)), 120_000)
 })
