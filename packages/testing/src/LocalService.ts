@@ -85,8 +85,8 @@ export type Functions = { readonly [functionName: string]: Workflow.Any }
  * @since 0.1.0
  */
 export interface Options {
-  /** Termination policy overrides, passed to every invocation. */
-  readonly policy?: Partial<Termination.Policy> | undefined
+  /** The termination policy (a name, or a name with overrides), passed to every invocation. */
+  readonly policy?: Termination.PolicyInput | undefined
   /** How long one invocation may run before it is interrupted. Defaults to 15 minutes. */
   readonly invocationTimeout?: Duration.Input | undefined
   /**
@@ -518,7 +518,12 @@ export const layerTest = <const F extends Functions>(
 > =>
   layerClient(options.client).pipe(
     Layer.provideMerge(
-      layer(functions, { ...options, policy: { warmup: Duration.zero, maxInProcessWait: Duration.zero, ...options.policy } })
+      layer(functions, {
+        ...options,
+        policy: typeof options.policy === "string"
+          ? options.policy
+          : { warmup: Duration.zero, maxInProcessWait: Duration.zero, ...options.policy }
+      })
     ),
     Layer.provideMerge(Emulator.layer)
   )
