@@ -6,5 +6,6 @@ export default [
   "packages/runtime-lambda",
   "packages/client",
   "packages/local",
-  "examples"
+  "examples",
+  "conformance"
 ]

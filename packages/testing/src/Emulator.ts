@@ -115,6 +115,10 @@ export interface ExecutionStarted {
   readonly arn: string
   readonly at: number
   readonly input: string | undefined
+  readonly functionName: string
+  readonly executionName: string
+  /** The Id of the EXECUTION operation. */
+  readonly operationId: string
 }
 
 /** The service invoked the function. @category events @since 0.1.0 */
@@ -178,6 +182,8 @@ export interface InvocationAbandoned {
   readonly at: number
   readonly invocation: number
   readonly reason: string
+  /** The error Lambda reports for it, e.g. `Runtime.ExitError` for a crash, `Sandbox.Timedout` for a timeout. */
+  readonly error?: Wire.ErrorObject
 }
 
 /** The execution reached a terminal status. @category events @since 0.1.0 */
@@ -423,14 +429,16 @@ const isCurrent = (r: ExecutionRecord, entry: DueQueue.Entry): boolean => {
 /** Applies the transitions due at `tx.now`, touching only the due operations. */
 const advance = (r: ExecutionRecord, tx: Tx): void => {
   if (r.status !== "RUNNING") return
-  const due = new Set<string>()
+  const due = new Map<string, number>()
   for (let entry = r.due.peek(); entry !== undefined && entry.at <= tx.now; entry = r.due.peek()) {
     r.due.pop()
-    if (isCurrent(r, entry)) due.add(entry.id)
+    if (isCurrent(r, entry)) due.set(entry.id, entry.at)
   }
   if (due.size === 0) return
   const changed: Array<Wire.Operation> = []
-  for (const id of [...due].sort((a, b) => r.positions.get(a)! - r.positions.get(b)!)) {
+  // In the order they became due (then in creation order), as the service would have made them.
+  const order = [...due.keys()].sort((a, b) => due.get(a)! - due.get(b)! || r.positions.get(a)! - r.positions.get(b)!)
+  for (const id of order) {
     const next = Ops.advanceOperation(r.operations.get(id)!, r.timers.get(id), tx.now)
     if (next === undefined) continue
     setOperation(r, next)
@@ -659,7 +667,7 @@ export const make = (options: Options = {}) =>
           StartTimestamp: new Date(tx.now),
           ExecutionDetails: input === undefined ? {} : { InputPayload: input }
         })
-        record(tx, r, { _tag: "ExecutionStarted", arn, at: tx.now, input })
+        record(tx, r, { _tag: "ExecutionStarted", arn, at: tx.now, input, functionName, executionName, operationId: id })
         state.serial = serial
         state.executions.set(arn, r)
         const name = `${functionName}/${executionName}`
@@ -782,13 +790,20 @@ export const make = (options: Options = {}) =>
       })
     })
 
-    const abandon = Effect.fn("Emulator.abandon")(function*(arn: string, reason: string) {
+    const abandon = Effect.fn("Emulator.abandon")(function*(arn: string, reason: string, error?: Wire.ErrorObject) {
       return yield* withExecution<void, never>(arn, (r, tx) => {
         if (r.invocation === undefined) return ok(undefined)
         const invocation = r.invocation
         r.invocation = undefined
         r.token = undefined
-        record(tx, r, { _tag: "InvocationAbandoned", arn, at: tx.now, invocation, reason })
+        record(tx, r, {
+          _tag: "InvocationAbandoned",
+          arn,
+          at: tx.now,
+          invocation,
+          reason,
+          ...(error === undefined ? {} : { error })
+        })
         return ok(undefined)
       })
     })
@@ -1143,7 +1158,7 @@ export class Emulator extends Context.Service<Emulator, {
     arn: string,
     output: Wire.InvocationOutput
   ) => Effect.Effect<void, ExecutionNotFoundError | ExecutionNotRunningError | InvalidInvocationOutputError>
-  readonly abandon: (arn: string, reason: string) => Effect.Effect<void, ExecutionNotFoundError>
+  readonly abandon: (arn: string, reason: string, error?: Wire.ErrorObject) => Effect.Effect<void, ExecutionNotFoundError>
   readonly stop: (
     arn: string,
     error?: Wire.ErrorObject

@@ -69,12 +69,12 @@ import {
   CallbackError,
   Emulator,
   ExecutionAlreadyStartedError,
-  type Event as EmulatorEvent,
   type Execution,
   ExecutionNotFoundError,
   ExecutionNotRunningError,
   InvalidStartError
 } from "./Emulator.ts"
+import * as History from "./History.ts"
 
 // ---------------------------------------------------------------------------
 // Service
@@ -254,234 +254,6 @@ const decodeSegment = (raw: string): Effect.Effect<string, ApiError> =>
   })
 
 // ---------------------------------------------------------------------------
-// History, in the service's `Event` shape
-// ---------------------------------------------------------------------------
-
-type HistoryEvent = Record<string, unknown> & { readonly EventType: string }
-
-const payload = (value: string | undefined, include: boolean) =>
-  include && value !== undefined ? { Payload: value } : {}
-
-const errorPayload = (value: Wire.ErrorObject | undefined, include: boolean) =>
-  include && value !== undefined ? { Payload: value } : {}
-
-const operationFields = (update: { Id: string; Name?: string; ParentId?: string; SubType?: string }) => ({
-  Id: update.Id,
-  Name: update.Name,
-  ParentId: update.ParentId,
-  SubType: update.SubType
-})
-
-const updateEvent = (
-  update: Wire.OperationUpdate,
-  operation: Wire.Operation | undefined,
-  at: Date,
-  include: boolean
-): HistoryEvent | undefined => {
-  const base = { ...operationFields(update), EventTimestamp: at }
-  const attempt = operation?.StepDetails?.Attempt
-  switch (`${update.Type} ${update.Action}`) {
-    case "STEP START":
-      return { ...base, EventType: "StepStarted", StepStartedDetails: {} }
-    case "STEP SUCCEED":
-      return {
-        ...base,
-        EventType: "StepSucceeded",
-        StepSucceededDetails: { Result: payload(update.Payload, include), RetryDetails: { CurrentAttempt: attempt } }
-      }
-    case "STEP FAIL":
-    case "STEP RETRY":
-      return {
-        ...base,
-        EventType: "StepFailed",
-        StepFailedDetails: {
-          Error: errorPayload(update.Error, include),
-          RetryDetails: {
-            CurrentAttempt: attempt,
-            NextAttemptDelaySeconds: update.Action === "RETRY" ? update.StepOptions?.NextAttemptDelaySeconds : undefined
-          }
-        }
-      }
-    case "WAIT START":
-      return {
-        ...base,
-        EventType: "WaitStarted",
-        WaitStartedDetails: {
-          Duration: update.WaitOptions?.WaitSeconds,
-          ScheduledEndTimestamp: operation?.WaitDetails?.ScheduledEndTimestamp
-        }
-      }
-    case "WAIT CANCEL":
-      return { ...base, EventType: "WaitCancelled", WaitCancelledDetails: {} }
-    case "CALLBACK START":
-      return {
-        ...base,
-        EventType: "CallbackStarted",
-        CallbackStartedDetails: {
-          CallbackId: operation?.CallbackDetails?.CallbackId,
-          Timeout: update.CallbackOptions?.TimeoutSeconds,
-          HeartbeatTimeout: update.CallbackOptions?.HeartbeatTimeoutSeconds
-        }
-      }
-    case "CONTEXT START":
-      return { ...base, EventType: "ContextStarted", ContextStartedDetails: {} }
-    case "CONTEXT SUCCEED":
-      return { ...base, EventType: "ContextSucceeded", ContextSucceededDetails: { Result: payload(update.Payload, include) } }
-    case "CONTEXT FAIL":
-      return { ...base, EventType: "ContextFailed", ContextFailedDetails: { Error: errorPayload(update.Error, include) } }
-    case "CHAINED_INVOKE START":
-      return {
-        ...base,
-        EventType: "ChainedInvokeStarted",
-        ChainedInvokeStartedDetails: {
-          FunctionName: update.ChainedInvokeOptions?.FunctionName,
-          TenantId: update.ChainedInvokeOptions?.TenantId,
-          Input: payload(update.Payload, include)
-        }
-      }
-    default:
-      // EXECUTION updates end the execution (an `ExecutionCompleted` follows); other actions have no event.
-      return undefined
-  }
-}
-
-const serviceChangeEvent = (operation: Wire.Operation, at: Date, include: boolean): HistoryEvent | undefined => {
-  const base = { ...operationFields(operation), EventTimestamp: at }
-  switch (`${operation.Type} ${operation.Status}`) {
-    case "WAIT SUCCEEDED":
-      return { ...base, EventType: "WaitSucceeded", WaitSucceededDetails: {} }
-    case "CALLBACK SUCCEEDED":
-      return {
-        ...base,
-        EventType: "CallbackSucceeded",
-        CallbackSucceededDetails: { Result: payload(operation.CallbackDetails?.Result, include) }
-      }
-    case "CALLBACK FAILED":
-      return {
-        ...base,
-        EventType: "CallbackFailed",
-        CallbackFailedDetails: { Error: errorPayload(operation.CallbackDetails?.Error, include) }
-      }
-    case "CALLBACK TIMED_OUT":
-      return {
-        ...base,
-        EventType: "CallbackTimedOut",
-        CallbackTimedOutDetails: { Error: errorPayload(operation.CallbackDetails?.Error, include) }
-      }
-    case "CHAINED_INVOKE SUCCEEDED":
-      return {
-        ...base,
-        EventType: "ChainedInvokeSucceeded",
-        ChainedInvokeSucceededDetails: { Result: payload(operation.ChainedInvokeDetails?.Result, include) }
-      }
-    case "CHAINED_INVOKE FAILED":
-    case "CHAINED_INVOKE TIMED_OUT":
-    case "CHAINED_INVOKE STOPPED": {
-      const kind = operation.Status === "FAILED" ? "Failed" : operation.Status === "TIMED_OUT" ? "TimedOut" : "Stopped"
-      return {
-        ...base,
-        EventType: `ChainedInvoke${kind}`,
-        [`ChainedInvoke${kind}Details`]: { Error: errorPayload(operation.ChainedInvokeDetails?.Error, include) }
-      }
-    }
-    default:
-      // A STEP becoming READY for its next attempt has no event of its own.
-      return undefined
-  }
-}
-
-/**
- * The execution's history in the service's `Event` shape (the answer of
- * GetDurableExecutionHistory), derived from what the emulator recorded.
- * `includeData: false` leaves out inputs, results and errors.
- *
- * @example
- * ```ts
- * const events = LambdaApiServer.historyEvents(yield* emulator.execution(arn), true)
- * events.map((e) => e.EventType) // ["ExecutionStarted", "StepStarted", "StepSucceeded", ...]
- * ```
- *
- * @category encoding
- * @since 0.1.0
- */
-export const historyEvents = (
-  execution: Execution,
-  includeData: boolean
-): ReadonlyArray<HistoryEvent> => {
-  const events: Array<HistoryEvent> = []
-  const executionId = execution.operations.find((o) => o.Type === "EXECUTION")?.Id
-  const invocationStarts = new Map<number, number>()
-  const push = (event: HistoryEvent | undefined) => {
-    if (event !== undefined) events.push({ ...event, EventId: events.length + 1 })
-  }
-  const invocationCompleted = (invocation: number, at: number, error: Wire.ErrorObject | undefined) =>
-    push({
-      EventType: "InvocationCompleted",
-      Id: executionId,
-      Name: execution.executionName,
-      EventTimestamp: new Date(at),
-      InvocationCompletedDetails: {
-        StartTimestamp: new Date(invocationStarts.get(invocation) ?? at),
-        EndTimestamp: new Date(at),
-        RequestId: `invocation-${invocation}`,
-        ...(error === undefined ? {} : { Error: errorPayload(error, true) })
-      }
-    })
-  for (const event of execution.history as ReadonlyArray<EmulatorEvent>) {
-    const at = new Date(event.at)
-    switch (event._tag) {
-      case "ExecutionStarted":
-        push({
-          EventType: "ExecutionStarted",
-          Id: executionId,
-          Name: execution.executionName,
-          EventTimestamp: at,
-          ExecutionStartedDetails: { Input: payload(event.input, includeData) }
-        })
-        break
-      case "InvocationStarted":
-        invocationStarts.set(event.invocation, event.at)
-        break
-      case "Checkpointed":
-        for (const update of event.updates) {
-          push(updateEvent(update, event.operations.find((o) => o.Id === update.Id), at, includeData))
-        }
-        break
-      case "OperationsUpdated":
-        for (const operation of event.operations) push(serviceChangeEvent(operation, at, includeData))
-        break
-      case "InvocationCompleted":
-        invocationCompleted(
-          event.invocation,
-          event.at,
-          event.error === undefined ? undefined : { ErrorType: "InvalidInvocationOutput", ErrorMessage: event.error }
-        )
-        break
-      case "InvocationAbandoned":
-        invocationCompleted(event.invocation, event.at, { ErrorType: "InvocationFailed", ErrorMessage: event.reason })
-        break
-      case "ExecutionCompleted": {
-        const base = { Id: executionId, Name: execution.executionName, EventTimestamp: at }
-        if (event.status === "SUCCEEDED") {
-          push({ ...base, EventType: "ExecutionSucceeded", ExecutionSucceededDetails: { Result: payload(event.result, includeData) } })
-        } else {
-          const kind = event.status === "FAILED" ? "Failed" : event.status === "STOPPED" ? "Stopped" : "TimedOut"
-          push({
-            ...base,
-            EventType: `Execution${kind}`,
-            [`Execution${kind}Details`]: { Error: errorPayload(event.error, includeData) }
-          })
-        }
-        break
-      }
-      case "CheckpointRejected":
-        break
-    }
-  }
-  return events
-}
-
-// ---------------------------------------------------------------------------
 // Routes
 // ---------------------------------------------------------------------------
 
@@ -653,7 +425,9 @@ const handleExecution = Effect.fnUntraced(function*(
     case "GET history": {
       const maxItems = yield* integerParam(query, "MaxItems")
       const execution = yield* emulator.execution(arn)
-      const events = historyEvents(execution, booleanParam(query, "IncludeExecutionData", true))
+      const events = History.fromExecution(execution, {
+        includeExecutionData: booleanParam(query, "IncludeExecutionData", true)
+      })
       const ordered = booleanParam(query, "ReverseOrder", false) ? [...events].reverse() : events
       const { items, next } = yield* pageOf(ordered, query.get("Marker"), maxItems)
       return ok({ Events: items, NextMarker: next })

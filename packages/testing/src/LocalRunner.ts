@@ -50,7 +50,7 @@ import type * as Workflow from "@effect-durable/core/Workflow"
 import {
   Cause,
   Clock,
-  type Context,
+  Context,
   Deferred,
   Duration,
   Effect,
@@ -516,6 +516,49 @@ export type RunError =
   | ExecutionNotRunningError
 
 // ---------------------------------------------------------------------------
+// Crashing on purpose
+// ---------------------------------------------------------------------------
+
+/**
+ * How the running invocation can be killed from inside: provided by the runner
+ * to each invocation it runs.
+ *
+ * @category crashes
+ * @since 0.1.0
+ */
+export const Crash: Context.Reference<{ readonly crash: Effect.Effect<never> }> = Context.Reference(
+  "@effect-durable/testing/LocalRunner/Crash",
+  {
+    defaultValue: () => ({
+      crash: Effect.die(new Error("LocalRunner.crash is only available in a workflow run by LocalRunner"))
+    })
+  }
+)
+
+/**
+ * Kills the running invocation on the spot, as if its Lambda container died
+ * (the process exited): nothing more is checkpointed, the invocation is
+ * recorded as crashed (`Runtime.ExitError`), and the runner invokes again, as
+ * the service would. Call it from a step's code to test what a crash in the
+ * middle of an attempt does, e.g. to an `AtMostOncePerRetry` step.
+ *
+ * @example
+ * ```ts
+ * Durable.step("charge", Effect.gen(function*() {
+ *   const { attempt } = yield* Durable.StepContext
+ *   if (attempt === 1) return yield* LocalRunner.crash
+ *   return "charged"
+ * }), { semantics: "AtMostOncePerRetry" })
+ * ```
+ *
+ * @category crashes
+ * @since 0.1.0
+ */
+export const crash: Effect.Effect<never> = Effect.gen(function*() {
+  return yield* (yield* Crash).crash
+})
+
+// ---------------------------------------------------------------------------
 // The outside world: declared answers
 // ---------------------------------------------------------------------------
 
@@ -713,6 +756,9 @@ const describeCause = (cause: Cause.Cause<unknown>): string => {
   }
   return String(error)
 }
+
+/** The error type Lambda reports for an invocation that failed with this exit. */
+const errorTypeOf = (exit: Exit.Failure<unknown, unknown>): string => Payload.errorTypeOf(Cause.squash(exit.cause))
 
 const encodeEvent = Schema.encodeEffect(Wire.InvocationInput)
 
@@ -922,6 +968,7 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
         ...(options.policy === undefined ? {} : { policy: options.policy })
       }).pipe(
         Effect.provideService(CheckpointClient, client),
+        Effect.provideService(Crash, { crash: crash("crashed: the process exited") }),
         Effect.exit,
         Effect.map((exit): Ending => ({ _tag: "Answered", exit }))
       ),
@@ -947,7 +994,7 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
 
     if (ending._tag === "Crashed") {
       finish("crashed", ending.reason)
-      yield* emulator.abandon(arn, ending.reason)
+      yield* emulator.abandon(arn, ending.reason, { ErrorType: "Runtime.ExitError", ErrorMessage: ending.reason })
       yield* flush
       yield* lateness
       continue
@@ -957,7 +1004,10 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
         ? `Task timed out after ${Duration.format(Duration.millis(timeout))}`
         : describeCause((ending.exit as Exit.Failure<unknown, unknown>).cause)
       finish(ending._tag === "TimedOut" ? "timedOut" : "failed", error)
-      yield* emulator.abandon(arn, error)
+      yield* emulator.abandon(arn, error, {
+        ErrorType: ending._tag === "TimedOut" ? "Sandbox.Timedout" : errorTypeOf(ending.exit as Exit.Failure<unknown, unknown>),
+        ErrorMessage: error
+      })
       yield* flush
       failures = [...failures, error]
       if (failures.length >= maxConsecutiveFailures) {

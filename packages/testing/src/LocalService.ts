@@ -62,6 +62,7 @@ import {
   Emulator,
   type ExecutionNotFoundError as EmulatorExecutionNotFoundError
 } from "./Emulator.ts"
+import * as History from "./History.ts"
 import * as LambdaApiServer from "./LambdaApiServer.ts"
 import * as LocalRunner from "./LocalRunner.ts"
 
@@ -388,7 +389,7 @@ export const makeExecutionApi = Effect.gen(function*() {
 
   const getHistory = Effect.fn("LocalService.getHistory")(function*(request: Api.GetHistoryRequest) {
     const execution = yield* emulator.execution(request.DurableExecutionArn).pipe(Effect.mapError(executionNotFound))
-    const events = LambdaApiServer.historyEvents(execution, request.IncludeExecutionData ?? true)
+    const events = History.fromExecution(execution, { includeExecutionData: request.IncludeExecutionData ?? true })
     const ordered = request.ReverseOrder === true ? [...events].reverse() : events
     const { items, next } = yield* LambdaApiServer.pageOf(ordered, request.Marker, request.MaxItems).pipe(
       Effect.mapError(fromApiError("GetDurableExecutionHistory"))

@@ -68,3 +68,19 @@ export * as LambdaApiServer from "./LambdaApiServer.ts"
  * @since 0.1.0
  */
 export * as LocalService from "./LocalService.ts"
+
+/**
+ * The execution history as `GetDurableExecutionHistory` returns it, derived
+ * from what the `Emulator` recorded: the service's events, their order, their
+ * `EventId`s and their details.
+ *
+ * @example
+ * ```ts
+ * import { History } from "@effect-durable/testing"
+ *
+ * const events = History.fromExecution(yield* emulator.execution(arn))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as History from "./History.ts"
