@@ -1,9 +1,10 @@
+import type { Wire } from "@effect-durable/core"
 import type { History } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as Report from "../src/Report.ts"
 import type * as Runner from "../src/Runner.ts"
 
-const event = (EventId: number, EventType: History.EventType, Id?: string): History.Event => ({
+const event = (EventId: number, EventType: Wire.HistoryEventType, Id?: string): History.Event => ({
   EventType,
   EventId,
   EventTimestamp: new Date(0),

@@ -39,128 +39,19 @@ import type * as Wire from "@effect-durable/core/Wire"
 import type { Event as EmulatorEvent, Execution } from "./Emulator.ts"
 
 // ---------------------------------------------------------------------------
-// Models (structurally the types of @aws-sdk/client-lambda)
+// Models
 // ---------------------------------------------------------------------------
 
 /**
- * The type of a history event.
+ * One event of the history: `Wire.HistoryEvent`, the service's shape.
  *
  * @category models
  * @since 0.1.0
  */
-export type EventType =
-  | "ExecutionStarted"
-  | "ExecutionSucceeded"
-  | "ExecutionFailed"
-  | "ExecutionTimedOut"
-  | "ExecutionStopped"
-  | "ContextStarted"
-  | "ContextSucceeded"
-  | "ContextFailed"
-  | "WaitStarted"
-  | "WaitSucceeded"
-  | "WaitCancelled"
-  | "StepStarted"
-  | "StepSucceeded"
-  | "StepFailed"
-  | "ChainedInvokeStarted"
-  | "ChainedInvokeSucceeded"
-  | "ChainedInvokeFailed"
-  | "ChainedInvokeTimedOut"
-  | "ChainedInvokeStopped"
-  | "CallbackStarted"
-  | "CallbackSucceeded"
-  | "CallbackFailed"
-  | "CallbackTimedOut"
-  | "InvocationCompleted"
+export type Event = Wire.HistoryEvent
 
-/**
- * A payload as the history carries it (`EventInput` / `EventResult`).
- *
- * @category models
- * @since 0.1.0
- */
-export interface EventPayload {
-  readonly Payload?: string
-  readonly Truncated?: boolean
-}
-
-/**
- * An error as the history carries it (`EventError`).
- *
- * @category models
- * @since 0.1.0
- */
-export interface EventError {
-  readonly Payload?: Wire.ErrorObject
-  readonly Truncated?: boolean
-}
-
-/**
- * Attempt details of a step event.
- *
- * @category models
- * @since 0.1.0
- */
-export interface RetryDetails {
-  readonly CurrentAttempt?: number
-  readonly NextAttemptDelaySeconds?: number
-}
-
-/**
- * One event of the history.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Event {
-  readonly EventType: EventType
-  readonly SubType?: string
-  readonly EventId: number
-  readonly Id?: string
-  readonly Name?: string
-  readonly EventTimestamp: Date
-  readonly ParentId?: string
-  readonly ExecutionStartedDetails?: { readonly Input: EventPayload; readonly ExecutionTimeout?: number }
-  readonly ExecutionSucceededDetails?: { readonly Result: EventPayload }
-  readonly ExecutionFailedDetails?: { readonly Error: EventError }
-  readonly ExecutionTimedOutDetails?: { readonly Error?: EventError }
-  readonly ExecutionStoppedDetails?: { readonly Error: EventError }
-  readonly ContextStartedDetails?: {}
-  readonly ContextSucceededDetails?: { readonly Result: EventPayload }
-  readonly ContextFailedDetails?: { readonly Error: EventError }
-  readonly WaitStartedDetails?: { readonly Duration: number; readonly ScheduledEndTimestamp: Date }
-  readonly WaitSucceededDetails?: { readonly Duration?: number }
-  readonly WaitCancelledDetails?: { readonly Error?: EventError }
-  readonly StepStartedDetails?: {}
-  readonly StepSucceededDetails?: { readonly Result: EventPayload; readonly RetryDetails: RetryDetails }
-  readonly StepFailedDetails?: { readonly Error: EventError; readonly RetryDetails: RetryDetails }
-  readonly ChainedInvokeStartedDetails?: {
-    readonly FunctionName: string
-    readonly TenantId?: string
-    readonly Input?: EventPayload
-    readonly ExecutedVersion?: string
-    readonly DurableExecutionArn?: string
-  }
-  readonly ChainedInvokeSucceededDetails?: { readonly Result: EventPayload }
-  readonly ChainedInvokeFailedDetails?: { readonly Error: EventError }
-  readonly ChainedInvokeTimedOutDetails?: { readonly Error: EventError }
-  readonly ChainedInvokeStoppedDetails?: { readonly Error: EventError }
-  readonly CallbackStartedDetails?: {
-    readonly CallbackId: string
-    readonly HeartbeatTimeout?: number
-    readonly Timeout?: number
-  }
-  readonly CallbackSucceededDetails?: { readonly Result: EventPayload }
-  readonly CallbackFailedDetails?: { readonly Error: EventError }
-  readonly CallbackTimedOutDetails?: { readonly Error: EventError }
-  readonly InvocationCompletedDetails?: {
-    readonly StartTimestamp: Date
-    readonly EndTimestamp: Date
-    readonly RequestId: string
-    readonly Error?: EventError
-  }
-}
+type EventPayload = typeof Wire.EventPayload.Type
+type EventError = typeof Wire.EventError.Type
 
 /**
  * Options of {@link fromEvents}.

@@ -83,11 +83,11 @@ describe("History", () => {
         RetryDetails: { CurrentAttempt: 2 }
       })
       assert.strictEqual(events[6]!.WaitStartedDetails?.Duration, 3)
-      assert.strictEqual(events[6]!.WaitStartedDetails?.ScheduledEndTimestamp.getTime(), 5000)
+      assert.strictEqual(events[6]!.WaitStartedDetails?.ScheduledEndTimestamp?.getTime(), 5000)
       // the wait's end is when it was scheduled, whenever the emulator noticed it
       assert.deepStrictEqual(events[8]!.WaitSucceededDetails, { Duration: 3 })
       assert.strictEqual(events[8]!.EventTimestamp.getTime(), 5000)
-      assert.deepStrictEqual(events[9]!.InvocationCompletedDetails?.StartTimestamp.getTime(), 5000)
+      assert.deepStrictEqual(events[9]!.InvocationCompletedDetails?.StartTimestamp?.getTime(), 5000)
       assert.isUndefined(events[9]!.InvocationCompletedDetails?.Error)
       assert.deepStrictEqual(events[10]!.ExecutionSucceededDetails, { Result: { Payload: "\"done\"", Truncated: false } })
     }).pipe(Effect.provide(Emulator.layer)))
@@ -103,7 +103,7 @@ describe("History", () => {
       )
       yield* emulator.abandon(arn, "the process exited", { ErrorType: "Runtime.ExitError", ErrorMessage: "exit 1" })
       const started = (yield* history).find((e) => e.EventType === "CallbackStarted" && e.Id === "c1")!
-      const callbackId = started.CallbackStartedDetails!.CallbackId
+      const callbackId = started.CallbackStartedDetails!.CallbackId!
       yield* emulator.sendCallbackSuccess(callbackId, "\"yes\"")
       // c2 (created last) times out on its heartbeat at 1 s, w1 ends at 4 s: noticed together at 6 s, in that order
       yield* TestClock.adjust("6 seconds")
@@ -130,9 +130,9 @@ describe("History", () => {
       })
       assert.deepStrictEqual(events[5]!.CallbackSucceededDetails, { Result: { Payload: "\"yes\"", Truncated: false } })
       assert.strictEqual(events[6]!.EventTimestamp.getTime(), 1000)
-      assert.strictEqual(events[6]!.CallbackTimedOutDetails?.Error.Payload?.ErrorMessage, "Callback timed out on heartbeat")
+      assert.strictEqual(events[6]!.CallbackTimedOutDetails?.Error?.Payload?.ErrorMessage, "Callback timed out on heartbeat")
       assert.strictEqual(events[7]!.EventTimestamp.getTime(), 4000)
-      assert.deepStrictEqual(events[9]!.ExecutionFailedDetails?.Error.Payload, { ErrorType: "Rejected", ErrorMessage: "late" })
+      assert.deepStrictEqual(events[9]!.ExecutionFailedDetails?.Error?.Payload, { ErrorType: "Rejected", ErrorMessage: "late" })
 
       // without data: no payloads
       const bare = History.fromExecution(yield* emulator.execution(arn), { includeExecutionData: false })

@@ -97,6 +97,35 @@ describe("LocalRunner", () => {
       assert.isAbove(result.invocations.filter((i) => i.outcome === "crashed").length, 1)
     })))
 
+  it.effect("LocalRunner.crash kills the invocation in the middle of a step: AtMostOncePerRetry does not run it again", () =>
+    provide(Effect.gen(function*() {
+      const counter = makeCounter()
+      const charge = Durable.workflow(
+        { name: "charge", output: Schema.String },
+        () =>
+          Durable.step(
+            "charge",
+            Effect.gen(function*() {
+              const { attempt } = yield* Durable.StepContext
+              yield* counter.hit(`attempt ${attempt}`)
+              if (attempt === 1) return yield* LocalRunner.crash
+              return "charged"
+            }),
+            { semantics: "AtMostOncePerRetry", retry: RetryPolicy.exponential({ maxAttempts: 2, initialDelay: "5 seconds", jitter: "NONE" }) }
+          )
+      )
+      const result = yield* LocalRunner.runUnderTestClock(charge, undefined)
+      assert.strictEqual(result.status === "SUCCEEDED" ? result.output : undefined, "charged")
+      // the crashed attempt is not run again: it counts as failed (StepInterruptedError), then attempt 2 runs
+      assert.deepStrictEqual([...counter.counts], [["attempt 1", 1], ["attempt 2", 1]])
+      assert.deepStrictEqual(result.invocations.map((i) => i.outcome), ["crashed", "PENDING", "SUCCEEDED"])
+      const abandoned = result.execution.history.find((e) => e._tag === "InvocationAbandoned")
+      assert.strictEqual(abandoned?._tag === "InvocationAbandoned" ? abandoned.error?.ErrorType : undefined, "Runtime.ExitError")
+      // outside a run, it is a defect
+      const outside = yield* Effect.exit(LocalRunner.crash)
+      assert.isTrue(outside._tag === "Failure")
+    })))
+
   it.effect("reports a failed execution with its error object", () =>
     provide(Effect.gen(function*() {
       const workflow = Durable.workflow(
