@@ -29,7 +29,7 @@
  */
 import type * as Wire from "@effect-durable/core/Wire"
 import type { Emulator } from "@effect-durable/testing"
-import { historyEvents } from "@effect-durable/testing/LambdaApiServer"
+import * as History from "@effect-durable/testing/History"
 
 // ---------------------------------------------------------------------------
 // Input
@@ -820,7 +820,7 @@ export const invocationNotes = (history: ReadonlyArray<Emulator.Event>): Readonl
  * @since 0.1.0
  */
 export const fromExecution = (execution: Emulator.Execution, options: { readonly now?: number | undefined } = {}): Timeline =>
-  fromHistory(historyEvents(execution, true), {
+  fromHistory(History.fromExecution(execution), {
     arn: execution.arn,
     now: options.now,
     invocations: invocationNotes(execution.history)

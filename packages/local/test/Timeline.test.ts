@@ -1,10 +1,10 @@
 /**
  * The timeline model and its SVG, built from real histories: workflows run on
  * the emulator under `TestClock`, their history taken in the service's shape
- * (`LambdaApiServer.historyEvents`), as `GetDurableExecutionHistory` returns it.
+ * (`History.fromExecution`), as `GetDurableExecutionHistory` returns it.
  */
 import { Durable, RetryPolicy } from "@effect-durable/core"
-import { Emulator, LambdaApiServer, LocalRunner } from "@effect-durable/testing"
+import { Emulator, History, LambdaApiServer, LocalRunner } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Timeline from "../src/Timeline.ts"
@@ -48,7 +48,7 @@ const Fanout = Durable.workflow(
     })
 )
 
-const historyOf = (execution: Emulator.Execution) => LambdaApiServer.historyEvents(execution, true)
+const historyOf = (execution: Emulator.Execution) => History.fromExecution(execution)
 
 describe("Timeline.fromHistory", () => {
   it.effect("steps, a retry and a wait: invocations, attempts, delays and derived decisions", () =>
