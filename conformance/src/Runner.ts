@@ -18,9 +18,9 @@ import * as Requirement from "./Requirement.ts"
 /**
  * The termination policies a requirement runs under.
  *
- * - `default`: effect-durable's default policy, as users run it;
- * - `eager`: suspends as soon as nothing executes, as the reference SDKs do
- *   (no wake-up is waited for in-process).
+ * - `default`: effect-durable's default policy (`cost`), as users run it;
+ * - `eager`: the `eager` policy, which suspends 20 ms after nothing runs, as
+ *   the reference SDKs do (no wake-up is waited for in-process).
  *
  * @category models
  * @since 0.1.0
@@ -28,14 +28,14 @@ import * as Requirement from "./Requirement.ts"
 export type PolicyName = "default" | "eager"
 
 /**
- * The policy overrides of each {@link PolicyName}.
+ * The policy of each {@link PolicyName}.
  *
  * @category models
  * @since 0.1.0
  */
-export const policies: Readonly<Record<PolicyName, Partial<Termination.Policy>>> = {
-  default: {},
-  eager: { warmup: Duration.zero, maxInProcessWait: Duration.zero }
+export const policies: Readonly<Record<PolicyName, Termination.PolicyInput | undefined>> = {
+  default: undefined,
+  eager: "eager"
 }
 
 /**
@@ -189,8 +189,9 @@ export const run = (
 
     const input = { Input: Matcher.substitute(requirement.input, bindings) }
     // The handler's layer provides whatever its workflow needs besides the log stream.
+    const policy = policies[options.policy]
     const running = LocalRunner.runUnderTestClock(handler.workflow, input, {
-      policy: policies[options.policy],
+      ...(policy === undefined ? {} : { policy }),
       waitForExternal: true,
       functionName: `conformance-${requirement.suite}-${requirement.id}`.replace(/_/g, "-"),
       onEvent,
