@@ -23,6 +23,7 @@ import * as Wire from "@effect-durable/core/Wire"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import type { Emulator } from "@effect-durable/testing/Emulator"
 import { Cause, Clock, Duration, Effect, Exit, Schema } from "effect"
+import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
 
 /** One SDK's way to run one invocation. */
@@ -178,3 +179,35 @@ export const runExecution = (
       if (invocations.length > 20) return yield* Effect.die(new Error("too many invocations"))
     }
   })
+
+/** The wire id of a raw id (md5, 16 hex characters), computed independently of both SDKs. */
+export const wireId = (raw: string) => createHash("md5").update(raw).digest("hex").slice(0, 16)
+
+/** N SUCCEEDED steps `s1..sN`, written as the SDKs write them, in chunks of 250 updates. */
+export const seed = (emulator: Emulator["Service"], arn: string, n: number) =>
+  Effect.gen(function*() {
+    const event = yield* emulator.invoke(arn)
+    let token = event.CheckpointToken
+    for (let from = 1; from <= n; from += 250) {
+      const updates: Array<Wire.OperationUpdate> = []
+      for (let i = from; i < Math.min(from + 250, n + 1); i++) {
+        updates.push({
+          Id: wireId(String(i)),
+          Type: "STEP",
+          SubType: "Step",
+          Name: `s${i}`,
+          Action: "SUCCEED",
+          Payload: String(i)
+        })
+      }
+      const response = yield* emulator.client.checkpoint({
+        DurableExecutionArn: arn,
+        CheckpointToken: token,
+        Updates: updates
+      })
+      token = response.CheckpointToken!
+    }
+    // the seeding invocation dies: the next one replays the N steps
+    yield* emulator.abandon(arn, "seeded")
+  })
+

@@ -3,13 +3,11 @@
  * to it alone): `node bench/dist/run.js '{"scenario":"sequential","sdk":"ours","n":1000,"latency":0}'`.
  * Prints one JSON line with the metrics.
  */
-import type * as Wire from "@effect-durable/core/Wire"
 import { Emulator } from "@effect-durable/testing/Emulator"
 import { Effect } from "effect"
-import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
 import * as v8 from "node:v8"
-import { instrument, invokeOnce, makeCounters, runExecution, type Sdk } from "./harness.ts"
+import { instrument, invokeOnce, makeCounters, runExecution, type Sdk, seed, wireId } from "./harness.ts"
 import * as Workflows from "./workflows.ts"
 
 export interface Config {
@@ -54,36 +52,6 @@ const cpuMillis = () => {
   const usage = process.cpuUsage()
   return (usage.user + usage.system) / 1000
 }
-
-const wireId = (raw: string) => createHash("md5").update(raw).digest("hex").slice(0, 16)
-
-/** N SUCCEEDED steps `s1..sN`, written as the SDKs write them, in chunks of 250 updates. */
-const seed = (emulator: Emulator["Service"], arn: string, n: number) =>
-  Effect.gen(function*() {
-    const event = yield* emulator.invoke(arn)
-    let token = event.CheckpointToken
-    for (let from = 1; from <= n; from += 250) {
-      const updates: Array<Wire.OperationUpdate> = []
-      for (let i = from; i < Math.min(from + 250, n + 1); i++) {
-        updates.push({
-          Id: wireId(String(i)),
-          Type: "STEP",
-          SubType: "Step",
-          Name: `s${i}`,
-          Action: "SUCCEED",
-          Payload: String(i)
-        })
-      }
-      const response = yield* emulator.client.checkpoint({
-        DurableExecutionArn: arn,
-        CheckpointToken: token,
-        Updates: updates
-      })
-      token = response.CheckpointToken!
-    }
-    // the seeding invocation dies: the next one replays the N steps
-    yield* emulator.abandon(arn, "seeded")
-  })
 
 /**
  * The calls both SDKs make for `n` sequential steps (one call per step with its

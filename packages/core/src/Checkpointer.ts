@@ -42,6 +42,8 @@ export class Checkpointer extends Context.Service<Checkpointer, {
   readonly arn: string
   /** The operation's latest known checkpoint. */
   readonly get: (id: OperationId.WireId) => Effect.Effect<Wire.Operation | undefined>
+  /** The operation's latest known checkpoint, read synchronously (the replay's fast path). */
+  readonly lookup: (id: OperationId.WireId) => Wire.Operation | undefined
   /** Every known operation, in the order the service reported them. */
   readonly operations: Effect.Effect<ReadonlyArray<Wire.Operation>>
   /** Queues an update and waits until the service accepted it; returns the operation's new checkpoint. */
@@ -212,12 +214,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }
   }).pipe(Effect.forkScoped)
 
-  // Parent links of every known operation, to find the descendants of finished contexts.
+  // Parent links of the operations queued in this invocation; the others' are in the state.
   const parents = new Map<OperationId.WireId, OperationId.WireId | undefined>()
-  for (const operation of options.operations) parents.set(operation.Id, operation.ParentId)
+  const parentOf = (id: OperationId.WireId) => parents.has(id) ? parents.get(id) : state.get(id)?.ParentId
   const finished = new Set<OperationId.WireId>()
   const hasFinishedAncestor = (parentId: OperationId.WireId | undefined): boolean => {
-    for (let id = parentId; id !== undefined; id = parents.get(id)) if (finished.has(id)) return true
+    for (let id = parentId; id !== undefined; id = parentOf(id)) if (finished.has(id)) return true
     return false
   }
 
@@ -225,7 +227,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     Effect.suspend(() => {
       if (update !== undefined) {
         if (finished.size > 0 && hasFinishedAncestor(update.ParentId)) return Effect.void
-        if (!parents.has(update.Id)) parents.set(update.Id, update.ParentId)
+        if (!parents.has(update.Id) && !state.has(update.Id)) parents.set(update.Id, update.ParentId)
       }
       return Ref.update(pending, (n) => n + 1).pipe(
         Effect.andThen(
@@ -257,6 +259,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   return Checkpointer.of({
     arn: options.arn,
     get: (id) => Effect.sync(() => state.get(id)),
+    lookup: (id) => state.get(id),
     operations: Effect.sync(() => Array.from(state.values())),
     checkpoint,
     enqueue: (update) => offer(update, undefined),

@@ -3,12 +3,12 @@
  *
  * Every durable operation requires it, so that calling one outside a workflow
  * does not type-check. It carries the context's position in the id tree (its
- * raw id and its counter) and the invocation's machinery: checkpointer,
+ * raw id and its id allocator) and the invocation's machinery: checkpointer,
  * scheduler and supervisor.
  *
  * @since 0.1.0
  */
-import { Context, Effect, Ref } from "effect"
+import { Context, Effect } from "effect"
 import type { Checkpointer } from "./Checkpointer.ts"
 import * as OperationId from "./OperationId.ts"
 import type { Scheduler } from "./Scheduler.ts"
@@ -43,8 +43,8 @@ export class DurableContext extends Context.Service<DurableContext, {
   readonly executionArn: string
   /** The raw and wire id of the enclosing context operation (undefined at the root). */
   readonly parent: { readonly rawId: OperationId.RawId; readonly id: OperationId.WireId | undefined } | undefined
-  /** The number of operations started so far in this context. */
-  readonly counter: Ref.Ref<number>
+  /** Allocates the ids of the context's operations (see {@link allocate}). */
+  readonly ids: Ids
   /** Where user code runs: durable operations may not be called from inside a step. */
   readonly location: "workflow" | "step"
   /**
@@ -63,14 +63,42 @@ export class DurableContext extends Context.Service<DurableContext, {
 }>()("@effect-durable/core/DurableContext") {}
 
 /**
+ * The ids of one operation.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OperationIds {
+  readonly rawId: OperationId.RawId
+  readonly id: OperationId.WireId
+  /** The `ParentId` written on the wire: the enclosing context's (or, for a virtual context, its ancestor's). */
+  readonly parentId: OperationId.WireId | undefined
+}
+
+/**
+ * The id allocator of a context: how many operations it started, and the ids
+ * of the next one when the replay already computed them (the replay looks one
+ * operation ahead to know where its history ends, so every id is hashed once).
+ * Mutable, and shared by every view of the same context.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Ids {
+  counter: number
+  ahead: OperationIds | undefined
+}
+
+const makeIds = (): Ids => ({ counter: 0, ahead: undefined })
+
+/**
  * Builds the root context of an invocation.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const makeRoot = (executionArn: string, services: InvocationServices): Effect.Effect<DurableContext["Service"]> =>
-  Effect.map(Ref.make(0), (counter) =>
-    DurableContext.of({ executionArn, parent: undefined, counter, location: "workflow", mode: "execute", services }))
+export const makeRoot = (executionArn: string, services: InvocationServices): DurableContext["Service"] =>
+  DurableContext.of({ executionArn, parent: undefined, ids: makeIds(), location: "workflow", mode: "execute", services })
 
 /**
  * Builds the context of a child operation (a CONTEXT): its operations get ids
@@ -84,25 +112,52 @@ export const makeChild = (
   parent: DurableContext["Service"],
   child: { readonly rawId: OperationId.RawId; readonly parentId: OperationId.WireId | undefined },
   mode: "execute" | "replay-succeeded"
-): Effect.Effect<DurableContext["Service"]> =>
-  Effect.map(Ref.make(0), (counter) =>
-    DurableContext.of({
-      ...parent,
-      parent: { rawId: child.rawId, id: child.parentId },
-      counter,
-      location: "workflow",
-      mode,
-      yieldAfterId: false
-    }))
+): DurableContext["Service"] =>
+  DurableContext.of({
+    ...parent,
+    parent: { rawId: child.rawId, id: child.parentId },
+    ids: makeIds(),
+    location: "workflow",
+    mode,
+    yieldAfterId: false
+  })
+
+const idsAt = (context: DurableContext["Service"], counter: number): OperationIds => {
+  const rawId = OperationId.child(context.parent?.rawId, counter)
+  return { rawId, id: OperationId.hash(rawId), parentId: context.parent?.id }
+}
 
 /**
- * Allocates the ids of the next operation of a context.
+ * Allocates the ids of the next operation of a context. Synchronous: the
+ * caller runs inside the fiber that owns the position.
  *
  * @category ids
  * @since 0.1.0
  */
-export const nextIds = (context: DurableContext["Service"]) =>
-  Effect.map(Ref.updateAndGet(context.counter, (n) => n + 1), (counter) => {
-    const rawId = OperationId.child(context.parent?.rawId, counter)
-    return { rawId, id: OperationId.hash(rawId), parentId: context.parent?.id }
-  })
+export const allocate = (context: DurableContext["Service"]): OperationIds => {
+  const ids = context.ids
+  const counter = ++ids.counter
+  const ahead = ids.ahead
+  ids.ahead = undefined
+  // `peek` computed them for this very counter: nothing else allocates in between.
+  return ahead ?? idsAt(context, counter)
+}
+
+/**
+ * The ids the next operation of a context will get, computed once and kept
+ * for it.
+ *
+ * @category ids
+ * @since 0.1.0
+ */
+export const peek = (context: DurableContext["Service"]): OperationIds =>
+  context.ids.ahead ??= idsAt(context, context.ids.counter + 1)
+
+/**
+ * Allocates the ids of the next operation of a context, as an Effect.
+ *
+ * @category ids
+ * @since 0.1.0
+ */
+export const nextIds = (context: DurableContext["Service"]): Effect.Effect<OperationIds> =>
+  Effect.sync(() => allocate(context))

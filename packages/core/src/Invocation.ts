@@ -197,7 +197,7 @@ export const handle = <W extends Workflow.Any>(
         )
     })
     const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
-    const context = yield* makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })
+    const context = makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })
 
     const decoded = yield* Effect.exit(
       Payload.decode(workflow.input, execution.ExecutionDetails?.InputPayload, "execution input")

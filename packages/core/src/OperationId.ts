@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import { hash as digest } from "node:crypto"
 
 /**
  * The raw, human-readable id of an operation, such as `"2-1"`.
@@ -42,21 +42,30 @@ export type WireId = string
 export const child = (parent: RawId | undefined, counter: number): RawId =>
   parent === undefined ? `${counter}` : `${parent}-${counter}`
 
-const cache = new Map<RawId, WireId>()
-const cacheLimit = 10_000
+// Two generations of memoized wire ids: a lookup promotes an old entry, and when
+// the young generation is full it becomes the old one (the oldest is dropped
+// whole). O(1) per id, unlike evicting the first key of one big Map, which
+// walks the deleted entries V8 keeps at its front.
+let young = new Map<RawId, WireId>()
+let old = new Map<RawId, WireId>()
+const generationSize = 10_000
 
 /**
  * The wire id of a raw id: the first 16 hex characters of its MD5 digest.
- * Results are memoized (bounded), since replay hashes every id again.
+ * Results are memoized (at most 20,000 ids), since every invocation of an
+ * execution replays the same ids.
  *
  * @category constructors
  * @since 0.1.0
  */
 export const hash = (raw: RawId): WireId => {
-  const cached = cache.get(raw)
-  if (cached !== undefined) return cached
-  const wire = createHash("md5").update(raw).digest("hex").slice(0, 16)
-  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value!)
-  cache.set(raw, wire)
+  let wire = young.get(raw)
+  if (wire !== undefined) return wire
+  wire = old.get(raw) ?? digest("md5", raw, "hex").slice(0, 16)
+  if (young.size >= generationSize) {
+    old = young
+    young = new Map()
+  }
+  young.set(raw, wire)
   return wire
 }

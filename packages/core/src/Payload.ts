@@ -111,25 +111,32 @@ export const encode = <A>(
   codec: Format<A>,
   value: A,
   operationName?: string
-): Effect.Effect<string | undefined, SerdesFailedError> =>
-  isSerde(codec)
-    ? codec.encode(value)
-    : value === undefined
-    ? Effect.succeed(undefined)
-    : codec === Json
-    ? Effect.try({
-      try: () => JSON.stringify(value) as string | undefined,
-      catch: (cause) => failure("serialize", operationName, cause)
-    })
-    : Schema.encodeEffect(jsonCodec(codec))(value).pipe(
-    Effect.flatMap((encoded) =>
-      Effect.try({
-        try: () => JSON.stringify(encoded) as string | undefined,
-        catch: (cause) => failure("serialize", operationName, cause)
-      })
-    ),
+): Effect.Effect<string | undefined, SerdesFailedError> => {
+  if (isSerde(codec)) return codec.encode(value)
+  if (value === undefined) return Effect.succeed(undefined)
+  if (codec === Json) return stringify(value, operationName)
+  return Schema.encodeEffect(jsonCodec(codec))(value).pipe(
+    Effect.flatMap((encoded) => stringify(encoded, operationName)),
     Effect.mapError((cause) => cause._tag === "SerdesFailedError" ? cause : failure("encode", operationName, cause))
   )
+}
+
+// Plain functions (no Effect around JSON itself): a replayed operation's decode is on the hot path.
+const stringify = (value: unknown, operationName: string | undefined): Effect.Effect<string | undefined, SerdesFailedError> => {
+  try {
+    return Effect.succeed(JSON.stringify(value) as string | undefined)
+  } catch (cause) {
+    return Effect.fail(failure("serialize", operationName, cause))
+  }
+}
+
+const parse = (payload: string, operationName: string | undefined): Effect.Effect<unknown, SerdesFailedError> => {
+  try {
+    return Effect.succeed(JSON.parse(payload) as unknown)
+  } catch (cause) {
+    return Effect.fail(failure("parse", operationName, cause))
+  }
+}
 
 /**
  * Decodes a wire string back into a value. A missing payload decodes as
@@ -142,19 +149,15 @@ export const decode = <A>(
   codec: Format<A>,
   payload: string | undefined,
   operationName?: string
-): Effect.Effect<A, SerdesFailedError> =>
-  isSerde(codec) ? codec.decode(payload) : Effect.try({
-    try: () => payload === undefined ? undefined : JSON.parse(payload) as unknown,
-    catch: (cause) => failure("parse", operationName, cause)
-  }).pipe(
-    Effect.flatMap((json) =>
-      codec === Json
-        ? Effect.succeed(json as A)
-        : Schema.decodeUnknownEffect(jsonCodec(codec))(json).pipe(
-          Effect.mapError((cause) => failure("decode", operationName, cause))
-        )
-    )
-  )
+): Effect.Effect<A, SerdesFailedError> => {
+  if (isSerde(codec)) return codec.decode(payload)
+  const json = payload === undefined ? Effect.succeed(undefined) : parse(payload, operationName)
+  if (codec === Json) return json as Effect.Effect<A, SerdesFailedError>
+  return Effect.flatMap(json, (json) =>
+    Schema.decodeUnknownEffect(jsonCodec(codec))(json).pipe(
+      Effect.mapError((cause) => failure("decode", operationName, cause))
+    ))
+}
 
 /**
  * Encodes then decodes a value, so that the live value equals the replayed one.

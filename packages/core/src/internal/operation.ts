@@ -1,15 +1,15 @@
 /**
  * The prologue and helpers every durable operation shares.
  */
-import { Effect, Ref } from "effect"
-import { DurableContext, nextIds } from "../DurableContext.ts"
+import { Context, Effect } from "effect"
+import { allocate, DurableContext, peek } from "../DurableContext.ts"
 import {
   ConfigValidationError,
   ContextValidationError,
   NonDeterministicExecutionError,
   type SystemFailure
 } from "../DurableError.ts"
-import * as OperationId from "../OperationId.ts"
+import type * as OperationId from "../OperationId.ts"
 import * as Replay from "../Replay.ts"
 import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
@@ -33,58 +33,56 @@ export const fault = (context: DurableContext["Service"], error: SystemFailure):
 
 const printableAscii = /^[\x20-\x7e]{1,256}$/
 
-/**
- * Starts an operation: checks where it is called from and its name, allocates
- * its id, and validates the checkpoint found at its position.
- */
-export const begin = Effect.fnUntraced(function*(spec: {
+/** What identifies the kind of an operation. */
+export interface Spec {
   readonly type: Wire.OperationType
   readonly subType: Wire.OperationSubType
   /** `undefined` only for the operations the SDK itself leaves unnamed (as the official SDK does). */
   readonly name: string | undefined
-}) {
-  const context = yield* DurableContext
+}
+
+/**
+ * Starts an operation, synchronously: checks where it is called from and its
+ * name, allocates its id, looks its checkpoint up and validates it. Returns
+ * the system failure that must end the invocation instead, if any.
+ *
+ * This is all a replayed operation costs before it decodes its checkpoint:
+ * no fiber, no scheduler, no Effect.
+ */
+export const open = (context: DurableContext["Service"], spec: Spec): Started | SystemFailure => {
   if (context.location === "step") {
-    return yield* fault(
-      context,
-      new ContextValidationError({
-        message: `Durable operation "${spec.name ?? spec.subType}" (${spec.subType}) was called inside a step. ` +
-          "A step's code runs at most once per attempt and is not replayed: durable operations belong in the workflow body."
-      })
-    )
+    return new ContextValidationError({
+      message: `Durable operation "${spec.name ?? spec.subType}" (${spec.subType}) was called inside a step. ` +
+        "A step's code runs at most once per attempt and is not replayed: durable operations belong in the workflow body."
+    })
   }
   if (spec.name !== undefined && !printableAscii.test(spec.name)) {
-    return yield* fault(
-      context,
-      new ConfigValidationError({
-        message: `Invalid operation name ${JSON.stringify(spec.name.slice(0, 300))}: ` +
-          "names must be 1 to 256 printable ASCII characters."
-      })
-    )
+    return new ConfigValidationError({
+      message: `Invalid operation name ${JSON.stringify(spec.name.slice(0, 300))}: ` +
+        "names must be 1 to 256 printable ASCII characters."
+    })
   }
-  const { id, parentId, rawId } = yield* nextIds(context)
-  const checkpoint = yield* context.services.checkpointer.get(id)
+  const { id, parentId, rawId } = allocate(context)
+  const { checkpointer, replay } = context.services
+  const checkpoint = checkpointer.lookup(id)
   // The replay ends at the first operation without history, or at the last one
-  // with history (what the workflow does after it is new).
-  if (context.services.replay.replaying) {
-    const counter = yield* Ref.get(context.counter)
-    const next = yield* context.services.checkpointer.get(OperationId.hash(OperationId.child(context.parent?.rawId, counter + 1)))
-    if (checkpoint === undefined || next === undefined) context.services.replay.replaying = false
+  // with history (what the workflow does after it is new). The ids looked at
+  // ahead are kept for the next operation of the context.
+  if (replay.replaying && (checkpoint === undefined || checkpointer.lookup(peek(context).id) === undefined)) {
+    replay.replaying = false
   }
-  const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
-  if (mismatch !== undefined) return yield* fault(context, mismatch)
+  if (checkpoint !== undefined) {
+    const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
+    if (mismatch !== undefined) return mismatch
+  }
   if (context.mode === "replay-succeeded" && (checkpoint === undefined || !isTerminalStatus(checkpoint.Status))) {
-    return yield* fault(
-      context,
-      new NonDeterministicExecutionError({
-        operationId: rawId,
-        message: `Non-deterministic execution detected: operation "${spec.name ?? ""}" (${spec.subType}, step "${rawId}") ` +
-          `has no completed checkpoint, but it runs inside a context that already completed.`
-      })
-    )
+    return new NonDeterministicExecutionError({
+      operationId: rawId,
+      message: `Non-deterministic execution detected: operation "${spec.name ?? ""}" (${spec.subType}, step "${rawId}") ` +
+        `has no completed checkpoint, but it runs inside a context that already completed.`
+    })
   }
-  if (context.yieldAfterId === true) yield* Effect.yieldNow
-  const started: Started = {
+  return {
     context,
     rawId,
     parentId,
@@ -92,8 +90,31 @@ export const begin = Effect.fnUntraced(function*(spec: {
     meta: { id, type: spec.type, subType: spec.subType, name: spec.name },
     label: spec.name ?? `${spec.subType} ${rawId}`
   }
-  return started
-})
+}
+
+const isStarted = (opened: Started | SystemFailure): opened is Started => !("_tag" in opened)
+
+/**
+ * Runs an operation: starts it (see {@link open}), then runs `body` with what
+ * it knows about itself. Inside a combinator the operation first yields once
+ * its id is allocated (see `DurableContext.yieldAfterId`).
+ */
+export const operation = <A, E, R>(
+  spec: Spec,
+  body: (started: Started) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | DurableContext> =>
+  Effect.withFiber((fiber) => {
+    const context = Context.getUnsafe(fiber.context, DurableContext)
+    const opened = open(context, spec)
+    if (!isStarted(opened)) return fault(context, opened)
+    return context.yieldAfterId === true ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(opened))) : body(opened)
+  })
+
+/**
+ * Starts an operation (see {@link open}) as an Effect, for operations that go
+ * on in a generator.
+ */
+export const begin = (spec: Spec): Effect.Effect<Started, never, DurableContext> => operation(spec, Effect.succeed)
 
 /** An update for the operation, with its identity fields filled in. */
 export const update = (

@@ -108,10 +108,11 @@ export const run = <A, E, R>(
       )
 
     const runIn = (mode: "execute" | "replay-succeeded") =>
-      Effect.flatMap(
-        makeChild(started.context, { rawId: started.rawId, parentId: virtual ? started.parentId : meta.id }, mode),
-        (context) => Effect.exit(Effect.provideService(effect, DurableContext, context))
-      )
+      Effect.exit(Effect.provideService(
+        effect,
+        DurableContext,
+        makeChild(started.context, { rawId: started.rawId, parentId: virtual ? started.parentId : meta.id }, mode)
+      ))
 
     if (checkpoint?.Status === "SUCCEEDED") {
       if (checkpoint.ContextDetails?.ReplayChildren !== true) {

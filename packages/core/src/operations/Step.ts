@@ -16,7 +16,7 @@
 import { Cause, Context, Effect, Exit } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
-import { begin, fault, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -142,10 +142,27 @@ export const make: {
   effect: Effect.Effect<A, E, R>,
   options: Options<A, E> = {}
 ): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> =>
-  Effect.gen(function*() {
-    const started = yield* begin({ type: "STEP", subType: OperationSubType.Step, name })
-    return yield* run(started, effect as Effect.Effect<A, E, never>, options)
-  }).pipe(Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name ?? "" } }))
+  operation({ type: "STEP", subType: OperationSubType.Step, name }, (started) => {
+    const checkpoint = started.checkpoint
+    const status = checkpoint?.Status
+    // Replay of a completed step: a decode, nothing else (no span, no scheduler).
+    if (status === "SUCCEEDED") {
+      return Effect.catch(
+        Payload.decode(options.success ?? (Payload.Json as Payload.Codec<A>), checkpoint!.StepDetails?.Result, name),
+        (error) => fault(started.context, error)
+      )
+    }
+    if (status !== undefined && isTerminalStatus(status)) {
+      return Effect.flatMap(rebuildError(options.error, checkpoint!.StepDetails?.Error), Effect.fail)
+    }
+    return run(started, effect as Effect.Effect<A, E, never>, options).pipe(
+      Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name ?? "" } })
+    )
+  })
+
+/** The failure a step's checkpointed error stands for: the typed error its Schema rebuilds, else a `StepError`. */
+const rebuildError = <E>(codec: Payload.Codec<E> | undefined, error: Wire.ErrorObject | undefined) =>
+  Payload.decodeError(codec, error, (fields) => new StepError(fields))
 
 const run = <A, E>(
   started: Started,
@@ -160,7 +177,7 @@ const run = <A, E>(
 
   const failWith = (error: Wire.ErrorObject | undefined) =>
     Effect.flatMap(
-      Payload.decodeError(options.error, error, (fields) => new StepError(fields)),
+      rebuildError(options.error, error),
       (rebuilt) => scheduler.complete(meta.id).pipe(Effect.andThen(Effect.fail(rebuilt)))
     )
 
