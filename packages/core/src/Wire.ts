@@ -530,6 +530,137 @@ export type HistoryEvent = typeof HistoryEvent.Type
 // Decoding at the edge
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// Fast decoding
+// ---------------------------------------------------------------------------
+
+// Every invocation receives the whole history (every operation, on every
+// invocation), so the service's shapes are decoded here by hand, exactly as
+// the Schemas above decode them: the declared keys in their order, keys whose
+// value is `undefined` treated as absent, timestamps as valid `Date`s. Anything
+// else yields `Invalid`, and the caller decodes with the Schema, which says
+// what is wrong. A test checks both against each other on generated values.
+
+const Invalid: unique symbol = Symbol.for("@effect-durable/core/Wire/Invalid")
+type Invalid = typeof Invalid
+
+type Field =
+  | "string"
+  | "number"
+  | "boolean"
+  | "timestamp"
+  | "strings"
+  | ReadonlySet<string>
+  | Fields
+interface Fields extends ReadonlyArray<readonly [key: string, field: Field, required?: "required"]> {}
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const decodeField = (field: Field, u: unknown): unknown => {
+  switch (field) {
+    case "string":
+      return typeof u === "string" ? u : Invalid
+    case "number":
+      return typeof u === "number" ? u : Invalid
+    case "boolean":
+      return typeof u === "boolean" ? u : Invalid
+    case "timestamp": {
+      const date = u instanceof Date ? u : typeof u === "string" || typeof u === "number" ? new Date(u) : undefined
+      return date !== undefined && !Number.isNaN(date.getTime()) ? date : Invalid
+    }
+    case "strings":
+      return Array.isArray(u) && u.every((s) => typeof s === "string") ? [...u] : Invalid
+  }
+  if (field instanceof Set) return typeof u === "string" && field.has(u) ? u : Invalid
+  return decodeFields(field as Fields, u)
+}
+
+const decodeFields = (fields: Fields, u: unknown): Record<string, unknown> | Invalid => {
+  if (!isObject(u)) return Invalid
+  const out: Record<string, unknown> = {}
+  for (const [key, field, required] of fields) {
+    const value = u[key]
+    if (value === undefined) {
+      if (required !== undefined) return Invalid
+      continue
+    }
+    const decoded = decodeField(field, value)
+    if (decoded === Invalid) return Invalid
+    out[key] = decoded
+  }
+  return out
+}
+
+const errorFields: Fields = [
+  ["ErrorType", "string"],
+  ["ErrorMessage", "string"],
+  ["ErrorData", "string"],
+  ["StackTrace", "strings"]
+]
+
+const operationFields: Fields = [
+  ["Id", "string", "required"],
+  ["ParentId", "string"],
+  ["Name", "string"],
+  ["Type", new Set(OperationType.literals), "required"],
+  ["SubType", "string"],
+  ["StartTimestamp", "timestamp"],
+  ["EndTimestamp", "timestamp"],
+  ["Status", new Set(OperationStatus.literals), "required"],
+  ["ExecutionDetails", [["InputPayload", "string"]]],
+  ["ContextDetails", [["ReplayChildren", "boolean"], ["Result", "string"], ["Error", errorFields]]],
+  ["StepDetails", [
+    ["Attempt", "number"],
+    ["NextAttemptTimestamp", "timestamp"],
+    ["Result", "string"],
+    ["Error", errorFields]
+  ]],
+  ["WaitDetails", [["ScheduledEndTimestamp", "timestamp"]]],
+  ["CallbackDetails", [["CallbackId", "string"], ["Result", "string"], ["Error", errorFields]]],
+  ["ChainedInvokeDetails", [["Result", "string"], ["Error", errorFields]]]
+]
+
+const decodeOperations = (u: unknown): Array<Operation> | Invalid => {
+  if (!Array.isArray(u)) return Invalid
+  const out = new Array<Operation>(u.length)
+  for (let i = 0; i < u.length; i++) {
+    const operation = decodeFields(operationFields, u[i])
+    if (operation === Invalid) return Invalid
+    out[i] = operation as Operation
+  }
+  return out
+}
+
+const decodeExecutionState = (u: unknown): ExecutionState | Invalid => {
+  if (!isObject(u)) return Invalid
+  const out: { Operations?: Array<Operation>; NextMarker?: string } = {}
+  if (u.Operations !== undefined) {
+    const operations = decodeOperations(u.Operations)
+    if (operations === Invalid) return Invalid
+    out.Operations = operations
+  }
+  if (u.NextMarker !== undefined) {
+    if (typeof u.NextMarker !== "string") return Invalid
+    out.NextMarker = u.NextMarker
+  }
+  return out
+}
+
+const fastInvocationInput = (u: unknown): InvocationInput | Invalid => {
+  if (!isObject(u)) return Invalid
+  const head = decodeFields(invocationInputFields, u)
+  if (head === Invalid) return Invalid
+  if (u.InitialExecutionState === undefined) return head as InvocationInput
+  const state = decodeExecutionState(u.InitialExecutionState)
+  return state === Invalid ? Invalid : { ...head, InitialExecutionState: state } as InvocationInput
+}
+
+const invocationInputFields: Fields = [
+  ["DurableExecutionArn", "string", "required"],
+  ["CheckpointToken", "string", "required"],
+  ["UpdatedOperationIds", "strings"]
+]
+
 const decodeInvocationInputUnknown = Schema.decodeUnknownEffect(InvocationInput)
 
 /**
@@ -567,7 +698,54 @@ export const withoutUndefined = (value: unknown): unknown => {
  * @category decoding
  * @since 0.1.0
  */
-export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationInput, InvalidEventError> =>
-  decodeInvocationInputUnknown(withoutUndefined(event), { onExcessProperty: "ignore" }).pipe(
+export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationInput, InvalidEventError> => {
+  const fast = fastInvocationInput(event)
+  if (fast !== Invalid) return Effect.succeed(fast)
+  return decodeInvocationInputUnknown(withoutUndefined(event), { onExcessProperty: "ignore" }).pipe(
     Effect.mapError((error) => new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` }))
   )
+}
+
+const decodeGetStateResponseUnknown = Schema.decodeUnknownEffect(GetStateResponse)
+const decodeCheckpointResponseUnknown = Schema.decodeUnknownEffect(CheckpointResponse)
+
+/**
+ * Decodes a `GetDurableExecutionState` response (keys whose value is
+ * `undefined` count as absent, as the AWS SDK returns them).
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decodeGetStateResponse = (response: unknown): Effect.Effect<GetStateResponse, Schema.SchemaError> => {
+  const fast = decodeExecutionState(response)
+  if (fast !== Invalid) return Effect.succeed(fast)
+  return decodeGetStateResponseUnknown(withoutUndefined(response), { onExcessProperty: "ignore" })
+}
+
+/**
+ * Decodes a `CheckpointDurableExecution` response (keys whose value is
+ * `undefined` count as absent, as the AWS SDK returns them).
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decodeCheckpointResponse = (response: unknown): Effect.Effect<CheckpointResponse, Schema.SchemaError> => {
+  const fast = fastCheckpointResponse(response)
+  if (fast !== Invalid) return Effect.succeed(fast)
+  return decodeCheckpointResponseUnknown(withoutUndefined(response), { onExcessProperty: "ignore" })
+}
+
+const fastCheckpointResponse = (u: unknown): CheckpointResponse | Invalid => {
+  if (!isObject(u)) return Invalid
+  const out: { CheckpointToken?: string; NewExecutionState?: ExecutionState } = {}
+  if (u.CheckpointToken !== undefined) {
+    if (typeof u.CheckpointToken !== "string") return Invalid
+    out.CheckpointToken = u.CheckpointToken
+  }
+  if (u.NewExecutionState !== undefined) {
+    const state = decodeExecutionState(u.NewExecutionState)
+    if (state === Invalid) return Invalid
+    out.NewExecutionState = state
+  }
+  return out
+}

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Arbitrary, Effect, Exit, Schema } from "effect"
 import * as Wire from "../src/Wire.ts"
 
 const event = {
@@ -73,4 +73,70 @@ describe("Wire", () => {
     assert.isFalse(Wire.isTerminalStatus("READY"))
     assert.isFalse(Wire.isTerminalStatus("PENDING"))
   })
+})
+
+describe("Wire fast decoding", () => {
+  // The hand-written decoders must agree with the Schemas on every input: the same value, or both fail.
+  const schemaOutcome = <A>(decoded: Effect.Effect<A, unknown>) => Effect.runSync(Effect.exit(decoded))
+  const normalize = (exit: Exit.Exit<unknown, unknown>) =>
+    Exit.isSuccess(exit) ? { ok: JSON.stringify(exit.value), keys: keysOf(exit.value) } : { ok: false }
+  const keysOf = (u: unknown): unknown =>
+    Array.isArray(u) ? u.map(keysOf) : typeof u === "object" && u !== null && !(u instanceof Date)
+      ? Object.entries(u).map(([k, v]) => [k, keysOf(v)])
+      : typeof u
+  const agree = (state: unknown) => {
+    const fast = normalize(schemaOutcome(Wire.decodeGetStateResponse(state)))
+    const slow = normalize(schemaOutcome(
+      Schema.decodeUnknownEffect(Wire.GetStateResponse)(stripUndefined(state), { onExcessProperty: "ignore" })
+    ))
+    return JSON.stringify(fast) === JSON.stringify(slow)
+  }
+  const stripUndefined = (u: unknown): unknown =>
+    Array.isArray(u) ? u.map(stripUndefined) : typeof u === "object" && u !== null && !(u instanceof Date)
+      ? Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)]))
+      : u
+
+  it.effect("agree with the Schemas on generated service states", () =>
+    Effect.gen(function*() {
+      const result = yield* Arbitrary.checkEffect(
+        Arbitrary.schema(Schema.toEncoded(Wire.GetStateResponse)),
+        (state) => agree(state),
+        { runs: 300, seed: 10 }
+      )
+      assert.isUndefined(Arbitrary.formatCheckFailure(result))
+    }))
+
+  it("agree with the Schemas on malformed and unusual operations", () => {
+    const base = { Id: "a", Type: "STEP", Status: "SUCCEEDED" }
+    const cases: Array<unknown> = [
+      base,
+      { ...base, Extra: 1, StepDetails: { Result: "1", Extra: true } },
+      { ...base, ParentId: undefined, Name: undefined },
+      { ...base, ParentId: null },
+      { ...base, Type: "NOPE" },
+      { ...base, Status: 3 },
+      { Type: "STEP", Status: "STARTED" },
+      { ...base, StartTimestamp: "not a date" },
+      { ...base, StartTimestamp: 1_700_000_000_000, EndTimestamp: "2026-11-29T09:00:00.000Z" },
+      { ...base, StartTimestamp: new Date(Number.NaN) },
+      { ...base, StepDetails: { Error: { StackTrace: ["a", 1] } } },
+      { ...base, StepDetails: { Error: { StackTrace: ["a", "b"], ErrorType: "E" }, Attempt: 2 } },
+      { ...base, ContextDetails: { ReplayChildren: "yes" } },
+      { ...base, WaitDetails: [] },
+      []
+    ]
+    for (const operation of cases) assert.isTrue(agree({ Operations: [operation] }), JSON.stringify(operation))
+    assert.isTrue(agree({ Operations: "x" }))
+    assert.isTrue(agree({ NextMarker: 1 }))
+    assert.isTrue(agree(null))
+  })
+
+  it.effect("falls back to the Schema for a malformed event, with its message", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Wire.decodeInvocationInput({
+        ...event,
+        InitialExecutionState: { Operations: [{ Id: "x", Type: "STEP", Status: "STARTED", StartTimestamp: "never" }] }
+      }))
+      assert.include(error.message, "StartTimestamp")
+    }))
 })

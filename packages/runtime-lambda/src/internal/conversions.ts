@@ -32,24 +32,6 @@ export const toAwsCheckpointRequest = (request: Wire.CheckpointRequest): Checkpo
   Updates: request.Updates?.map(toAwsUpdate)
 })
 
-/**
- * Copies a value the AWS client returned, dropping every key whose value is
- * `undefined` (the AWS types say `T | undefined`, the wire schemas say "absent"),
- * so the result can be decoded with the `Wire` schemas. `Date`s are kept.
- */
-export const stripUndefined = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(stripUndefined)
-  if (value === null || typeof value !== "object" || value instanceof Date) return value
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) out[key] = stripUndefined(field)
-  }
-  return out
-}
-
-export const decodeGetStateResponse = Schema.decodeUnknownEffect(Wire.GetStateResponse)
-export const decodeCheckpointResponse = Schema.decodeUnknownEffect(Wire.CheckpointResponse)
-
 /** A response that does not decode: nothing was lost on the service's side. */
 export const malformedResponse = (operation: string, cause: Schema.SchemaError): CheckpointClient.CheckpointClientError =>
   new CheckpointClient.CheckpointClientError({
@@ -93,10 +75,9 @@ export const fromPromises = (
       try: (signal) => calls.getExecutionState({ ...request }, signal),
       catch: (cause) => toError("GetDurableExecutionState", cause)
     })
-    return yield* decodeGetStateResponse(
-      stripUndefined({ Operations: output.Operations, NextMarker: output.NextMarker }),
-      { onExcessProperty: "ignore" }
-    ).pipe(Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error)))
+    return yield* Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
+      Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
+    )
   })
 
   const checkpoint = Effect.fn(`${name}.checkpoint`)(function*(request: Wire.CheckpointRequest) {
@@ -108,10 +89,10 @@ export const fromPromises = (
       try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
       catch: (cause) => toError("CheckpointDurableExecution", cause)
     })
-    return yield* decodeCheckpointResponse(
-      stripUndefined({ CheckpointToken: output.CheckpointToken, NewExecutionState: output.NewExecutionState }),
-      { onExcessProperty: "ignore" }
-    ).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
+    return yield* Wire.decodeCheckpointResponse({
+      CheckpointToken: output.CheckpointToken,
+      NewExecutionState: output.NewExecutionState
+    }).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
   })
 
   return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
