@@ -23,7 +23,7 @@ import {
   ConfigValidationError,
   InvalidEventError
 } from "../DurableError.ts"
-import { begin, fault, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -150,8 +150,20 @@ export const make = <A = string>(
   name: string | undefined,
   options: Options<A> = {}
 ): Effect.Effect<Callback<A>, never, DurableContext> =>
+  operation({ type: "CALLBACK", subType: OperationSubType.Callback, name }, (started) => {
+    const current = started.checkpoint
+    const callbackId = current?.CallbackDetails?.CallbackId
+    // Replay of a completed callback: its id and its outcome, straight from the checkpoint.
+    if (current !== undefined && callbackId !== undefined && isTerminalStatus(current.Status)) {
+      return Effect.succeed({ callbackId, await: Effect.suspend(() => awaitResult(started, options)(current)) })
+    }
+    return Effect.withSpan(live(started, name, options), "Durable.createCallback", {
+      attributes: { "durable.operation.name": name ?? "" }
+    })
+  })
+
+const live = <A>(started: Started, name: string | undefined, options: Options<A>) =>
   Effect.gen(function*() {
-    const started = yield* begin({ type: "CALLBACK", subType: OperationSubType.Callback, name })
     const { checkpointer, scheduler } = started.context.services
     let current = started.checkpoint
     if (current === undefined) {
@@ -190,7 +202,7 @@ export const make = <A = string>(
         Effect.withSpan("Durable.createCallback.await", { attributes: { "durable.operation.name": started.label } })
       )
     }
-  }).pipe(Effect.withSpan("Durable.createCallback", { attributes: { "durable.operation.name": name ?? "" } }))
+  })
 
 /**
  * Options of {@link waitForCallback}.

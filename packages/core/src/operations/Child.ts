@@ -19,7 +19,7 @@
 import { Cause, Effect, Exit } from "effect"
 import { DurableContext, makeChild } from "../DurableContext.ts"
 import { ChildContextError } from "../DurableError.ts"
-import { begin, fault, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
 import { OperationSubType } from "../Wire.ts"
@@ -72,14 +72,37 @@ export const child: {
   effect: Effect.Effect<A, E, R>,
   options: Options<A, E> = {}
 ): Effect.Effect<A, any, R | DurableContext> =>
-  Effect.gen(function*() {
-    const started = yield* begin({
-      type: "CONTEXT",
-      subType: (options.subType ?? OperationSubType.RunInChildContext) as Wire.OperationSubType,
-      name
-    })
-    return yield* run(started, effect, options)
-  }).pipe(Effect.withSpan("Durable.child", { attributes: { "durable.operation.name": name } }))
+  operation({
+    type: "CONTEXT",
+    subType: (options.subType ?? OperationSubType.RunInChildContext) as Wire.OperationSubType,
+    name
+  }, (started) =>
+    replayed(started, options) ??
+      Effect.withSpan(run(started, effect, options), "Durable.child", { attributes: { "durable.operation.name": name } }))
+
+/**
+ * The outcome of a context completed in an earlier invocation, straight from
+ * its checkpoint; `undefined` when the context must run (it has no outcome yet,
+ * or its result is rebuilt from its children).
+ */
+const replayed = <A, E>(
+  started: Started,
+  options: Options<A, E>
+): Effect.Effect<A, E | ChildContextError> | undefined => {
+  const checkpoint = started.checkpoint
+  if (checkpoint === undefined || checkpoint.Status === "STARTED") return undefined
+  if (checkpoint.Status === "SUCCEEDED") {
+    if (checkpoint.ContextDetails?.ReplayChildren === true) return undefined
+    return Effect.catch(
+      Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint.ContextDetails?.Result, started.meta.name),
+      (error) => fault(started.context, error)
+    )
+  }
+  return Effect.flatMap(
+    Payload.decodeError(options.error, checkpoint.ContextDetails?.Error, (fields) => new ChildContextError(fields)),
+    Effect.fail
+  )
+}
 
 /**
  * Runs an already started CONTEXT operation: replays it from its checkpoint,
@@ -114,12 +137,9 @@ export const run = <A, E, R>(
         makeChild(started.context, { rawId: started.rawId, parentId: virtual ? started.parentId : meta.id }, mode)
       ))
 
+    const outcome = replayed(started, options)
+    if (outcome !== undefined) return yield* outcome
     if (checkpoint?.Status === "SUCCEEDED") {
-      if (checkpoint.ContextDetails?.ReplayChildren !== true) {
-        return yield* Payload.decode(success, checkpoint.ContextDetails?.Result, meta.name).pipe(
-          Effect.catch((error) => fault(started.context, error))
-        )
-      }
       // The result was too large to checkpoint: rebuild it from the children.
       const exit = yield* runIn("replay-succeeded")
       if (Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
@@ -128,10 +148,6 @@ export const run = <A, E, R>(
       )
       return value
     }
-    if (checkpoint !== undefined && checkpoint.Status !== "STARTED") {
-      return yield* rebuildError(checkpoint.ContextDetails?.Error)
-    }
-
     if (checkpoint === undefined && !virtual) yield* checkpointer.enqueue(update(started, "START"))
     const exit = yield* runIn("execute")
     if (!virtual) yield* checkpointer.markFinished(meta.id)

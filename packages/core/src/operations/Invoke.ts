@@ -13,8 +13,9 @@
 import { Effect } from "effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { InvokeError } from "../DurableError.ts"
-import { begin, fault, update } from "../internal/operation.ts"
+import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
+import type * as Wire from "../Wire.ts"
 import { isTerminalStatus, OperationSubType } from "../Wire.ts"
 
 /**
@@ -52,8 +53,17 @@ export const invoke = <I, O = unknown>(
   input: I,
   options: Options<I, O> = {}
 ): Effect.Effect<O, InvokeError, DurableContext> =>
+  operation({ type: "CHAINED_INVOKE", subType: OperationSubType.ChainedInvoke, name }, (started) =>
+    // Replay of a completed invoke: its outcome, straight from the checkpoint.
+    started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
+      ? outcome(started, functionName, options, started.checkpoint)
+      : Effect.withSpan(live(started, functionName, input, options), "Durable.invoke", {
+        attributes: { "durable.operation.name": name }
+      }))
+
+const live = <I, O>(started: Started, functionName: string, input: I, options: Options<I, O>) =>
   Effect.gen(function*() {
-    const started = yield* begin({ type: "CHAINED_INVOKE", subType: OperationSubType.ChainedInvoke, name })
+    const name = started.label
     const { checkpointer, scheduler } = started.context.services
     let current = started.checkpoint
     if (current === undefined) {
@@ -77,19 +87,29 @@ export const invoke = <I, O = unknown>(
       until: (operation) => isTerminalStatus(operation.Status)
     })
     yield* scheduler.complete(started.meta.id)
-    if (done.Status === "SUCCEEDED") {
-      return yield* Payload.decode(
-        options.output ?? (Payload.Json as Payload.Codec<O>),
-        done.ChainedInvokeDetails?.Result,
-        name
-      ).pipe(Effect.catch((error) => fault(started.context, error)))
-    }
-    const error = done.ChainedInvokeDetails?.Error
-    const status = done.Status === "TIMED_OUT" || done.Status === "STOPPED" ? done.Status : "FAILED"
-    return yield* new InvokeError({
+    return yield* outcome(started, functionName, options, done)
+  })
+
+/** What an ended invoke returns: its decoded result, or an `InvokeError`. */
+const outcome = <I, O>(
+  started: Started,
+  functionName: string,
+  options: Options<I, O>,
+  done: Wire.Operation
+): Effect.Effect<O, InvokeError> => {
+  const name = started.label
+  if (done.Status === "SUCCEEDED") {
+    return Payload.decode(options.output ?? (Payload.Json as Payload.Codec<O>), done.ChainedInvokeDetails?.Result, name)
+      .pipe(Effect.catch((error) => fault(started.context, error)))
+  }
+  const error = done.ChainedInvokeDetails?.Error
+  const status = done.Status === "TIMED_OUT" || done.Status === "STOPPED" ? done.Status : "FAILED"
+  return Effect.fail(
+    new InvokeError({
       status,
       message: error?.ErrorMessage ?? `The invocation of ${functionName} by "${name}" ended ${done.Status}`,
       ...(error?.ErrorType === undefined ? {} : { errorType: error.ErrorType }),
       ...(error?.ErrorData === undefined ? {} : { errorData: error.ErrorData })
     })
-  }).pipe(Effect.withSpan("Durable.invoke", { attributes: { "durable.operation.name": name } }))
+  )
+}

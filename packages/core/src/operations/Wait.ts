@@ -13,7 +13,7 @@
 import { Duration, Effect } from "effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { ConfigValidationError } from "../DurableError.ts"
-import { begin, fault, update } from "../internal/operation.ts"
+import { fault, operation, type Started, update } from "../internal/operation.ts"
 import { isTerminalStatus, OperationSubType } from "../Wire.ts"
 
 /**
@@ -57,8 +57,14 @@ export const toWireSeconds = (duration: Duration.Input): number | undefined => {
  * @since 0.1.0
  */
 export const wait = (name: string, duration: Duration.Input): Effect.Effect<void, never, DurableContext> =>
+  operation({ type: "WAIT", subType: OperationSubType.Wait, name }, (started) =>
+    // Replay of a completed wait: nothing to do.
+    started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
+      ? Effect.void
+      : Effect.withSpan(live(started, name, duration), "Durable.wait", { attributes: { "durable.operation.name": name } }))
+
+const live = (started: Started, name: string, duration: Duration.Input) =>
   Effect.gen(function*() {
-    const started = yield* begin({ type: "WAIT", subType: OperationSubType.Wait, name })
     const { checkpointer, scheduler } = started.context.services
     const seconds = toWireSeconds(duration)
     if (seconds === undefined) {
@@ -82,4 +88,4 @@ export const wait = (name: string, duration: Duration.Input): Effect.Effect<void
       until: (operation) => isTerminalStatus(operation.Status)
     })
     yield* scheduler.complete(started.meta.id)
-  }).pipe(Effect.withSpan("Durable.wait", { attributes: { "durable.operation.name": name } }))
+  })
