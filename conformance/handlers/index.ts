@@ -2,8 +2,14 @@
  * The handlers of every suite folder, by folder name.
  */
 import type { Suite } from "../src/Handler.ts"
+import { handlers as callback } from "./callback.ts"
 import { handlers as step } from "./step.ts"
+import { handlers as wait } from "./wait.ts"
+import { handlers as wait_for_callback } from "./wait_for_callback.ts"
 
 export const suites: Readonly<Record<string, Suite>> = {
-  step
+  callback,
+  step,
+  wait,
+  wait_for_callback
 }

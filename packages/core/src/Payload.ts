@@ -154,7 +154,9 @@ export const decode = <A>(
   const json = payload === undefined ? Effect.succeed(undefined) : parse(payload, operationName)
   if (codec === Json) return json as Effect.Effect<A, SerdesFailedError>
   return Effect.flatMap(json, (json) =>
-    Schema.decodeUnknownEffect(jsonCodec(codec))(json).pipe(
+    // No payload is `undefined`, which is not JSON: the codec itself says whether it admits it
+    // (its JSON form would turn an optional value into `null`).
+    Schema.decodeUnknownEffect(payload === undefined ? codec : jsonCodec(codec))(json).pipe(
       Effect.mapError((cause) => failure("decode", operationName, cause))
     ))
 }

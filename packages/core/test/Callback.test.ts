@@ -138,6 +138,19 @@ describe("Durable.waitForCallback", () => {
       assert.strictEqual(submitted.at(-1), callback.CallbackDetails?.CallbackId)
     })).pipe(Effect.provide(Emulator.Emulator.layer)))
 
+  it.effect("a callback completed without a result gives undefined (no payload on the context either)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const empty = Durable.workflow({ name: "empty" }, () =>
+        Effect.map(Durable.waitForCallback("ping", () => Effect.void), (result) => result === undefined))
+      const options = yield* answerCallbacks(() => ({ after: "1 minute", result: undefined }))
+      const result = yield* run(empty, undefined, options)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.isTrue(result.output)
+      const context = result.operations.find((op) => op.Type === "CONTEXT")
+      assert.strictEqual(context?.Status, "SUCCEEDED")
+      assert.isUndefined(context?.ContextDetails?.Result)
+    })).pipe(Effect.provide(Emulator.Emulator.layer)))
+
   it.effect("a failing submitter is a CallbackSubmitterError", () =>
     Effect.scoped(Effect.gen(function*() {
       const failing = Durable.workflow({ name: "failing" }, () =>

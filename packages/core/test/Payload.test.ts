@@ -19,6 +19,12 @@ describe("Payload", () => {
     Effect.gen(function*() {
       assert.isUndefined(yield* Payload.encode(Payload.Json, undefined))
       assert.isUndefined(yield* Payload.decode(Payload.Json, undefined))
+      // no payload decodes as undefined with a codec that admits it, and fails with one that does not
+      const Optional = Schema.UndefinedOr(Schema.String)
+      assert.isUndefined(yield* Payload.encode(Optional, undefined))
+      assert.isUndefined(yield* Payload.decode(Optional, undefined))
+      assert.strictEqual(yield* Payload.decode(Optional, "\"x\""), "x")
+      assert.strictEqual((yield* Effect.flip(Payload.decode(Schema.String, undefined)))._tag, "SerdesFailedError")
     }))
 
   it.effect("fails with a SerdesFailedError naming the operation", () =>

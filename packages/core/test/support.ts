@@ -44,7 +44,7 @@ export const external = (
 /** Completes every callback the workflow starts, after `delay`, with `result` (or a failure). */
 export const answerCallbacks = (
   answer: (operation: Wire.Operation) =>
-    | { readonly after: Duration.Input; readonly result: string }
+    | { readonly after: Duration.Input; readonly result: string | undefined }
     | { readonly after: Duration.Input; readonly error: Wire.ErrorObject }
     | undefined
 ) =>

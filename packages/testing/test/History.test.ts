@@ -130,7 +130,10 @@ describe("History", () => {
       })
       assert.deepStrictEqual(events[5]!.CallbackSucceededDetails, { Result: { Payload: "\"yes\"", Truncated: false } })
       assert.strictEqual(events[6]!.EventTimestamp.getTime(), 1000)
-      assert.strictEqual(events[6]!.CallbackTimedOutDetails?.Error?.Payload?.ErrorMessage, "Callback timed out on heartbeat")
+      assert.deepStrictEqual(events[6]!.CallbackTimedOutDetails?.Error?.Payload, {
+        ErrorType: "Callback.Heartbeat",
+        ErrorMessage: "Callback timed out on heartbeat"
+      })
       assert.strictEqual(events[7]!.EventTimestamp.getTime(), 4000)
       assert.deepStrictEqual(events[9]!.ExecutionFailedDetails?.Error?.Payload, { ErrorType: "Rejected", ErrorMessage: "late" })
 

@@ -260,8 +260,9 @@ export const waitForCallback = <A = string, E = never, R = never>(
         )
         return yield* callback.await
       }),
-      // The raw callback string is the context's result, JSON-encoded like any child result.
-      { subType: OperationSubType.WaitForCallback, success: Schema.String, error: CallbackFailure }
+      // The raw callback string is the context's result, JSON-encoded like any child result; a callback
+      // completed without a result gives no result at all.
+      { subType: OperationSubType.WaitForCallback, success: Schema.UndefinedOr(Schema.String), error: CallbackFailure }
     ).pipe(
       Effect.catchTag("ChildContextError", (error) =>
         Effect.fail(

@@ -158,19 +158,21 @@ export const advanceOperation = (
       return { ...operation, Status: "SUCCEEDED", EndTimestamp: new Date(due) }
     case "STEP":
       return { ...operation, Status: "READY" }
-    case "CALLBACK":
+    case "CALLBACK": {
+      // The service names the timeout that fired: the callback's own, or its heartbeat's.
+      const heartbeat = timer?.timeoutAt !== due
       return {
         ...operation,
         Status: "TIMED_OUT",
         EndTimestamp: new Date(due),
         CallbackDetails: {
           ...operation.CallbackDetails,
-          Error: {
-            ErrorType: "CallbackTimeout",
-            ErrorMessage: timer?.timeoutAt === due ? "Callback timed out" : "Callback timed out on heartbeat"
-          }
+          Error: heartbeat
+            ? { ErrorType: "Callback.Heartbeat", ErrorMessage: "Callback timed out on heartbeat" }
+            : { ErrorType: "Callback.Timeout", ErrorMessage: "Callback timed out" }
         }
       }
+    }
     default:
       return undefined
   }
