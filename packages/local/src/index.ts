@@ -65,3 +65,18 @@ export * as WebView from "./WebView.ts"
  * @since 0.1.0
  */
 export * as LocalServer from "./LocalServer.ts"
+
+/**
+ * The persistent store of the local service: SQLite over `effect/sql` and
+ * better-sqlite3, in WAL mode, one transaction per call of the emulator.
+ *
+ * @example
+ * ```ts
+ * import { SqliteStore } from "@effect-durable/local"
+ *
+ * SqliteStore.layer({ filename: SqliteStore.defaultFilename() })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as SqliteStore from "./SqliteStore.ts"
