@@ -95,6 +95,13 @@ export interface Options {
    * invoking the execution and reports it in `stalled`. Defaults to 3.
    */
   readonly maxConsecutiveFailures?: number | undefined
+  /**
+   * Called in order with every event of every execution the service drives:
+   * the emulator's (invocations, checkpoints, the service's own changes,
+   * answers) and the runner's (`Sleeping`), as `LocalRunner.run`'s `onEvent`.
+   * For terminal views and logs.
+   */
+  readonly onEvent?: ((event: LocalRunner.Event) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -203,11 +210,11 @@ const make = <F extends Functions>(functions: F, options: Options) =>
               ? {}
               : { maxConsecutiveFailures: options.maxConsecutiveFailures }),
             onEvent: (event) =>
-              Effect.andThen(
-                Effect.sync(() => {
-                  state.sleeping = event._tag === "Sleeping"
-                }),
-                notify
+              Effect.sync(() => {
+                state.sleeping = event._tag === "Sleeping"
+              }).pipe(
+                Effect.andThen(options.onEvent === undefined ? Effect.void : options.onEvent(event)),
+                Effect.andThen(notify)
               )
           }).pipe(
             Effect.provideContext(services),

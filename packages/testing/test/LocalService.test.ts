@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Layer, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Emulator } from "../src/Emulator.ts"
+import type * as LocalRunner from "../src/LocalRunner.ts"
 import * as LocalService from "../src/LocalService.ts"
 
 class Clock extends Context.Service<Clock, { readonly ticks: Array<string> }>()("test/Ticks") {}
@@ -31,6 +32,7 @@ const eager = { warmup: Duration.zero, maxInProcessWait: Duration.zero }
 const input = (id: string, seconds: number) => JSON.stringify({ id, seconds })
 
 describe("LocalService", () => {
+  const events: Array<LocalRunner.Event> = []
   it.effect("runs every execution of its functions, concurrently, until each ends", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator
@@ -50,6 +52,9 @@ describe("LocalService", () => {
       assert.strictEqual((yield* emulator.execution(slow)).status, "RUNNING")
       yield* TestClock.adjust("20 seconds")
       yield* local.idle
+      // onEvent saw both executions' events, the runner's own included
+      assert.deepStrictEqual(events.filter((e) => e._tag === "ExecutionCompleted").map((e) => e.arn), [fast, slow])
+      assert.isTrue(events.some((e) => e._tag === "Sleeping" && e.arn === slow))
       const done = yield* emulator.execution(slow)
       assert.strictEqual(done.status, "SUCCEEDED")
       assert.strictEqual(done.result, "\"slow\"")
@@ -57,7 +62,7 @@ describe("LocalService", () => {
       assert.strictEqual((yield* emulator.execution(other)).invocations, 0)
       assert.deepStrictEqual(yield* local.stalled, [])
     }).pipe(Effect.provide(
-      LocalService.layer({ ticker: Ticker }, { policy: eager }).pipe(
+      LocalService.layer({ ticker: Ticker }, { policy: eager, onEvent: (event) => Effect.sync(() => events.push(event)) }).pipe(
         Layer.provideMerge(Layer.succeed(Clock, { ticks: [] })),
         Layer.provideMerge(Emulator.layer)
       )
