@@ -35,7 +35,7 @@ const stack = () => {
   const service = LambdaApiServer.layer.pipe(
     Layer.provideMerge(
       LocalService.layer({ "expense-approval": ExpenseApproval }, {
-        policy: { warmup: Duration.zero, maxInProcessWait: Duration.zero }
+        policy: { name: "eager", warmup: Duration.zero, maxInProcessWait: Duration.zero }
       }).pipe(Layer.provide(inbox))
     ),
     Layer.provideMerge(Emulator.Emulator.layer)

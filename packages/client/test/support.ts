@@ -103,7 +103,7 @@ export const functions = { order: Order, ping: Ping, approval: Approval }
 // ---------------------------------------------------------------------------
 
 /** Invocations suspend as soon as they are idle, so that `idle` and `TestClock.adjust` move through time exactly. */
-export const eager = { warmup: Duration.zero, maxInProcessWait: Duration.zero }
+export const eager = { name: "eager", warmup: Duration.zero, maxInProcessWait: Duration.zero } as const
 
 export const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }
 

@@ -137,7 +137,7 @@ export class InvalidFunctionNameError extends Schema.TaggedError<InvalidFunction
  * - `idle`: waits until nothing is to be done now: no invocation in progress
  *   and every execution of a registered function waiting for a timer or an
  *   external completion. Under `TestClock`, run the invocations with a policy
- *   that suspends without a warmup (`{ warmup: 0, maxInProcessWait: 0 }`),
+ *   that suspends without a warmup (`{ name: "eager", warmup: 0, maxInProcessWait: 0 }`),
  *   then alternate `idle` and `TestClock.adjust` to move through time exactly;
  * - `stalled`: the executions it gave up invoking.
  *
@@ -277,7 +277,7 @@ const make = <F extends Functions>(functions: F, options: Options) =>
  *
  * @example
  * ```ts
- * LocalService.layer({ "expense-approval": ExpenseApproval }, { policy: { warmup: 0 } }).pipe(
+ * LocalService.layer({ "expense-approval": ExpenseApproval }, { policy: "latency" }).pipe(
  *   Layer.provide(Mailer.layer),
  *   Layer.provideMerge(Emulator.Emulator.layer)
  * )
@@ -496,6 +496,9 @@ export const layerClient = (
 ): Layer.Layer<DurableClient.DurableClient, never, Emulator> =>
   DurableClient.layerApi(options).pipe(Layer.provide(layerExecutionApi))
 
+/** Suspends as soon as nothing runs: no warmup, no wait in process. */
+const immediately = { name: "eager", warmup: Duration.zero, maxInProcessWait: Duration.zero } as const
+
 /**
  * Everything a `TestClock` test of service code needs, in process: a fresh
  * `Emulator`, the `LocalService` running `functions`, and the `DurableClient`
@@ -528,9 +531,7 @@ export const layerTest = <const F extends Functions>(
     Layer.provideMerge(
       layer(functions, {
         ...options,
-        policy: typeof options.policy === "string"
-          ? options.policy
-          : { warmup: Duration.zero, maxInProcessWait: Duration.zero, ...options.policy }
+        policy: typeof options.policy === "string" ? options.policy : { ...immediately, ...options.policy }
       })
     ),
     Layer.provideMerge(Emulator.layer)

@@ -27,7 +27,7 @@ const Ticker = Durable.workflow(
   })
 )
 
-const eager = { warmup: Duration.zero, maxInProcessWait: Duration.zero }
+const eager = { name: "eager", warmup: Duration.zero, maxInProcessWait: Duration.zero } as const
 
 const input = (id: string, seconds: number) => JSON.stringify({ id, seconds })
 
