@@ -3,12 +3,14 @@
  */
 import type { Suite } from "../src/Handler.ts"
 import { handlers as callback } from "./callback.ts"
+import { handlers as child } from "./child.ts"
 import { handlers as step } from "./step.ts"
 import { handlers as wait } from "./wait.ts"
 import { handlers as wait_for_callback } from "./wait_for_callback.ts"
 
 export const suites: Readonly<Record<string, Suite>> = {
   callback,
+  child,
   step,
   wait,
   wait_for_callback

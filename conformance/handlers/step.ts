@@ -2,9 +2,9 @@
  * Handlers of the `step` requirements (1-1 to 1-20): steps, names, results,
  * custom codecs, replay, retries, AtMostOncePerRetry, failures.
  */
-import { Durable, RetryPolicy } from "@effect-durable/core"
+import { Durable, Payload, RetryPolicy } from "@effect-durable/core"
 import { LocalRunner } from "@effect-durable/testing"
-import { Effect, Schema, SchemaTransformation } from "effect"
+import { Effect, Schema } from "effect"
 import { anyEvent, event, type Suite } from "../src/Handler.ts"
 
 const greet = (name: string) => Effect.succeed(`Hello, ${name}!`)
@@ -17,13 +17,8 @@ const failsOnce = <A>(value: A) =>
     return value
   })
 
-/** A string codec whose encoded form is upper case: what the step returns is what was checkpointed. */
-const UpperCase = Schema.String.pipe(
-  Schema.decodeTo(
-    Schema.String,
-    SchemaTransformation.transform({ decode: (s: string) => s, encode: (s: string) => s.toUpperCase() })
-  )
-)
+/** A custom format that writes the text upper-cased (and reads it as it is). */
+const UpperCase = Payload.serde<string>({ encode: (text) => text.toUpperCase(), decode: (payload) => payload ?? "" })
 
 class TransientError extends Schema.TaggedError<TransientError>()("TransientError", { message: Schema.String }) {}
 

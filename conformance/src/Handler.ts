@@ -9,6 +9,7 @@ import type { Workflow } from "@effect-durable/core"
 import { Schema } from "effect"
 import type { Layer } from "effect"
 import type { Logs } from "./Logs.ts"
+import type { Outside } from "./Outside.ts"
 
 /**
  * The function under test for one requirement.
@@ -17,13 +18,16 @@ import type { Logs } from "./Logs.ts"
  * @since 0.1.0
  */
 export interface Handler {
-  /** The durable function; its input is the harness event `{ "Input": <the requirement's Input> }`. */
+  /**
+   * The durable function; its input is the harness event `{ "Input": <the requirement's Input> }`. It may
+   * use `Logs` (the log stream) and `Outside` (state kept outside the function).
+   */
   readonly workflow: Workflow.Workflow<any, any, any, any>
   /**
    * What the workflow needs besides the durable context and the log stream:
    * e.g. its instrumentation plugins.
    */
-  readonly layer?: Layer.Layer<any, never, Logs> | undefined
+  readonly layer?: Layer.Layer<never, never, Logs | Outside> | undefined
   /**
    * The functions it invokes (`Durable.invoke`), by function name: each runs as
    * a durable execution of its own when invoked.

@@ -27,6 +27,8 @@ export type LogRecord = Readonly<Record<string, unknown>>
 export class Logs extends Context.Service<Logs, {
   /** Writes one record, as `console.log(JSON.stringify(record))` would. */
   readonly write: (record: LogRecord) => Effect.Effect<void>
+  /** Writes one JSON line (the durable logger's output). */
+  readonly writeLine: (line: string) => void
   /** Every record written so far. */
   readonly records: Effect.Effect<ReadonlyArray<LogRecord>>
 }>()("@effect-durable/conformance/Logs") {}
@@ -45,8 +47,21 @@ export const layer: Layer.Layer<Logs> = Layer.unwrap(Effect.sync(() => {
   return Layer.merge(
     Layer.succeed(Logs, {
       write: (record) => Effect.sync(() => write(JSON.stringify(record))),
+      writeLine: write,
       records: Effect.sync(() => records.slice())
     }),
     DurableLogger.layer({ write })
   )
 }))
+
+/**
+ * The durable logger without its replay filter (`modeAware: false`): records
+ * written by workflow code while it replays are kept, for handlers that make
+ * re-execution observable in their logs.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const replayLogging: Layer.Layer<never, never, Logs> = Layer.unwrap(
+  Effect.map(Logs, (logs) => DurableLogger.layer({ modeAware: false, write: logs.writeLine }))
+)

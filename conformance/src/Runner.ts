@@ -13,6 +13,7 @@ import { TestClock } from "effect/testing"
 import type { Handler } from "./Handler.ts"
 import * as Logs from "./Logs.ts"
 import * as Matcher from "./Matcher.ts"
+import * as Outside from "./Outside.ts"
 import * as Requirement from "./Requirement.ts"
 
 /**
@@ -204,7 +205,7 @@ export const run = (
     ) as Effect.Effect<
       unknown,
       LocalRunner.RunError | LocalRunner.HorizonExceededError,
-      Emulator.Emulator | Logs.Logs
+      Emulator.Emulator | Logs.Logs | Outside.Outside
     >
     const outcome = yield* Effect.exit(running)
 
@@ -257,5 +258,5 @@ export const run = (
     }
   }).pipe(
     Effect.scoped,
-    Effect.provide(Layer.mergeAll(Emulator.Emulator.layer, Logs.layer, TestClock.layer()))
+    Effect.provide(Layer.mergeAll(Emulator.Emulator.layer, Logs.layer, Outside.layer, TestClock.layer()))
   )

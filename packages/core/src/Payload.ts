@@ -45,6 +45,33 @@ export interface Serde<A> {
  */
 export type Format<A> = Codec<A> | Serde<A>
 
+/**
+ * A hand-written payload format from two plain functions (the official SDK's
+ * custom `serdes`): `encode` writes the wire string (`undefined` for no
+ * payload), `decode` reads it back. The string is stored as it is, JSON or
+ * not; whatever either function throws becomes a `SerdesFailedError`.
+ *
+ * @example
+ * ```ts
+ * // Stored as the upper-cased text itself, not as a JSON string
+ * const Shouting = Payload.serde<string>({ encode: (s) => s.toUpperCase(), decode: (s) => s ?? "" })
+ * Durable.child("greeting", greet(name), { success: Shouting })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const serde = <A>(functions: {
+  readonly encode: (value: A) => string | undefined
+  readonly decode: (payload: string | undefined) => A
+}): Serde<A> => ({
+  _tag: "Serde",
+  encode: (value) =>
+    Effect.try({ try: () => functions.encode(value), catch: (cause) => failure("serialize", undefined, cause) }),
+  decode: (payload) =>
+    Effect.try({ try: () => functions.decode(payload), catch: (cause) => failure("deserialize", undefined, cause) })
+})
+
 const isSerde = <A>(format: Format<A> | undefined): format is Serde<A> =>
   typeof format === "object" && format !== null && "_tag" in format && format._tag === "Serde"
 

@@ -27,6 +27,23 @@ describe("Payload", () => {
       assert.strictEqual((yield* Effect.flip(Payload.decode(Schema.String, undefined)))._tag, "SerdesFailedError")
     }))
 
+  it.effect("serde: a hand-written format stores its string as it is; what it throws is a SerdesFailedError", () =>
+    Effect.gen(function*() {
+      const Shouting = Payload.serde<string>({ encode: (s) => s.toUpperCase(), decode: (s) => s ?? "" })
+      assert.strictEqual(yield* Payload.encode(Shouting, "hello"), "HELLO")
+      assert.strictEqual(yield* Payload.decode(Shouting, "HELLO"), "HELLO")
+      const Broken = Payload.serde<string>({
+        encode: () => {
+          throw new Error("cannot write")
+        },
+        decode: () => {
+          throw new Error("cannot read")
+        }
+      })
+      assert.include((yield* Effect.flip(Payload.encode(Broken, "x"))).message, "cannot write")
+      assert.strictEqual((yield* Effect.flip(Payload.decode(Broken, "x")))._tag, "SerdesFailedError")
+    }))
+
   it.effect("fails with a SerdesFailedError naming the operation", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Payload.decode(Schema.Number, "\"nope\"", "charge"))

@@ -66,7 +66,7 @@ export type Semantics = "AtLeastOncePerRetry" | "AtMostOncePerRetry"
  */
 export interface Options<A, E> {
   /** Encodes the result for the checkpoint. Defaults to JSON. */
-  readonly success?: Payload.Codec<A> | undefined
+  readonly success?: Payload.Format<A> | undefined
   /**
    * Encodes typed failures into the wire `ErrorData`, so that replay rebuilds
    * the same typed error. Without it a failure surfaces as a `StepError`.
@@ -148,7 +148,7 @@ export const make: {
     // Replay of a completed step: a decode, nothing else (no span, no scheduler).
     if (status === "SUCCEEDED") {
       return Effect.catch(
-        Payload.decode(options.success ?? (Payload.Json as Payload.Codec<A>), checkpoint!.StepDetails?.Result, name),
+        Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint!.StepDetails?.Result, name),
         (error) => fault(started.context, error)
       )
     }
@@ -171,7 +171,7 @@ const run = <A, E>(
 ): Effect.Effect<A, E | StepError> => {
   const { checkpointer, scheduler } = started.context.services
   const { meta } = started
-  const success = options.success ?? (Payload.Json as Payload.Codec<A>)
+  const success = options.success ?? (Payload.Json as Payload.Format<A>)
   const semantics = options.semantics ?? "AtLeastOncePerRetry"
   const policy = (options.retry ?? RetryPolicy.standard) as RetryPolicy.RetryPolicy<unknown>
 
