@@ -23,7 +23,9 @@ export const shared = defineConfig({
       { find: /^@effect-durable\/client$/, replacement: path.join(root, "packages/client/src/index.ts") },
       { find: /^@effect-durable\/client\/(.*)$/, replacement: path.join(root, "packages/client/src/$1.ts") },
       { find: /^@effect-durable\/local$/, replacement: path.join(root, "packages/local/src/index.ts") },
-      { find: /^@effect-durable\/local\/(.*)$/, replacement: path.join(root, "packages/local/src/$1.ts") }
+      { find: /^@effect-durable\/local\/(.*)$/, replacement: path.join(root, "packages/local/src/$1.ts") },
+      { find: /^@effect-durable\/cli$/, replacement: path.join(root, "packages/cli/src/index.ts") },
+      { find: /^@effect-durable\/cli\/(.*)$/, replacement: path.join(root, "packages/cli/src/$1.ts") }
     ]
   },
   test: {

@@ -6,6 +6,8 @@ export default [
   "packages/runtime-lambda",
   "packages/client",
   "packages/local",
+  "packages/cli",
   "examples",
-  "conformance"
+  "conformance",
+  "test"
 ]

@@ -1,0 +1,8 @@
+/**
+ * The Lambda entrypoint (`Handler: handler.handler` in template.yaml): one
+ * Effect runtime per container, built with the workflow's services.
+ */
+import { LambdaHandler } from "@effect-durable/runtime-lambda"
+import { Mailer, Onboarding } from "./workflow.ts"
+
+export const handler = LambdaHandler.make(Onboarding, { layer: Mailer.layer })

@@ -1,0 +1,18 @@
+// After `changeset version` (see `npm run version-packages`): writes the new version where the sources name
+// it. Every package has the same version (a fixed group), so core's is everyone's.
+import * as fs from "node:fs"
+
+const root = new URL("../", import.meta.url)
+const { version } = JSON.parse(fs.readFileSync(new URL("packages/core/package.json", root), "utf8"))
+
+const sources = [
+  // the user agent of the default LambdaClient
+  ["packages/runtime-lambda/src/LambdaCheckpointClient.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`]
+]
+for (const [file, pattern, replacement] of sources) {
+  const url = new URL(file, root)
+  const text = fs.readFileSync(url, "utf8")
+  if (!pattern.test(text)) throw new Error(`${file}: no match for ${pattern}`)
+  fs.writeFileSync(url, text.replace(pattern, replacement))
+  console.log(`${file}: ${replacement}`)
+}
