@@ -4,6 +4,7 @@
 import type { Suite } from "../src/Handler.ts"
 import { handlers as callback } from "./callback.ts"
 import { handlers as child } from "./child.ts"
+import { handlers as invoke } from "./invoke.ts"
 import { handlers as step } from "./step.ts"
 import { handlers as wait } from "./wait.ts"
 import { handlers as wait_for_callback } from "./wait_for_callback.ts"
@@ -11,6 +12,7 @@ import { handlers as wait_for_callback } from "./wait_for_callback.ts"
 export const suites: Readonly<Record<string, Suite>> = {
   callback,
   child,
+  invoke,
   step,
   wait,
   wait_for_callback

@@ -196,6 +196,7 @@ export const run = (
       waitForExternal: true,
       functionName: `conformance-${requirement.suite}-${requirement.id}`.replace(/_/g, "-"),
       onEvent,
+      ...(handler.functions === undefined ? {} : { functions: handler.functions }),
       maxInvocations: 200,
       horizon: "30 days"
     }).pipe(

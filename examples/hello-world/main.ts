@@ -56,6 +56,8 @@ const program = Effect.gen(function*() {
           : Console.log(`${stamp(event.at)} nothing to do until ${stamp(event.until)}, the function is not running`)
       case "ExecutionCompleted":
         return Console.log(`${stamp(event.at)} execution ${event.status}`)
+      case "InvokedExecutionStarted":
+        return Console.log(`${stamp(event.at)}   the service started ${event.executionArn}`)
     }
   }
 

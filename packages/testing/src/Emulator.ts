@@ -91,6 +91,12 @@ export interface StartOptions {
    * Defaults to `execution-<n>`.
    */
   readonly executionName?: string | undefined
+  /**
+   * The chained invoke that starts this execution (a CHAINED_INVOKE operation
+   * of another execution): its history links to this execution
+   * (`InvokedExecutionStarted`).
+   */
+  readonly invokedBy?: { readonly arn: string; readonly operationId: string } | undefined
 }
 
 /**
@@ -108,6 +114,7 @@ export type Event =
   | InvocationCompleted
   | InvocationAbandoned
   | ExecutionCompleted
+  | InvokedExecutionStarted
 
 /** An execution was created. @category events @since 0.1.0 */
 export interface ExecutionStarted {
@@ -119,6 +126,22 @@ export interface ExecutionStarted {
   readonly executionName: string
   /** The Id of the EXECUTION operation. */
   readonly operationId: string
+}
+
+/**
+ * A chained invoke of this execution started a durable execution of the
+ * invoked function. @category events @since 0.1.0
+ */
+export interface InvokedExecutionStarted {
+  readonly _tag: "InvokedExecutionStarted"
+  readonly arn: string
+  readonly at: number
+  /** The CHAINED_INVOKE operation. */
+  readonly operationId: string
+  /** The ARN of the invoked function's execution. */
+  readonly executionArn: string
+  /** The version of the invoked function that runs it (`$LATEST`, a version, or an alias). */
+  readonly executedVersion: string
 }
 
 /** The service invoked the function. @category events @since 0.1.0 */
@@ -672,6 +695,17 @@ export const make = (options: Options = {}) =>
         state.executions.set(arn, r)
         const name = `${functionName}/${executionName}`
         if (!state.names.has(name)) state.names.set(name, arn)
+        const parent = startOptions.invokedBy === undefined ? undefined : state.executions.get(startOptions.invokedBy.arn)
+        if (parent !== undefined && startOptions.invokedBy !== undefined) {
+          record(tx, parent, {
+            _tag: "InvokedExecutionStarted",
+            arn: parent.arn,
+            at: tx.now,
+            operationId: startOptions.invokedBy.operationId,
+            executionArn: arn,
+            executedVersion: qualifier
+          })
+        }
         return ok(arn)
       })
     })

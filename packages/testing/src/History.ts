@@ -79,6 +79,8 @@ interface Memory {
   readonly waitSeconds: Map<string, number>
   /** Start time of every invocation. */
   readonly invocationStarts: Map<number, number>
+  /** The execution each chained invoke started, by operation (recorded after its START: read ahead). */
+  readonly invoked: ReadonlyMap<string, { readonly executionArn: string; readonly executedVersion: string }>
 }
 
 const payload = (memory: Memory, value: string | undefined): EventPayload =>
@@ -183,7 +185,9 @@ const updateEvent = (
         ChainedInvokeStartedDetails: definedFields({
           FunctionName: update.ChainedInvokeOptions?.FunctionName ?? "",
           TenantId: update.ChainedInvokeOptions?.TenantId,
-          Input: payload(memory, update.Payload)
+          Input: payload(memory, update.Payload),
+          ExecutedVersion: memory.invoked.get(update.Id)?.executedVersion,
+          DurableExecutionArn: memory.invoked.get(update.Id)?.executionArn
         })
       }
     case "CHAINED_INVOKE CANCEL":
@@ -327,6 +331,7 @@ const eventsOf = (memory: Memory, event: EmulatorEvent): ReadonlyArray<Body | un
       }
     }
     case "CheckpointRejected":
+    case "InvokedExecutionStarted":
       return []
   }
 }
@@ -349,7 +354,12 @@ export const fromEvents = (events: ReadonlyArray<EmulatorEvent>, options: Option
     executionId: undefined,
     executionName: undefined,
     waitSeconds: new Map(),
-    invocationStarts: new Map()
+    invocationStarts: new Map(),
+    invoked: new Map(events.flatMap((event) =>
+      event._tag === "InvokedExecutionStarted"
+        ? [[event.operationId, { executionArn: event.executionArn, executedVersion: event.executedVersion }] as const]
+        : []
+    ))
   }
   const history: Array<Event> = []
   for (const event of events) {

@@ -650,7 +650,12 @@ const makeServiceSide = (
   arn: string,
   options: Options<any>,
   scope: Scope.Scope,
-  runChild: (workflow: Workflow.Any, payload: string | undefined, name: string) => Effect.Effect<InvokeOutcome>
+  runChild: (
+    workflow: Workflow.Any,
+    payload: string | undefined,
+    name: string,
+    operationId: string
+  ) => Effect.Effect<InvokeOutcome>
 ): ServiceSide => {
   const answering = new Set<string>()
 
@@ -719,7 +724,7 @@ const makeServiceSide = (
     }
     // A function or a workflow runs as the service runs the invoked function: on its own, from now.
     const run: Effect.Effect<InvokeOutcome> = isWorkflow(target)
-      ? runChild(target, update.Payload, name)
+      ? runChild(target, update.Payload, name, update.Id)
       : Effect.suspend(() => (target as (input: unknown) => Effect.Effect<unknown, unknown>)(
         update.Payload === undefined ? undefined : JSON.parse(update.Payload)
       )).pipe(
@@ -783,7 +788,8 @@ const begin = <W extends Workflow.Any, R>(
   workflow: W,
   payload: string | undefined,
   options: Options<R>,
-  waitForExternal: boolean
+  waitForExternal: boolean,
+  invokedBy?: { readonly arn: string; readonly operationId: string }
 ): Effect.Effect<
   Begun<OutputOf<W>>,
   InvalidStartError | ExecutionAlreadyStartedError,
@@ -794,7 +800,8 @@ const begin = <W extends Workflow.Any, R>(
     const arn = yield* emulator.start({
       input: payload,
       name: options.functionName ?? functionNameOf(workflow.name),
-      ...(options.executionName === undefined ? {} : { executionName: options.executionName })
+      ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
+      ...(invokedBy === undefined ? {} : { invokedBy })
     })
     return yield* attach(workflow, arn, options, waitForExternal)
   })
@@ -810,7 +817,12 @@ const attach = <W extends Workflow.Any, R>(
     const emulator = yield* Emulator
     const context = yield* Effect.context<Workflow.Services<W> | ServicesOf<R>>()
     const scope = yield* Effect.scope
-    const runChild = (child: Workflow.Any, input: string | undefined, name: string): Effect.Effect<InvokeOutcome> =>
+    const runChild = (
+      child: Workflow.Any,
+      input: string | undefined,
+      name: string,
+      operationId: string
+    ): Effect.Effect<InvokeOutcome> =>
       Effect.scoped(
         Effect.flatMap(
           begin(child, input, {
@@ -821,7 +833,7 @@ const attach = <W extends Workflow.Any, R>(
             maxInvocations: options.maxInvocations,
             maxConsecutiveFailures: options.maxConsecutiveFailures,
             functionName: functionNameOf(name)
-          }, false),
+          }, false, { arn, operationId }),
           (child) => child.drive
         )
       ).pipe(

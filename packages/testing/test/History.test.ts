@@ -142,4 +142,32 @@ describe("History", () => {
       assert.deepStrictEqual(bare[5]!.CallbackSucceededDetails, { Result: { Truncated: false } })
       assert.deepStrictEqual(bare[0]!.ExecutionStartedDetails, { Input: { Truncated: false } })
     }).pipe(Effect.provide(Emulator.layer)))
+
+  it.effect("a chained invoke links to the execution it started (read ahead: the link is recorded after the START)", () =>
+    Effect.gen(function*() {
+      const { arn, checkpoint, emulator, history, invoke } = yield* setup
+      yield* invoke
+      yield* checkpoint(op("i1", "CHAINED_INVOKE", "ChainedInvoke", "START", {
+        Name: "charge",
+        Payload: "{\"amount\":3}",
+        ChainedInvokeOptions: { FunctionName: "payments", TenantId: "t-1" }
+      }))
+      const child = yield* emulator.start({
+        input: "{\"amount\":3}",
+        name: "payments",
+        qualifier: "7",
+        invokedBy: { arn, operationId: "i1" }
+      })
+      yield* emulator.completeChainedInvoke(arn, "i1", { Status: "SUCCEEDED", Result: "\"paid\"" })
+      const events = yield* history
+      assert.deepStrictEqual(events[1]!.ChainedInvokeStartedDetails, {
+        FunctionName: "payments",
+        TenantId: "t-1",
+        Input: { Payload: "{\"amount\":3}", Truncated: false },
+        ExecutedVersion: "7",
+        DurableExecutionArn: child
+      })
+      assert.deepStrictEqual(summary(events).slice(1), ["2 ChainedInvokeStarted i1", "3 ChainedInvokeSucceeded i1"])
+      assert.deepStrictEqual(events[2]!.ChainedInvokeSucceededDetails, { Result: { Payload: "\"paid\"", Truncated: false } })
+    }).pipe(Effect.provide(Emulator.layer)))
 })

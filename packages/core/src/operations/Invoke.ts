@@ -25,10 +25,10 @@ import { isTerminalStatus, OperationSubType } from "../Wire.ts"
  * @since 0.1.0
  */
 export interface Options<I, O> {
-  /** Encodes the input. Defaults to JSON. */
-  readonly input?: Payload.Codec<I> | undefined
-  /** Decodes the result. Defaults to JSON. */
-  readonly output?: Payload.Codec<O> | undefined
+  /** Encodes the input: a Schema (as JSON) or a `Payload.serde`. Defaults to JSON. */
+  readonly input?: Payload.Format<I> | undefined
+  /** Decodes the result: a Schema (from JSON) or a `Payload.serde`. Defaults to JSON. */
+  readonly output?: Payload.Format<O> | undefined
   /** The tenant the invoked function runs for, if it is multi-tenant. */
   readonly tenantId?: string | undefined
 }
@@ -67,7 +67,7 @@ const live = <I, O>(started: Started, functionName: string, input: I, options: O
     const { checkpointer, scheduler } = started.context.services
     let current = started.checkpoint
     if (current === undefined) {
-      const payload = yield* Payload.encode(options.input ?? (Payload.Json as Payload.Codec<I>), input, name).pipe(
+      const payload = yield* Payload.encode(options.input ?? (Payload.Json as Payload.Format<I>), input, name).pipe(
         Effect.flatMap((payload) => Payload.checkSize(payload, name)),
         Effect.catch((error) => fault(started.context, error))
       )
@@ -99,7 +99,7 @@ const outcome = <I, O>(
 ): Effect.Effect<O, InvokeError> => {
   const name = started.label
   if (done.Status === "SUCCEEDED") {
-    return Payload.decode(options.output ?? (Payload.Json as Payload.Codec<O>), done.ChainedInvokeDetails?.Result, name)
+    return Payload.decode(options.output ?? (Payload.Json as Payload.Format<O>), done.ChainedInvokeDetails?.Result, name)
       .pipe(Effect.catch((error) => fault(started.context, error)))
   }
   const error = done.ChainedInvokeDetails?.Error
