@@ -389,9 +389,25 @@ interface ExecutionRecord {
   result: string | undefined
   error: Wire.ErrorObject | undefined
   endedAt: number | undefined
+  /**
+   * Accepted checkpoints by `ClientToken`, in the order they were accepted, for
+   * {@link clientTokenWindow}: a retried call is answered again, not applied again.
+   */
+  readonly clientTokens: Map<string, AcceptedCheckpoint>
   /** Append-only. */
   readonly history: Array<Event>
 }
+
+/** A checkpoint accepted with a `ClientToken`: what identifies it and what the service answered. */
+interface AcceptedCheckpoint {
+  readonly at: number
+  readonly checkpointToken: string
+  readonly updates: number
+  readonly response: Wire.CheckpointResponse
+}
+
+/** How long the service recognises a `ClientToken` (15 minutes, as the API documents). */
+const clientTokenWindow = 15 * 60 * 1000
 
 interface State {
   serial: number
@@ -470,6 +486,20 @@ const advance = (r: ExecutionRecord, tx: Tx): void => {
   }
   if (changed.length === 0) return
   record(tx, r, { _tag: "OperationsUpdated", arn: r.arn, at: tx.now, reason: "timer", operations: changed })
+}
+
+/** The checkpoint accepted with `clientToken` within the window, forgetting the older ones. */
+const acceptedWith = (
+  r: ExecutionRecord | undefined,
+  clientToken: string,
+  now: number
+): AcceptedCheckpoint | undefined => {
+  if (r === undefined) return undefined
+  for (const [token, entry] of r.clientTokens) {
+    if (now - entry.at <= clientTokenWindow) break
+    r.clientTokens.delete(token)
+  }
+  return r.clientTokens.get(clientToken)
 }
 
 /** The earliest time at which the service will change an operation by itself, if any. */
@@ -681,6 +711,7 @@ export const make = (options: Options = {}) =>
           result: undefined,
           error: undefined,
           endedAt: undefined,
+          clientTokens: new Map(),
           history: []
         }
         setOperation(r, {
@@ -903,9 +934,35 @@ export const make = (options: Options = {}) =>
       return yield* transact<Wire.CheckpointResponse, CheckpointClientError>((state, tx) => {
         const arn = request.DurableExecutionArn
         advanceIn(state, arn, tx)
+        // A call sent again (its answer was lost) with the same ClientToken: the same answer, nothing applied twice.
+        const previous = request.ClientToken === undefined
+          ? undefined
+          : acceptedWith(state.executions.get(arn), request.ClientToken, tx.now)
+        if (previous !== undefined) {
+          if (previous.checkpointToken === request.CheckpointToken && previous.updates === (request.Updates ?? []).length) {
+            return ok(previous.response)
+          }
+          return rejected(
+            state,
+            arn,
+            tx,
+            clientError(`ClientToken ${request.ClientToken} was already used for another checkpoint request`, "EXECUTION")
+          )
+        }
         const r = guard(state, arn, request.CheckpointToken)
         if (r instanceof CheckpointClientError) return rejected(state, arn, tx, r)
         const original = request.Updates ?? []
+        const accepted = (response: Wire.CheckpointResponse) => {
+          if (request.ClientToken !== undefined) {
+            r.clientTokens.set(request.ClientToken, {
+              at: tx.now,
+              checkpointToken: request.CheckpointToken,
+              updates: original.length,
+              response
+            })
+          }
+          return ok(response)
+        }
         const fail = (violation: Rules.Violation) =>
           rejected(state, arn, tx, clientError(Rules.describe(violation), "EXECUTION"))
         for (let index = 0; index < original.length; index++) {
@@ -983,11 +1040,11 @@ export const make = (options: Options = {}) =>
         if (terminal !== undefined) {
           if (terminal.Action === "SUCCEED") endExecution(r, tx, "SUCCEEDED", terminal.Payload, undefined)
           else endExecution(r, tx, "FAILED", undefined, terminal.Error)
-          return ok({ NewExecutionState: { Operations: reported } })
+          return accepted({ NewExecutionState: { Operations: reported } })
         }
         r.tokenSerial += 1
         r.token = `token-${r.serial}-${r.tokenSerial}`
-        return ok({ CheckpointToken: r.token, NewExecutionState: { Operations: reported } })
+        return accepted({ CheckpointToken: r.token, NewExecutionState: { Operations: reported } })
       })
     })
 
@@ -1157,7 +1214,9 @@ export const make = (options: Options = {}) =>
  * - `start` creates an execution and returns its ARN;
  * - `invoke` makes the event of the next invocation (fresh token, first page of
  *   state, `UpdatedOperationIds`);
- * - `client` is the `CheckpointClient` the function talks to;
+ * - `client` is the `CheckpointClient` the function talks to; a checkpoint
+ *   sent again with the same `ClientToken` within 15 minutes (its answer was
+ *   lost) gets the same answer and is not applied again, as on the service;
  * - `complete` records the function's answer (`abandon` records an invocation
  *   that died without one);
  * - `stop` ends a running execution as STOPPED with an optional error (the

@@ -189,6 +189,62 @@ describe("Emulator", () => {
       })))
   })
 
+  describe("client tokens", () => {
+    it.effect("a call sent again with its ClientToken gets the same answer, and nothing is applied twice", () =>
+      run(Effect.gen(function*() {
+        const { arn, emulator, event } = yield* setup()
+        const request: Wire.CheckpointRequest = {
+          DurableExecutionArn: arn,
+          CheckpointToken: event.CheckpointToken,
+          Updates: [step("s1", "START"), step("s1", "SUCCEED", { Payload: "1" })],
+          ClientToken: "c-1"
+        }
+        const first = yield* emulator.client.checkpoint(request)
+        // the answer was lost: the caller sends the same request again
+        const again = yield* emulator.client.checkpoint(request)
+        assert.deepStrictEqual(again, first)
+        const snapshot = yield* emulator.execution(arn)
+        assert.strictEqual(snapshot.checkpointCalls, 1)
+        assert.strictEqual(snapshot.rejectedCalls, 0)
+        assert.strictEqual(snapshot.history.filter((e) => e._tag === "Checkpointed").length, 1)
+        // the execution goes on with the token of the first answer
+        const next = yield* emulator.client.checkpoint({
+          DurableExecutionArn: arn,
+          CheckpointToken: first.CheckpointToken!,
+          Updates: [wait("w1", 10)],
+          ClientToken: "c-2"
+        })
+        assert.isString(next.CheckpointToken)
+        // a token reused for another request is refused
+        const reused = yield* Effect.flip(emulator.client.checkpoint({
+          DurableExecutionArn: arn,
+          CheckpointToken: next.CheckpointToken!,
+          Updates: [],
+          ClientToken: "c-1"
+        }))
+        assert.include(reused.message, "already used")
+      })))
+
+    it.effect("the service forgets a ClientToken after 15 minutes", () =>
+      run(Effect.gen(function*() {
+        const { arn, emulator, event } = yield* setup()
+        const request: Wire.CheckpointRequest = {
+          DurableExecutionArn: arn,
+          CheckpointToken: event.CheckpointToken,
+          Updates: [wait("w1", 3600)],
+          ClientToken: "c-1"
+        }
+        yield* emulator.client.checkpoint(request)
+        yield* TestClock.adjust("14 minutes")
+        assert.isString((yield* emulator.client.checkpoint(request)).CheckpointToken)
+        yield* TestClock.adjust("2 minutes")
+        // a new call now, with a consumed token
+        const stale = yield* Effect.flip(emulator.client.checkpoint(request))
+        assert.strictEqual(stale.message, "Invalid checkpoint token")
+        assert.strictEqual((yield* emulator.execution(arn)).checkpointCalls, 1)
+      })))
+  })
+
   describe("validation", () => {
     interface Case {
       readonly name: string

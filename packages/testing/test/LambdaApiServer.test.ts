@@ -37,8 +37,8 @@ const withServer = (options?: { readonly pageSize?: number }) =>
     Layer.provideMerge(options === undefined ? Emulator.layer : Emulator.layerWith(options))
   )
 
-/** The real AWS client, pointed at the local server. */
-const lambdaClient = Effect.gen(function*() {
+/** The real AWS client, pointed at the local server (one attempt per call unless told otherwise). */
+const lambdaClientWith = (maxAttempts: number) => Effect.gen(function*() {
   const { url } = yield* LambdaApiServer.LambdaApiServer
   return yield* Effect.acquireRelease(
     Effect.sync(() =>
@@ -46,12 +46,14 @@ const lambdaClient = Effect.gen(function*() {
         endpoint: url,
         region: "us-east-1",
         credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
-        maxAttempts: 1
+        maxAttempts
       })
     ),
     (client) => Effect.sync(() => client.destroy())
   )
 })
+
+const lambdaClient = lambdaClientWith(1)
 
 /** Sends a command; a rejection comes back as the AWS SDK's exception. */
 const send = <A>(f: () => Promise<A>) =>
@@ -80,10 +82,11 @@ const runOverHttp = <W extends Workflow.Any>(
   workflow: W,
   input: LocalRunner.InputOf<W>,
   options: LocalRunner.Options = {},
-  observe?: (client: LambdaClient) => void
+  observe?: (client: LambdaClient) => void,
+  maxAttempts = 1
 ) =>
   Effect.gen(function*() {
-    const aws = yield* lambdaClient
+    const aws = yield* lambdaClientWith(maxAttempts)
     observe?.(aws)
     const client = LambdaCheckpointClient.make(aws)
     const sleeping = yield* Queue.unbounded<LocalRunner.Sleeping>()
@@ -467,6 +470,32 @@ describe("LambdaApiServer", () => {
       assert.strictEqual(fine.status, 200)
       assert.deepStrictEqual((fine.body["Operations"] as Array<{ Type: string }>).map((o) => o.Type), ["EXECUTION"])
       assert.isNumber((fine.body["Operations"] as Array<{ StartTimestamp: unknown }>)[0]!.StartTimestamp)
+    }).pipe(Effect.provide(withServer())))
+})
+
+describe("LambdaApiServer: ClientToken", () => {
+  it.effect("a checkpoint whose answer was lost, sent again by the AWS SDK with its ClientToken, is answered again and applied once", () =>
+    Effect.gen(function*() {
+      let lost = 0
+      const result = yield* runOverHttp(Greeting, { name: "Ada" }, eager, (client) =>
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            const answer = await next(args)
+            // the service applied the first two checkpoints, their answers never arrive
+            if (context.commandName === "CheckpointDurableExecutionCommand" && lost < 2) {
+              lost += 1
+              throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" })
+            }
+            return answer
+          },
+          { step: "deserialize", name: "loseAnswers" }
+        ), 3)
+      assert.strictEqual(lost, 2)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      // no invocation failed, nothing was rejected, every update was applied once
+      assert.isTrue(result.invocations.every((invocation) => invocation.outcome !== "failed"))
+      assert.strictEqual(result.execution.rejectedCalls, 0)
+      assert.strictEqual(result.checkpointCalls, result.execution.checkpointCalls)
     }).pipe(Effect.provide(withServer())))
 })
 
