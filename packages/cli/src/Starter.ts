@@ -110,6 +110,8 @@ export const packageJson = ({ name, version }: Options) => ({
   overrides: {
     "@effect/vitest": { vitest: "$vitest" }
   },
+  // npm 11 asks for install scripts to be allowed: esbuild's checks its platform binary.
+  allowScripts: { esbuild: true },
   engines: { node: ">=20.19" }
 })
 
