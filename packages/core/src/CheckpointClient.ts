@@ -7,9 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Schema } from "effect"
-import type { Effect } from "effect"
+import { Context, Effect, Schema } from "effect"
 import { FailureScope } from "./DurableError.ts"
+import * as ServiceGuard from "./ServiceGuard.ts"
 import type * as Wire from "./Wire.ts"
 
 /**
@@ -90,4 +90,69 @@ export const classify = (failure: FailureDescription): FailureScope => {
   if (statusCode === undefined || statusCode === 429 || statusCode >= 500) return "INVOCATION"
   if (statusCode >= 400) return "EXECUTION"
   return "INVOCATION"
+}
+
+/**
+ * A response of the service that effect-durable refuses to believe (see
+ * `ServiceGuard`): a failed call of the invocation, which Lambda retries with
+ * the state read afresh.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const malformed = (what: string, violation: string): CheckpointClientError =>
+  new CheckpointClientError({
+    message: `${what} returned a malformed response: ${violation}`,
+    scope: "INVOCATION",
+    errorName: "MalformedResponse"
+  })
+
+/**
+ * Reads the pages of an execution's state that follow a first page already in
+ * hand (the event's, or a checkpoint response's), from its `NextMarker` on,
+ * and hands each page's operations to `onPage`. Each page is checked (see
+ * `ServiceGuard.checkPage`, `ServiceGuard.checkOperation`) and the paging is
+ * guarded (`ServiceGuard.nextPage`): a marker given twice or more pages than
+ * an execution can have fail the read, instead of looping forever.
+ *
+ * @example
+ * ```ts
+ * yield* CheckpointClient.readPages({ arn, token, marker: input.InitialExecutionState?.NextMarker }, (operations) =>
+ *   Effect.sync(() => all.push(...operations)))
+ * ```
+ *
+ * @category paging
+ * @since 0.1.0
+ */
+export const readPages = <E, R>(
+  request: { readonly arn: string; readonly token: string; readonly marker: string | undefined },
+  onPage: (operations: ReadonlyArray<Wire.Operation>) => Effect.Effect<void, E, R>
+): Effect.Effect<void, CheckpointClientError | E, CheckpointClient | R> =>
+  Effect.gen(function*() {
+    const client = yield* CheckpointClient
+    let step = ServiceGuard.nextPage(ServiceGuard.startPaging, request.marker)
+    while (step._tag === "Next") {
+      const page: unknown = yield* client.getExecutionState({
+        DurableExecutionArn: request.arn,
+        CheckpointToken: request.token,
+        Marker: step.marker,
+        MaxItems: ServiceGuard.pageSize
+      })
+      const violation = checkStatePage(page)
+      if (violation !== undefined) return yield* malformed("GetDurableExecutionState", violation)
+      const { NextMarker, Operations } = page as Wire.GetStateResponse
+      if (Operations !== undefined && Operations.length > 0) yield* onPage(Operations)
+      step = ServiceGuard.nextPage(step.paging, NextMarker)
+    }
+    if (step._tag === "Violation") return yield* malformed("GetDurableExecutionState", step.message)
+  })
+
+const checkStatePage = (page: unknown): string | undefined => {
+  const violation = ServiceGuard.checkPage(page)
+  if (violation !== undefined) return violation
+  for (const operation of (page as { readonly Operations?: ReadonlyArray<unknown> }).Operations ?? []) {
+    const invalid = ServiceGuard.checkOperation(operation)
+    if (invalid !== undefined) return invalid
+  }
+  return undefined
 }

@@ -221,12 +221,18 @@ export const byteLength = (payload: string | undefined): number =>
  * @category errors
  * @since 0.1.0
  */
-export const errorTypeOf = (error: unknown): string =>
-  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
-    ? error._tag
-    : error instanceof Error
-    ? error.name
-    : "Error"
+export const errorTypeOf = (error: unknown): string => {
+  // Total: a thrown value whose getters throw is still described.
+  try {
+    return Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
+      ? error._tag
+      : error instanceof Error
+      ? error.name
+      : "Error"
+  } catch {
+    return "Error"
+  }
+}
 
 /**
  * The human-readable message of any failure.
@@ -235,17 +241,76 @@ export const errorTypeOf = (error: unknown): string =>
  * @since 0.1.0
  */
 export const errorMessageOf = (error: unknown): string => {
-  if (Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== "") {
-    return error.message
+  // Total: a thrown value whose getters (or `toString`) throw is still described.
+  try {
+    if (Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== "") {
+      return error.message
+    }
+    if (Predicate.isObject(error)) {
+      // A tagged error without a message: its fields say what happened.
+      const { _tag, ...fields } = error as Record<string, unknown>
+      const json = JSON.stringify(fields)
+      if (json !== undefined && json !== "{}") return json
+      if (typeof _tag === "string") return _tag
+    }
+    return String(error)
+  } catch {
+    return "(a value that could not be read: reading it threw)"
   }
-  if (Predicate.isObject(error)) {
-    // A tagged error without a message: its fields say what happened.
-    const { _tag, ...fields } = error as Record<string, unknown>
-    const json = JSON.stringify(fields)
-    if (json !== undefined && json !== "{}") return json
-    if (typeof _tag === "string") return _tag
+}
+
+/**
+ * Whether a thrown value can be read without throwing (its `name`, `message`,
+ * `stack` and string form): only such values are kept as the `cause` of an
+ * error, since logs print causes.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const isReadable = (error: unknown): boolean => {
+  try {
+    if (typeof error === "object" && error !== null) {
+      const { message, name, stack } = error as { message?: unknown; name?: unknown; stack?: unknown }
+      void [message, name, stack]
+    }
+    void String(error)
+    return true
+  } catch {
+    return false
   }
-  return String(error)
+}
+
+/**
+ * The longest `ErrorMessage` effect-durable writes (16 KiB): a message says
+ * what happened; longer ones are cut, saying how long they were.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxMessageBytes = 16 * 1024
+
+/**
+ * Cuts a text to at most `maxBytes` UTF-8 bytes, ending with a note of its
+ * full size when it was cut.
+ *
+ * @example
+ * ```ts
+ * Payload.truncate("x".repeat(100_000), 100) // "xxx… [truncated: 100000 bytes in all]"
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const truncate = (text: string, maxBytes: number = maxMessageBytes): string => {
+  // Fast path: no string of this length can be over the limit.
+  if (text.length * 3 <= maxBytes) return text
+  const bytes = Buffer.byteLength(text, "utf8")
+  if (bytes <= maxBytes) return text
+  const note = `… [truncated: ${bytes} bytes in all]`
+  const keep = Math.max(0, maxBytes - Buffer.byteLength(note, "utf8"))
+  // A cut inside a multi-byte character leaves a replacement character: drop it.
+  const head = Buffer.from(text, "utf8").subarray(0, keep).toString("utf8").replace(/\uFFFD$/, "")
+  return head + note
 }
 
 /**

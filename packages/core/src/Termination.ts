@@ -481,3 +481,75 @@ export const idleSince = (
  */
 export const nextPollAt = (now: number, polls: number, policy: Policy): number =>
   now + Math.min(Duration.toMillis(policy.pollInterval) * Math.max(1, polls), Duration.toMillis(policy.maxPollInterval))
+
+/**
+ * Whether the service will wake the function up for this operation if the
+ * invocation ends with PENDING: a WAIT that runs (its end), a STEP waiting for
+ * its next attempt (the retry timer), a CALLBACK or a CHAINED_INVOKE that runs
+ * (their completion or timeout). An operation merely STARTED by the function
+ * (a step attempt, a child context) wakes nothing up: PENDING on it alone
+ * would leave the execution waiting for nothing.
+ *
+ * @category deadline
+ * @since 0.1.0
+ */
+export const wakesUp = (operation: { readonly Type: OperationType; readonly Status: string }): boolean => {
+  switch (operation.Type) {
+    case "WAIT":
+    case "CALLBACK":
+    case "CHAINED_INVOKE":
+      return operation.Status === "STARTED"
+    case "STEP":
+      return operation.Status === "PENDING"
+    default:
+      return false
+  }
+}
+
+/**
+ * How an invocation that cannot finish ends: with PENDING when the service
+ * has something to wake the function up for (see {@link wakesUp}), otherwise
+ * as a failed invocation, which Lambda retries. Never a timeout, never PENDING
+ * with nothing to wake up for (the service refuses it, or waits forever).
+ *
+ * @example
+ * ```ts
+ * Termination.endWithout([{ Type: "WAIT", Status: "STARTED" }]) // "Suspend"
+ * Termination.endWithout([{ Type: "CONTEXT", Status: "STARTED" }]) // "Fail"
+ * ```
+ *
+ * @category deadline
+ * @since 0.1.0
+ */
+export const endWithout = (
+  operations: Iterable<{ readonly Type: OperationType; readonly Status: string }>
+): "Suspend" | "Fail" => {
+  for (const operation of operations) if (wakesUp(operation)) return "Suspend"
+  return "Fail"
+}
+
+/**
+ * When the invocation-wide watchdog answers, whatever is still running or in
+ * flight: a quarter of the deadline margin before the deadline (500 ms by
+ * default), after the supervisor's own cut-offs (the margin, then half of it),
+ * so that it only acts when they could not (a checkpoint call or a state read
+ * that never returns, a final drain that hangs). Half of what is left is kept
+ * for closing the invocation's scope (see {@link closeBy}).
+ *
+ * @category deadline
+ * @since 0.1.0
+ */
+export const watchdogAt = (deadline: number, policy: Policy): number =>
+  deadline - Duration.toMillis(policy.deadlineMargin) / 4
+
+/**
+ * The latest time to wait for the invocation's fibers to be interrupted and its
+ * finalizers to run after the answer is known: an eighth of the margin before
+ * the deadline. Past it, the answer is given anyway and the rest of the
+ * clean-up goes on in the background.
+ *
+ * @category deadline
+ * @since 0.1.0
+ */
+export const closeBy = (deadline: number, policy: Policy): number =>
+  deadline - Duration.toMillis(policy.deadlineMargin) / 8

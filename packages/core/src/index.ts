@@ -41,6 +41,8 @@ export * as RetryPolicy from "./RetryPolicy.ts"
 /** @since 0.1.0 */
 export * as Scheduler from "./Scheduler.ts"
 /** @since 0.1.0 */
+export * as ServiceGuard from "./ServiceGuard.ts"
+/** @since 0.1.0 */
 export * as Step from "./operations/Step.ts"
 /** @since 0.1.0 */
 export * as Supervisor from "./Supervisor.ts"

@@ -72,3 +72,29 @@ describe("Payload", () => {
       assert.deepStrictEqual(rebuilt, { errorType: "Other", message: "", errorData: "{}" })
     }))
 })
+
+describe("Payload messages", () => {
+  it("truncates a long message to the byte limit, saying how long it was", () => {
+    const long = "é".repeat(100_000)
+    const cut = Payload.truncate(long, 1000)
+    assert.isAtMost(Buffer.byteLength(cut, "utf8"), 1000)
+    assert.include(cut, "[truncated: 200000 bytes in all]")
+    assert.notInclude(cut, "\uFFFD")
+    assert.strictEqual(Payload.truncate("short"), "short")
+  })
+
+  it("describes a thrown value whose getters throw, without throwing", () => {
+    const hostile = new Proxy({}, {
+      get: () => {
+        throw new Error("no")
+      },
+      has: () => {
+        throw new Error("no")
+      }
+    })
+    assert.strictEqual(Payload.errorTypeOf(hostile), "Error")
+    assert.isString(Payload.errorMessageOf(hostile))
+    assert.isFalse(Payload.isReadable(hostile))
+    assert.isTrue(Payload.isReadable(new Error("fine")))
+  })
+})

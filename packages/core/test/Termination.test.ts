@@ -404,3 +404,29 @@ describe("Termination policies", () => {
     })
   })
 })
+
+describe("Termination at the deadline", () => {
+  it("suspends only for something the service wakes the function up for", () => {
+    assert.strictEqual(Termination.endWithout([{ Type: "WAIT", Status: "STARTED" }]), "Suspend")
+    assert.strictEqual(Termination.endWithout([{ Type: "CALLBACK", Status: "STARTED" }]), "Suspend")
+    assert.strictEqual(Termination.endWithout([{ Type: "CHAINED_INVOKE", Status: "STARTED" }]), "Suspend")
+    assert.strictEqual(Termination.endWithout([{ Type: "STEP", Status: "PENDING" }]), "Suspend")
+    // started by the function itself, or over: nothing will wake it up
+    assert.strictEqual(Termination.endWithout([{ Type: "STEP", Status: "STARTED" }]), "Fail")
+    assert.strictEqual(Termination.endWithout([{ Type: "CONTEXT", Status: "STARTED" }]), "Fail")
+    assert.strictEqual(Termination.endWithout([{ Type: "EXECUTION", Status: "STARTED" }]), "Fail")
+    assert.strictEqual(Termination.endWithout([{ Type: "WAIT", Status: "SUCCEEDED" }]), "Fail")
+    assert.strictEqual(Termination.endWithout([]), "Fail")
+  })
+
+  it("answers after the supervisor's cut-offs, and closes the scope before the deadline", () => {
+    const deadline = minutes15
+    const margin = Duration.toMillis(Termination.defaultPolicy.deadlineMargin)
+    const watchdog = Termination.watchdogAt(deadline, Termination.defaultPolicy)
+    const close = Termination.closeBy(deadline, Termination.defaultPolicy)
+    assert.strictEqual(watchdog, deadline - 500)
+    assert.isAbove(watchdog, deadline - margin / 2, "after the hard cut-off")
+    assert.isAbove(close, watchdog)
+    assert.isBelow(close, deadline)
+  })
+})
