@@ -10,15 +10,24 @@
  *
  * A failed call never reaches the operation that queued the update: the
  * failure goes straight to the supervisor, which ends the invocation (a system
- * failure is not something user code can catch and carry on from).
+ * failure is not something user code can catch and carry on from). So does
+ * everything else that goes wrong on the checkpoint path: a response that
+ * `ServiceGuard` refuses (no `NewExecutionState` where one is due, an
+ * operation moving backwards, garbage), a paging that does not end, and any
+ * defect (a transport that returns `null` or throws something unreadable): the
+ * worker is supervised, and its death is reported as a `CheckpointFailedError`
+ * of the invocation, never silent.
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
-import { CheckpointClient, type CheckpointClientError } from "./CheckpointClient.ts"
+import { Cause, Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
+import { CheckpointClient, type CheckpointClientError, malformed, readPages } from "./CheckpointClient.ts"
 import { CheckpointFailedError } from "./DurableError.ts"
 import type * as OperationId from "./OperationId.ts"
+import * as Payload from "./Payload.ts"
 import type { Scheduler } from "./Scheduler.ts"
+import * as ServiceGuard from "./ServiceGuard.ts"
+import * as Termination from "./Termination.ts"
 import type * as Wire from "./Wire.ts"
 
 /**
@@ -81,8 +90,8 @@ export interface Options {
   readonly onFailure: (error: CheckpointFailedError) => Effect.Effect<void>
   /**
    * Called when the service returned no next token after a non-terminal
-   * checkpoint; `pending` tells whether an operation is still pending on the
-   * service's side (something will wake the function up).
+   * checkpoint; `pending` tells whether the service has something to wake the
+   * function up for (`Termination.endWithout`).
    */
   readonly onMissingToken: (pending: boolean) => Effect.Effect<void>
 }
@@ -144,11 +153,29 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const queue = yield* Queue.unbounded<Item>()
   const { scheduler } = options
 
-  const merge = (operations: ReadonlyArray<Wire.Operation> | undefined) =>
+  /**
+   * Checks what a response reports (each operation's shape and transition, in
+   * order, against the state and the earlier operations of the response), then
+   * stores it and wakes the waiters. Nothing is stored from a refused response.
+   */
+  const merge = (
+    operations: ReadonlyArray<Wire.Operation>,
+    reported: Set<OperationId.WireId>
+  ): Effect.Effect<void, CheckpointClientError> =>
     Effect.suspend(() => {
-      if (operations === undefined || operations.length === 0) return Effect.void
-      for (const operation of operations) state.set(operation.Id, operation)
-      return scheduler.notify(operations)
+      if (operations.length === 0) return Effect.void
+      const staged = new Map<OperationId.WireId, Wire.Operation>()
+      for (const operation of operations) {
+        const violation = ServiceGuard.checkOperation(operation) ??
+          ServiceGuard.checkTransition(staged.get(operation.Id) ?? state.get(operation.Id), operation)
+        if (violation !== undefined) return Effect.fail(malformed("CheckpointDurableExecution", violation))
+        staged.set(operation.Id, operation)
+      }
+      for (const operation of staged.values()) {
+        state.set(operation.Id, operation)
+        reported.add(operation.Id)
+      }
+      return scheduler.notify(staged.values())
     })
 
   const failed = (error: CheckpointClientError) =>
@@ -172,31 +199,31 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Effect.retry({ schedule: transientRetry, while: isTransient }),
       Effect.catch(failed)
     )
-    yield* merge(response.NewExecutionState?.Operations)
-    let marker = response.NewExecutionState?.NextMarker || undefined
+    // A response is believed only once all of it was checked: its envelope, then
+    // every page of operations it reports, then that it reports what the batch updated.
+    const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
+    if (envelope !== undefined) return yield* failed(malformed("CheckpointDurableExecution", envelope))
     const next = response.CheckpointToken
     if (next !== undefined) yield* Ref.set(token, next)
-    while (marker !== undefined) {
-      const page = yield* client.getExecutionState({
-        DurableExecutionArn: options.arn,
-        CheckpointToken: next ?? current,
-        Marker: marker,
-        MaxItems: 1000
-      }).pipe(Effect.catch(failed))
-      yield* merge(page.Operations)
-      marker = page.NextMarker || undefined
-    }
+    const reported = new Set<OperationId.WireId>()
+    yield* merge(response.NewExecutionState?.Operations ?? [], reported).pipe(
+      Effect.andThen(readPages(
+        { arn: options.arn, token: next ?? current, marker: response.NewExecutionState?.NextMarker },
+        (operations) => merge(operations, reported)
+      )),
+      Effect.catch(failed)
+    )
+    const missing = ServiceGuard.checkApplied(updates, reported)
+    if (missing !== undefined) return yield* failed(malformed("CheckpointDurableExecution", missing))
     for (const item of batch) if (item.done !== undefined) yield* Deferred.succeed(item.done, undefined)
     if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
-      const pending = Array.from(state.values()).some((operation) =>
-        operation.Type !== "EXECUTION" &&
-        (operation.Status === "STARTED" || operation.Status === "PENDING" || operation.Status === "READY")
-      )
-      yield* options.onMissingToken(pending)
+      yield* options.onMissingToken(Termination.endWithout(state.values()) === "Suspend")
       return yield* Effect.never
     }
-  })
+  }, Effect.provideService(CheckpointClient, client))
 
+  // The worker is supervised: whatever kills it (a defect of a transport, of a
+  // response, of the engine) reaches the supervisor as a failure of the invocation.
   yield* Effect.gen(function*() {
     // Whether an update (not only polls) was sent since the queue last drained.
     let updated = false
@@ -212,7 +239,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         updated = false
       }
     }
-  }).pipe(Effect.forkScoped)
+  }).pipe(
+    Effect.catchCause((cause) =>
+      Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : options.onFailure(died(cause))
+    ),
+    Effect.forkScoped
+  )
 
   // Parent links of the operations queued in this invocation; the others' are in the state.
   const parents = new Map<OperationId.WireId, OperationId.WireId | undefined>()
@@ -295,6 +327,16 @@ export const isTransient = (error: CheckpointClientError): boolean =>
  * @since 0.1.0
  */
 export const transientRetry = Schedule.exponential("100 millis").pipe(Schedule.upTo({ times: 4 }))
+
+/** The failure of the invocation that reports a defect on the checkpoint path. */
+const died = (cause: Cause.Cause<unknown>): CheckpointFailedError => {
+  const defect = Cause.squash(cause)
+  return new CheckpointFailedError({
+    message: `The checkpoint path failed unexpectedly: ${Payload.errorTypeOf(defect)}: ${Payload.errorMessageOf(defect)}`,
+    scope: "INVOCATION",
+    ...(Payload.isReadable(defect) ? { cause: defect } : {})
+  })
+}
 
 const isTerminalExecutionUpdate = (update: Wire.OperationUpdate): boolean =>
   update.Type === "EXECUTION" && (update.Action === "SUCCEED" || update.Action === "FAIL")

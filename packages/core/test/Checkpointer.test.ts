@@ -45,7 +45,12 @@ describe("Checkpointer", () => {
           log.push(request)
           // each call takes a second of service time
           yield* Effect.sleep("1 second")
-          return { CheckpointToken: `token-${log.length}`, NewExecutionState: { Operations: changed(log.length) } }
+          // as the service does, the response reports the operations of the batch, and those that changed
+          const applied = (request.Updates ?? []).map((u): Wire.Operation => ({ Id: u.Id, Type: u.Type, Status: "STARTED" }))
+          return {
+            CheckpointToken: `token-${log.length}`,
+            NewExecutionState: { Operations: [...applied, ...changed(log.length)] }
+          }
         })
     })
 

@@ -98,19 +98,26 @@ export const fromEvent = (event: unknown): DurableExecutionClient | undefined =>
  */
 export const toCheckpointClientError = (operation: string, cause: unknown): CheckpointClient.CheckpointClientError => {
   const classified = classifyAwsFailure(operation, cause)
-  if (
-    cause instanceof Error && "isDurableExecutionClientError" in cause && cause.isDurableExecutionClientError === true &&
-    "scope" in cause && (cause.scope === "INVOCATION" || cause.scope === "EXECUTION")
-  ) {
-    return new CheckpointClient.CheckpointClientError({
-      message: classified.message,
-      scope: cause.scope,
-      errorName: cause.name,
-      ...(classified.statusCode === undefined ? {} : { statusCode: classified.statusCode }),
-      cause
-    })
+  const stated = statedScope(cause)
+  if (stated === undefined) return classified
+  return new CheckpointClient.CheckpointClientError({
+    message: classified.message,
+    scope: stated,
+    ...(classified.errorName === undefined ? {} : { errorName: classified.errorName }),
+    ...(classified.statusCode === undefined ? {} : { statusCode: classified.statusCode }),
+    ...(classified.cause === undefined ? {} : { cause: classified.cause })
+  })
+}
+
+/** The scope a `DurableExecutionClientError` states, if the failure is one (read without ever throwing). */
+const statedScope = (cause: unknown): "INVOCATION" | "EXECUTION" | undefined => {
+  try {
+    if (!(cause instanceof Error) || !("isDurableExecutionClientError" in cause)) return undefined
+    if (cause.isDurableExecutionClientError !== true || !("scope" in cause)) return undefined
+    return cause.scope === "INVOCATION" || cause.scope === "EXECUTION" ? cause.scope : undefined
+  } catch {
+    return undefined
   }
-  return classified
 }
 
 /**

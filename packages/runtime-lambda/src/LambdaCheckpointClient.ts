@@ -16,7 +16,7 @@ import {
   LambdaClient,
   type LambdaClientConfig
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient } from "@effect-durable/core"
+import { CheckpointClient, Payload } from "@effect-durable/core"
 import { type Context, Effect, Layer } from "effect"
 import { fromPromises } from "./internal/conversions.ts"
 
@@ -71,16 +71,24 @@ export const defaultClientConfig: LambdaClientConfig = {
  * @since 0.1.0
  */
 export const describeFailure = (cause: unknown): CheckpointClient.FailureDescription => {
-  if (typeof cause !== "object" || cause === null) return { message: String(cause) }
-  const name = "name" in cause && typeof cause.name === "string" ? cause.name : undefined
-  const message = "message" in cause && typeof cause.message === "string" ? cause.message : undefined
-  const metadata = "$metadata" in cause && typeof cause.$metadata === "object" && cause.$metadata !== null
-    ? cause.$metadata
-    : undefined
-  const statusCode = metadata !== undefined && "httpStatusCode" in metadata &&
-      typeof metadata.httpStatusCode === "number"
-    ? metadata.httpStatusCode
-    : undefined
+  // Total: whatever was thrown (an object whose getters throw included) is described, never rethrown.
+  const read = <A>(f: () => A): A | undefined => {
+    try {
+      return f()
+    } catch {
+      return undefined
+    }
+  }
+  if (typeof cause !== "object" || cause === null) return { message: read(() => String(cause)) ?? "unreadable" }
+  const record = cause as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } }
+  const name = read(() => typeof record.name === "string" ? record.name : undefined)
+  const message = read(() => typeof record.message === "string" ? record.message : undefined)
+  const statusCode = read(() => {
+    const metadata = record.$metadata
+    return typeof metadata === "object" && metadata !== null && typeof metadata.httpStatusCode === "number"
+      ? metadata.httpStatusCode
+      : undefined
+  })
   return { name, message, statusCode }
 }
 
@@ -106,7 +114,8 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
     scope: CheckpointClient.classify(failure),
     errorName: name,
     ...(failure.statusCode === undefined ? {} : { statusCode: failure.statusCode }),
-    cause
+    // Logs print causes: a value that throws when read is left out.
+    ...(Payload.isReadable(cause) ? { cause } : {})
   })
 }
 

@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { CheckpointClient, DurableError, DurableLogger, Invocation } from "@effect-durable/core"
+import { CheckpointClient, DurableError, DurableLogger, Invocation, Payload } from "@effect-durable/core"
 import type { Wire, Workflow } from "@effect-durable/core"
 import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
 import * as DurableExecutionClient from "./DurableExecutionClient.ts"
@@ -150,13 +150,9 @@ export class LambdaHandlerError extends Schema.TaggedError<LambdaHandlerError>()
   cause: Schema.optionalKey(Schema.Defect())
 }) {}
 
-const describe = (u: unknown): string => {
-  if (u instanceof Error) return `${u.name}: ${u.message}`
-  if (typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string") {
-    return "message" in u && typeof u.message === "string" ? `${u._tag}: ${u.message}` : u._tag
-  }
-  return String(u)
-}
+// Total and bounded: the message becomes Lambda's error response, whatever was thrown.
+const describe = (u: unknown): string =>
+  Payload.truncate(`${Payload.errorTypeOf(u)}: ${Payload.errorMessageOf(u)}`)
 
 const fromCause = (cause: Cause.Cause<unknown>, building: boolean): LambdaHandlerError => {
   const error = Cause.findErrorOption(cause)

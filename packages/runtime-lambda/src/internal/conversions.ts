@@ -43,6 +43,11 @@ export const malformedResponse = (operation: string, cause: Schema.SchemaError):
   })
 
 
+// A transport typed to return a response may still return anything (`null`, `undefined`, a string).
+const isObject = (value: unknown): value is object => typeof value === "object" && value !== null
+
+const notAnObject = (value: unknown): string => `the response is ${value === null ? "null" : typeof value}, not an object`
+
 /** The two calls of the durable execution API, as Promise-returning functions over the AWS SDK's shapes. */
 export interface PromiseCalls {
   readonly getExecutionState: (
@@ -75,6 +80,7 @@ export const fromPromises = (
       try: (signal) => calls.getExecutionState({ ...request }, signal),
       catch: (cause) => toError("GetDurableExecutionState", cause)
     })
+    if (!isObject(output)) return yield* CheckpointClient.malformed("GetDurableExecutionState", notAnObject(output))
     return yield* Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
       Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
     )
@@ -89,6 +95,7 @@ export const fromPromises = (
       try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
       catch: (cause) => toError("CheckpointDurableExecution", cause)
     })
+    if (!isObject(output)) return yield* CheckpointClient.malformed("CheckpointDurableExecution", notAnObject(output))
     return yield* Wire.decodeCheckpointResponse({
       CheckpointToken: output.CheckpointToken,
       NewExecutionState: output.NewExecutionState
