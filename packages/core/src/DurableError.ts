@@ -8,8 +8,9 @@
  * - **system failures** that end the invocation at once, whatever user code does
  *   (`NonDeterministicExecutionError`, `CheckpointFailedError`,
  *   `SerdesFailedError`, `ContextValidationError`, `ConfigValidationError`,
- *   `InvalidEventError`). Operations report them to the supervisor, which
- *   terminates directly; they never travel through the workflow's error channel.
+ *   `InvalidEventError`, `DeadlineApproachingError`). Operations report them
+ *   to the supervisor, which terminates directly; they never travel through the
+ *   workflow's error channel.
  *
  * The `_tag` of each error is the `ErrorType` written on the wire, the same
  * names the official SDK uses.
@@ -138,6 +139,20 @@ export class InvalidEventError extends Schema.TaggedError<InvalidEventError>()("
 }) {}
 
 /**
+ * The invocation was about to reach Lambda's deadline without an answer the
+ * service would accept (a checkpoint call, a state read or the final drain
+ * still in flight), and the service has nothing to wake the function up for:
+ * rather than time out, the invocation fails so that Lambda retries it.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class DeadlineApproachingError extends Schema.TaggedError<DeadlineApproachingError>()(
+  "DeadlineApproachingError",
+  { message: Schema.String }
+) {}
+
+/**
  * The workflow failed with an error that has no Schema to encode it: the
  * rebuilt form of the wire `ErrorObject`.
  *
@@ -164,6 +179,7 @@ export type SystemFailure =
   | ContextValidationError
   | ConfigValidationError
   | InvalidEventError
+  | DeadlineApproachingError
 
 /**
  * The execution input did not decode with the workflow's input Schema. The

@@ -16,25 +16,36 @@
  *   service rejected), or an `InvocationFailure` for failures Lambda should
  *   retry (a transient checkpoint failure, a serialization failure).
  *
+ * Whatever the service does, the invocation answers before Lambda's deadline:
+ * the supervisor's watchdog covers everything from the event's arrival (the
+ * state loading included) to the answer (the large-result checkpoint and the
+ * final drain included), and ends the invocation with PENDING when the service
+ * has something to wake the function up for, or as a failed invocation
+ * (`DeadlineApproachingError`) otherwise. Every answer fits Lambda's response
+ * limit, and its messages are bounded (`Payload.truncate`).
+ *
  * Closing the scope interrupts every fiber of the invocation and runs its
- * finalizers, so nothing of one invocation outlives it.
+ * finalizers, so nothing of one invocation outlives it; if some fiber ignores
+ * interruption past `Termination.closeBy`, the answer is given anyway.
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Deferred, Effect, Exit } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as Checkpointer from "./Checkpointer.ts"
-import { CheckpointClient } from "./CheckpointClient.ts"
+import { CheckpointClient, readPages } from "./CheckpointClient.ts"
 import * as CostModel from "./CostModel.ts"
 import { DurableContext, makeRoot } from "./DurableContext.ts"
 import {
   CheckpointFailedError,
+  DeadlineApproachingError,
   InvalidEventError,
   InvalidInputError,
-  type SerdesFailedError,
+  SerdesFailedError,
   type SystemFailure
 } from "./DurableError.ts"
 import * as Payload from "./Payload.ts"
 import * as Scheduler from "./Scheduler.ts"
+import * as ServiceGuard from "./ServiceGuard.ts"
 import * as Supervisor from "./Supervisor.ts"
 import * as Termination from "./Termination.ts"
 import * as Wire from "./Wire.ts"
@@ -66,7 +77,11 @@ export interface Options {
  * @category models
  * @since 0.1.0
  */
-export type InvocationFailure = CheckpointFailedError | SerdesFailedError | InvalidEventError
+export type InvocationFailure =
+  | CheckpointFailedError
+  | SerdesFailedError
+  | InvalidEventError
+  | DeadlineApproachingError
 
 /**
  * The largest `Result` returned inline (6 MiB less a margin); a larger result
@@ -91,50 +106,81 @@ const defaultTimeoutMillis = 15 * 60 * 1000
 
 /**
  * Loads the whole execution state: the event's first page, then every further
- * page from the service.
+ * page from the service (a paging that loops or does not end fails the
+ * invocation, see `CheckpointClient.readPages`). Operations are pushed into
+ * `into` as they arrive, so that the watchdog knows what was read if the
+ * loading does not finish. A state with the same operation twice, or without
+ * its EXECUTION operation, is refused with an `InvalidEventError`.
  *
  * @category running
  * @since 0.1.0
  */
-export const loadState = Effect.fnUntraced(function*(input: Wire.InvocationInput) {
-  const client = yield* CheckpointClient
-  const operations: Array<Wire.Operation> = [...(input.InitialExecutionState?.Operations ?? [])]
-  // An empty marker means "no more pages", as for the official SDK.
-  let marker = input.InitialExecutionState?.NextMarker || undefined
-  while (marker !== undefined) {
-    const page = yield* client.getExecutionState({
-      DurableExecutionArn: input.DurableExecutionArn,
-      CheckpointToken: input.CheckpointToken,
-      Marker: marker,
-      MaxItems: 1000
-    }).pipe(
-      Effect.mapError((error) =>
+export const loadState = Effect.fnUntraced(function*(
+  input: Wire.InvocationInput,
+  into: Array<Wire.Operation> = []
+) {
+  into.push(...(input.InitialExecutionState?.Operations ?? []))
+  yield* readPages(
+    { arn: input.DurableExecutionArn, token: input.CheckpointToken, marker: input.InitialExecutionState?.NextMarker },
+    (operations) => Effect.sync(() => into.push(...operations))
+  ).pipe(
+    Effect.mapError((error) =>
+      new CheckpointFailedError({
+        message: `Failed to load the execution state: ${error.message}`,
+        scope: error.scope,
+        cause: error
+      })
+    ),
+    // A defect of the transport (a `null` page, an unreadable error) fails this invocation, not the execution.
+    Effect.catchDefect((defect) =>
+      Effect.fail(
         new CheckpointFailedError({
-          message: `Failed to load the execution state: ${error.message}`,
-          scope: error.scope,
-          cause: error
+          message: `Failed to load the execution state: ${Payload.errorTypeOf(defect)}: ${
+            Payload.errorMessageOf(defect)
+          }`,
+          scope: "INVOCATION",
+          ...(Payload.isReadable(defect) ? { cause: defect } : {})
         })
       )
     )
-    operations.push(...(page.Operations ?? []))
-    marker = page.NextMarker || undefined
+  )
+  const duplicate = ServiceGuard.findDuplicate(into)
+  if (duplicate !== undefined) {
+    return yield* new InvalidEventError({
+      message: `The state of the execution has the operation ${JSON.stringify(duplicate.slice(0, 100))} twice`
+    })
   }
-  return operations
+  if (!into.some((operation) => operation.Type === "EXECUTION")) {
+    return yield* new InvalidEventError({
+      message: `The state of the execution has no EXECUTION operation (${into.length} operations received)`
+    })
+  }
+  return into
 })
 
 const failed = (error: Wire.ErrorObject): Wire.InvocationOutput => ({ Status: "FAILED", Error: error })
 
+/** Logs the system failure that ends the invocation: once per invocation, here. */
+const logEnding = (error: SystemFailure) =>
+  Effect.logError(`effect-durable: the invocation ends with ${error._tag}`, Cause.fail(error))
+
+/** How a system failure ends the invocation: FAILED, or a failed invocation (Lambda retries). */
 const systemFailureOutput = (error: SystemFailure): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {
+  const log = logEnding(error)
   switch (error._tag) {
     case "CheckpointFailedError":
-      return error.scope === "INVOCATION"
-        ? Effect.fail(error)
-        : Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message }))
+      return Effect.andThen(
+        log,
+        error.scope === "INVOCATION"
+          ? Effect.fail(error)
+          : Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message }))
+      )
     case "SerdesFailedError":
     case "InvalidEventError":
-      return Effect.fail(error)
+    case "DeadlineApproachingError":
+      return Effect.andThen(log, Effect.fail(error))
     default:
-      return Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message }))
+      return Effect.andThen(log, Effect.succeed(failed({ ErrorType: error._tag, ErrorMessage: error.message })))
   }
 }
 
@@ -158,27 +204,53 @@ export const handle = <W extends Workflow.Any>(
 ): Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>> =>
   Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
-    const input = yield* Wire.decodeInvocationInput(event)
-    const arn = input.DurableExecutionArn
     const deadline = options.deadline ?? startedAt + defaultTimeoutMillis
     const policy = Termination.resolve(options.policy, yield* CostModel.fromEnvironment)
-
-    const loaded = yield* Effect.exit(loadState(input))
-    if (Exit.isFailure(loaded)) {
-      const error = Cause.findErrorOption(loaded.cause)
-      if (error._tag === "Some") return yield* systemFailureOutput(error.value)
-      return yield* Effect.failCause(loaded.cause as Cause.Cause<never>)
+    const scope = yield* Scope.make()
+    const exit = yield* Effect.exit(
+      run(workflow, event, { startedAt, deadline, policy }).pipe(Scope.provide(scope))
+    ) as Effect.Effect<Exit.Exit<Wire.InvocationOutput, InvocationFailure>, never, CheckpointClient>
+    yield* closeBefore(scope, exit, Termination.closeBy(deadline, policy))
+    if (Exit.isSuccess(exit)) return fitted(exit.value)
+    const error = Cause.findErrorOption(exit.cause)
+    if (error._tag === "Some") return yield* Effect.fail(bounded(error.value))
+    if (!Cause.hasInterruptsOnly(exit.cause)) {
+      yield* Effect.logError("effect-durable: the invocation died", exit.cause)
     }
-    const operations = loaded.value
-    const execution = operations.find((operation) => operation.Type === "EXECUTION")
-    if (execution === undefined) {
-      return yield* new InvalidEventError({
-        message: `The state of ${arn} has no EXECUTION operation (${operations.length} operations received)`
-      })
-    }
+    return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+  }).pipe(
+    Effect.annotateLogs({ executionArn: Payload.truncate(arnOf(event), 2048), requestId: options.requestId ?? "" }),
+    Effect.withSpan("Invocation.handle", { attributes: { "durable.workflow": workflow.name } })
+  ) as Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>>
 
-    const scheduler = yield* Scheduler.make(policy)
-    const supervisor = yield* Supervisor.make({ scheduler, policy, deadline, startedAt })
+/**
+ * The invocation itself, in the scope the caller closes: everything that can
+ * take time (loading, the workflow, the answer's checkpoint, the drain) runs in
+ * one fiber, raced against the supervisor's outcome, which the watchdog settles
+ * before the deadline at the latest.
+ */
+const run = Effect.fnUntraced(function*(
+  workflow: Workflow.Any,
+  event: unknown,
+  { deadline, policy, startedAt }: { readonly startedAt: number; readonly deadline: number; readonly policy: Termination.Policy }
+) {
+  const input = yield* Wire.decodeInvocationInput(event).pipe(Effect.tapError(logEnding))
+  const arn = input.DurableExecutionArn
+  const scheduler = yield* Scheduler.make(policy)
+  const supervisor = yield* Supervisor.make({ scheduler, policy, deadline, startedAt })
+  // What the watchdog decides on: the pages read so far, then the checkpointer's state.
+  const loaded: Array<Wire.Operation> = []
+  let known: Effect.Effect<Iterable<Wire.Operation>> = Effect.sync(() => loaded)
+  yield* Effect.forkScoped(supervisor.watch(Effect.suspend(() => known)))
+  // Set once the body's answer is known and only the drain is left.
+  let draining: Wire.InvocationOutput | undefined
+
+  const work = Effect.gen(function*() {
+    // A failure to load the state is a system failure like any other: it goes to the supervisor.
+    const operations = yield* loadState(input, loaded).pipe(
+      Effect.catch((error) => Effect.andThen(supervisor.fail(error), Effect.never))
+    )
+    const execution = operations.find((operation) => operation.Type === "EXECUTION")!
     const checkpointer = yield* Checkpointer.make({
       arn,
       token: input.CheckpointToken,
@@ -196,6 +268,7 @@ export const handle = <W extends Workflow.Any>(
           })
         )
     })
+    known = checkpointer.operations
     const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
     const context = makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })
 
@@ -203,9 +276,11 @@ export const handle = <W extends Workflow.Any>(
       Payload.decode(workflow.input, execution.ExecutionDetails?.InputPayload, "execution input")
     )
     if (Exit.isFailure(decoded)) {
+      // The message of the decoding failure says what does not match; no stack trace goes on the wire.
+      const cause = Cause.findErrorOption(decoded.cause)
       const error = new InvalidInputError({
         message: `The execution input does not match the input Schema of workflow "${workflow.name}": ${
-          Cause.pretty(decoded.cause)
+          cause._tag === "Some" ? cause.value.message : "it could not be decoded"
         }`
       })
       return failed({ ErrorType: error._tag, ErrorMessage: error.message })
@@ -220,38 +295,95 @@ export const handle = <W extends Workflow.Any>(
     )
     yield* Effect.forkScoped(supervisor.run(checkpointer))
 
-    // Whichever ends first: the workflow, or the supervisor's decision.
-    const first = yield* Effect.raceFirst(
-      Effect.map(Deferred.await(body), (exit) => ({ _tag: "Body", exit }) as const),
-      Effect.map(supervisor.outcome, (outcome) => ({ _tag: "Terminated", outcome }) as const)
-    )
-    if (first._tag === "Terminated") {
-      return first.outcome._tag === "Suspended"
-        ? { Status: "PENDING" } as const
-        : yield* systemFailureOutput(first.outcome.error)
-    }
-
-    const output = yield* answer(workflow, first.exit, checkpointer, execution)
-    // Drain the checkpoint queue before answering, unless a failure ends the invocation first.
-    const drained = yield* Effect.raceFirst(
-      Effect.as(checkpointer.flush, undefined),
-      supervisor.outcome
-    )
-    if (drained !== undefined) {
-      return drained._tag === "Suspended" ? output : yield* systemFailureOutput(drained.error)
-    }
+    const output = yield* answer(workflow, yield* Deferred.await(body), checkpointer, execution)
+    // Drain the checkpoint queue before answering.
+    draining = output
+    yield* checkpointer.flush
     return output
-  }).pipe(
-    Effect.scoped,
-    Effect.annotateLogs({ executionArn: arnOf(event), requestId: options.requestId ?? "" }),
-    Effect.withSpan("Invocation.handle", { attributes: { "durable.workflow": workflow.name } })
-  ) as Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>>
+  })
 
-const arnOf = (event: unknown): string =>
-  typeof event === "object" && event !== null && "DurableExecutionArn" in event &&
-    typeof event.DurableExecutionArn === "string"
-    ? event.DurableExecutionArn
-    : ""
+  // Started at once: the work runs as far as it can before anything else is scheduled.
+  const worker = yield* Effect.forkScoped(work, { startImmediately: true })
+  // Whichever ends first: the work, or the supervisor's outcome (a suspension, a
+  // system failure, the watchdog). Both sides are interruptible, whatever the work is doing.
+  return yield* Effect.raceFirst(
+    Fiber.join(worker),
+    Effect.flatMap(supervisor.outcome, (outcome): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {
+      if (outcome._tag === "Failed") return systemFailureOutput(outcome.error)
+      // A suspension once the workflow has answered keeps its answer: only trailing updates were left.
+      return Effect.succeed(draining ?? { Status: "PENDING" })
+    })
+  )
+})
+
+/**
+ * Closes the invocation's scope (interrupting its fibers, running its
+ * finalizers), waiting for it until `by` at the latest: past it the answer is
+ * given and the closing goes on in the background.
+ */
+const closeBefore = (scope: Scope.Closeable, exit: Exit.Exit<unknown, unknown>, by: number) =>
+  Effect.gen(function*() {
+    const closing = yield* Effect.forkDetach(Scope.close(scope, exit), { startImmediately: true })
+    const now = yield* Clock.currentTimeMillis
+    const closed = yield* Effect.timeoutOption(Fiber.await(closing), Math.max(0, by - now))
+    if (Option.isNone(closed)) {
+      yield* Effect.logWarning(
+        "effect-durable: the invocation's fibers did not stop in time (code that ignores interruption?); " +
+          "answering anyway, they are still being interrupted"
+      )
+    }
+  })
+
+/**
+ * The answer, within Lambda's response limit: messages truncated
+ * (`Payload.truncate`), error types bounded, no stack trace, and an
+ * `ErrorData` too large for the response left out.
+ */
+const fitted = (output: Wire.InvocationOutput): Wire.InvocationOutput => {
+  if (output.Status !== "FAILED") return output
+  const { ErrorData, ErrorMessage, ErrorType } = output.Error
+  const error: Wire.ErrorObject = {
+    ...(ErrorType === undefined ? {} : { ErrorType: Payload.truncate(ErrorType, 256) }),
+    ...(ErrorMessage === undefined ? {} : { ErrorMessage: Payload.truncate(ErrorMessage) }),
+    ...(ErrorData === undefined ? {} : { ErrorData })
+  }
+  if (ErrorData === undefined || Payload.byteLength(JSON.stringify(failed(error))) <= maxInlineResultBytes) {
+    return failed(error)
+  }
+  const { ErrorData: _, ...withoutData } = error
+  const note = ` [ErrorData of ${Payload.byteLength(ErrorData)} bytes left out: over Lambda's response limit]`
+  return failed({
+    ...withoutData,
+    ErrorMessage: Payload.truncate(withoutData.ErrorMessage ?? "", Payload.maxMessageBytes - note.length) + note
+  })
+}
+
+/** An invocation failure with its message truncated: it becomes Lambda's error response. */
+const bounded = (error: InvocationFailure): InvocationFailure => {
+  const message = Payload.truncate(error.message)
+  if (message === error.message) return error
+  switch (error._tag) {
+    case "CheckpointFailedError":
+      return new CheckpointFailedError({ ...error, message })
+    case "SerdesFailedError":
+      return new SerdesFailedError({ ...error, message })
+    case "InvalidEventError":
+      return new InvalidEventError({ message })
+    case "DeadlineApproachingError":
+      return new DeadlineApproachingError({ message })
+  }
+}
+
+const arnOf = (event: unknown): string => {
+  try {
+    return typeof event === "object" && event !== null && "DurableExecutionArn" in event &&
+        typeof event.DurableExecutionArn === "string"
+      ? event.DurableExecutionArn
+      : ""
+  } catch {
+    return ""
+  }
+}
 
 /** Encodes the workflow's outcome into the invocation's answer. */
 const answer = Effect.fnUntraced(function*(

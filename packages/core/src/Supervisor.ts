@@ -13,13 +13,23 @@
  * System failures do not wait for a decision: `fail` ends the invocation at
  * once, whatever user code is doing.
  *
+ * Its watchdog (`watch`) makes sure the invocation answers before Lambda's
+ * deadline even when nothing else can decide: from the event's arrival (state
+ * loading included) to the answer (the final drain included), at
+ * `Termination.watchdogAt` it ends the invocation with PENDING if the service
+ * has something to wake the function up for, otherwise with a
+ * `DeadlineApproachingError` (a failed invocation, which Lambda retries).
+ * The same rule holds when a deadline cut-off suspends: PENDING is answered
+ * only when something will wake the function up.
+ *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Effect, Fiber } from "effect"
+import { Cause, Clock, Context, Deferred, Effect, Fiber } from "effect"
 import type { Checkpointer } from "./Checkpointer.ts"
-import type { SystemFailure } from "./DurableError.ts"
+import { DeadlineApproachingError, type SystemFailure } from "./DurableError.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as Termination from "./Termination.ts"
+import type * as Wire from "./Wire.ts"
 
 /**
  * How an invocation ended before its workflow did.
@@ -48,6 +58,13 @@ export class Supervisor extends Context.Service<Supervisor, {
   readonly expired: Effect.Effect<void>
   /** The supervision loop; runs until the invocation ends. */
   readonly run: (checkpointer: Checkpointer["Service"]) => Effect.Effect<never>
+  /**
+   * The invocation-wide watchdog: at `Termination.watchdogAt` it ends the
+   * invocation, PENDING if `known` (the operations as last known) has
+   * something the service wakes the function up for, else failed with a
+   * `DeadlineApproachingError`. Runs from the event's arrival to the answer.
+   */
+  readonly watch: (known: Effect.Effect<Iterable<Wire.Operation>>) => Effect.Effect<void>
 }>()("@effect-durable/core/Supervisor") {}
 
 /**
@@ -72,6 +89,8 @@ export const reasonOf = (error: SystemFailure): Termination.TerminationReason =>
       return "CUSTOM"
     case "PayloadTooLargeError":
       return "PAYLOAD_TOO_LARGE"
+    case "DeadlineApproachingError":
+      return "DEADLINE_APPROACHING"
   }
 }
 
@@ -157,7 +176,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             break
           }
           case "Suspend": {
-            yield* suspend(decision.reason)
+            yield* endOrSuspend(decision.reason, checkpointer.operations, "its deadline cut-off")
             return yield* Effect.never
           }
           case "Poll": {
@@ -171,7 +190,49 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           }
         }
       }
-    }).pipe(Effect.withSpan("Supervisor.run"))
+    }).pipe(
+      // Supervised: a defect of the loop ends the invocation (as a defect) rather than leaving it undecided.
+      Effect.catchCause((cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Deferred.die(outcome, Cause.squash(cause))
+      ),
+      Effect.andThen(Effect.never),
+      Effect.withSpan("Supervisor.run")
+    )
 
-  return Supervisor.of({ fail, suspend, outcome: Deferred.await(outcome), expired: Deferred.await(expired), run })
+  /**
+   * Suspends if the service has something to wake the function up for, and
+   * otherwise fails the invocation: PENDING with nothing to wake up for would
+   * be refused, or leave the execution waiting forever.
+   */
+  const endOrSuspend = Effect.fnUntraced(function*(
+    reason: Termination.TerminationReason,
+    known: Effect.Effect<Iterable<Wire.Operation>>,
+    when: string
+  ) {
+    if (Termination.endWithout(yield* known) === "Suspend") return yield* suspend(reason)
+    yield* fail(
+      new DeadlineApproachingError({
+        message: `The invocation reached ${when} before it could answer (a checkpoint call, a state read, the ` +
+          "final drain or an operation still in progress), and the service has nothing to wake the function up " +
+          "for: it fails so that Lambda retries it, rather than time out"
+      })
+    )
+  })
+
+  const watch = (known: Effect.Effect<Iterable<Wire.Operation>>): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.sleep(Math.max(0, Termination.watchdogAt(deadline, policy) - now))
+      yield* Effect.logWarning("effect-durable: no answer yet, with Lambda's deadline near: the watchdog ends the invocation")
+      yield* endOrSuspend("DEADLINE_APPROACHING", known, "the last moment to answer before Lambda's deadline")
+    }).pipe(Effect.withSpan("Supervisor.watch"))
+
+  return Supervisor.of({
+    fail,
+    suspend,
+    outcome: Deferred.await(outcome),
+    expired: Deferred.await(expired),
+    run,
+    watch
+  })
 })

@@ -687,8 +687,72 @@ export const withoutUndefined = (value: unknown): unknown => {
 }
 
 /**
+ * The deepest nesting accepted in the fields of an invocation event (its
+ * schema needs 7 levels): a deeper event, or a circular one, is refused with
+ * an `InvalidEventError` before anything walks it.
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const maxEventDepth = 32
+
+class Unwalkable {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
+  }
+}
+
+/**
+ * `withoutUndefined` for the fields of an event, bounded: throws an
+ * `Unwalkable` past `maxEventDepth` levels or on a cycle, instead of
+ * overflowing the stack or looping.
+ */
+const walkEvent = (value: unknown, depth: number, ancestors: Set<object>): unknown => {
+  if (typeof value !== "object" || value === null || value instanceof Date) return value
+  if (depth >= maxEventDepth) throw new Unwalkable(`it is nested deeper than ${maxEventDepth} levels`)
+  if (ancestors.has(value)) throw new Unwalkable("it is circular")
+  ancestors.add(value)
+  let result: unknown
+  if (Array.isArray(value)) {
+    result = value.map((item) => walkEvent(item, depth + 1, ancestors))
+  } else {
+    const fields: Record<string, unknown> = {}
+    for (const [key, field] of Object.entries(value)) {
+      if (field !== undefined) fields[key] = walkEvent(field, depth + 1, ancestors)
+    }
+    result = fields
+  }
+  ancestors.delete(value)
+  return result
+}
+
+/** The fields of the event that the schema reads (a harness may add others, such as its transport). */
+const eventFields = ["DurableExecutionArn", "CheckpointToken", "UpdatedOperationIds", "InitialExecutionState"] as const
+
+const normalizeEvent = (event: unknown): unknown => {
+  if (typeof event !== "object" || event === null || Array.isArray(event)) return event
+  const picked: Record<string, unknown> = {}
+  for (const key of eventFields) {
+    const field = (event as Record<string, unknown>)[key]
+    if (field !== undefined) picked[key] = walkEvent(field, 1, new Set([event]))
+  }
+  return picked
+}
+
+/** The fast decoding, or `Invalid` when it does not apply, or when reading the event throws (a hostile getter). */
+const fastOrInvalid = (event: unknown): InvocationInput | Invalid => {
+  try {
+    return fastInvocationInput(event)
+  } catch {
+    return Invalid
+  }
+}
+
+/**
  * Decodes a raw Lambda event into an `InvocationInput`. A malformed event fails
- * with an `InvalidEventError` whose message names the offending field.
+ * with an `InvalidEventError` whose message names the offending field; so does
+ * an event nested deeper than {@link maxEventDepth} or a circular one.
  *
  * @example
  * ```ts
@@ -699,10 +763,24 @@ export const withoutUndefined = (value: unknown): unknown => {
  * @since 0.1.0
  */
 export const decodeInvocationInput = (event: unknown): Effect.Effect<InvocationInput, InvalidEventError> => {
-  const fast = fastInvocationInput(event)
+  const fast = fastOrInvalid(event)
   if (fast !== Invalid) return Effect.succeed(fast)
-  return decodeInvocationInputUnknown(withoutUndefined(event), { onExcessProperty: "ignore" }).pipe(
-    Effect.mapError((error) => new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` }))
+  return Effect.try({
+    try: () => normalizeEvent(event),
+    catch: (error) =>
+      new InvalidEventError({
+        message: `Malformed durable execution event: ${
+          error instanceof Unwalkable ? error.reason : "its fields could not be read"
+        }`
+      })
+  }).pipe(
+    Effect.flatMap((normalized) =>
+      decodeInvocationInputUnknown(normalized, { onExcessProperty: "ignore" }).pipe(
+        Effect.mapError((error) =>
+          new InvalidEventError({ message: `Malformed durable execution event: ${error.message}` })
+        )
+      )
+    )
   )
 }
 

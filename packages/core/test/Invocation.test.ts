@@ -1,5 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { CheckpointClient, Durable, type DurableContext, type DurableError, Invocation, RetryPolicy } from "@effect-durable/core"
+import {
+  CheckpointClient,
+  Durable,
+  type DurableContext,
+  type DurableError,
+  Invocation,
+  Payload,
+  RetryPolicy
+} from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
 import { Effect, Layer, Schema } from "effect"
 import { outcomes, run } from "./support.ts"
@@ -58,6 +66,9 @@ describe("Invocation", () => {
       if (output.Status === "FAILED") {
         assert.strictEqual(output.Error.ErrorType, "InvalidInputError")
         assert.include(output.Error.ErrorMessage, "count")
+        // a message, not a stack trace (it used to carry Cause.pretty's, about 1 KB of file paths)
+        assert.notMatch(output.Error.ErrorMessage ?? "", /\bat .+:\d+:\d+/)
+        assert.notInclude(output.Error.ErrorMessage ?? "", ".ts:")
       }
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
@@ -109,5 +120,54 @@ describe("Invocation", () => {
       assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
       // once per invocation: the suspended one and the completed one
       assert.deepStrictEqual([...finalized].sort(), ["background", "background", "body", "body"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a state with the same operation twice is refused with InvalidEventError", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "any" }, () => Effect.void)
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: "{}" })
+      const event = yield* emulator.invoke(arn)
+      const operations = event.InitialExecutionState?.Operations ?? []
+      const error = yield* Effect.flip(
+        Invocation.handle(workflow, { ...event, InitialExecutionState: { Operations: [...operations, ...operations] } })
+          .pipe(Effect.provide(Emulator.Emulator.layerClient))
+      )
+      assert.strictEqual(error._tag, "InvalidEventError")
+      assert.include(error.message, "twice")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("every answer fits Lambda's response limit: a 10 MB ARN is not echoed back in full", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "any" }, () => Durable.step("s", Effect.succeed(1)))
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: "{}" })
+      const event = yield* emulator.invoke(arn)
+      const huge = `${arn}${"x".repeat(10 * 1024 * 1024)}`
+      // The service does not know this ARN: the checkpoint fails the execution, with the ARN in its message.
+      const output = yield* Invocation.handle(workflow, { ...event, DurableExecutionArn: huge }).pipe(
+        Effect.provide(Emulator.Emulator.layerClient)
+      )
+      assert.strictEqual(output.Status, "FAILED")
+      assert.isAtMost(Buffer.byteLength(JSON.stringify(output)), Invocation.maxInlineResultBytes)
+      if (output.Status === "FAILED") {
+        assert.isAtMost(Buffer.byteLength(output.Error.ErrorMessage ?? ""), Payload.maxMessageBytes)
+        assert.include(output.Error.ErrorMessage, "truncated")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a workflow error too large for the response keeps its type and message, not its data", () =>
+    Effect.gen(function*() {
+      class Huge extends Schema.TaggedError<Huge>()("Huge", { message: Schema.String, data: Schema.String }) {}
+      const workflow = Durable.workflow({ name: "huge-error", error: Huge }, () =>
+        Effect.fail(new Huge({ message: "m".repeat(100_000), data: "d".repeat(7 * 1024 * 1024) })))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "Huge")
+        assert.isUndefined(result.error.ErrorData)
+        assert.isAtMost(Buffer.byteLength(result.error.ErrorMessage ?? ""), Payload.maxMessageBytes)
+        assert.include(result.error.ErrorMessage, "ErrorData of")
+      }
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

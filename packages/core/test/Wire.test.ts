@@ -140,3 +140,56 @@ describe("Wire fast decoding", () => {
       assert.include(error.message, "StartTimestamp")
     }))
 })
+
+describe("Wire.decodeInvocationInput limits", () => {
+  const fails = (input: unknown) =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Wire.decodeInvocationInput(input))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = exit.cause.reasons[0]
+        assert.strictEqual(error?._tag, "Fail", "a typed failure, not a defect")
+        return error?._tag === "Fail" ? error.error : undefined
+      }
+    })
+
+  it.effect("an event nested 20,000 levels deep is an InvalidEventError, not a RangeError", () =>
+    Effect.gen(function*() {
+      let deep: unknown = "bottom"
+      for (let i = 0; i < 20_000; i++) deep = { deeper: deep }
+      const error = yield* fails({ ...event, InitialExecutionState: { Operations: [deep] } })
+      assert.strictEqual(error?._tag, "InvalidEventError")
+      assert.include(error?.message, `nested deeper than ${Wire.maxEventDepth} levels`)
+    }))
+
+  it.effect("a circular event is an InvalidEventError", () =>
+    Effect.gen(function*() {
+      // malformed (so that the Schema reports it) and circular
+      const details: Record<string, unknown> = { Attempt: "first" }
+      details.self = details
+      const operation = { Id: "a", Type: "STEP", Status: "STARTED", StepDetails: details }
+      const error = yield* fails({ ...event, InitialExecutionState: { Operations: [operation] } })
+      assert.strictEqual(error?._tag, "InvalidEventError")
+      assert.include(error?.message, "circular")
+    }))
+
+  it.effect("an event whose fields throw when read is an InvalidEventError", () =>
+    Effect.gen(function*() {
+      const hostile = Object.defineProperty({ ...event }, "InitialExecutionState", {
+        enumerable: true,
+        get: () => {
+          throw new Error("no")
+        }
+      })
+      const error = yield* fails(hostile)
+      assert.strictEqual(error?._tag, "InvalidEventError")
+    }))
+
+  it.effect("extra fields (a harness's transport, with cycles of its own) are not walked", () =>
+    Effect.gen(function*() {
+      const transport: Record<string, unknown> = { checkpoint: () => undefined }
+      transport.self = transport
+      const input = yield* Wire.decodeInvocationInput({ ...event, durableExecutionClient: transport })
+      assert.strictEqual(input.CheckpointToken, "token-1")
+    }))
+})

@@ -12,12 +12,16 @@
  *   and the next one picks up, unless nothing is pending, which the service
  *   refuses.
  */
-import type { CheckpointClient, Wire } from "@effect-durable/core"
+import { type CheckpointClient, DurableError } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect, Layer } from "effect"
+import { assertNothingRanTwice, hostile, runFaulty, signature } from "./faults.ts"
 import { HelloWorld } from "../../../examples/hello-world/workflow.ts"
+import { DelayNotice } from "../../../examples/parallel/workflow.ts"
+import * as DurableExecutionClient from "../src/DurableExecutionClient.ts"
 import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
+import * as LambdaHandler from "../src/LambdaHandler.ts"
 
 const input = { name: "Ada" }
 const expected = { greeting: "Hello, Ada!", deliveredOnAttempt: 2, farewell: "Goodbye, Ada." }
@@ -48,22 +52,6 @@ const fatal: ReadonlyArray<readonly [string, () => unknown]> = [
   ["other 4xx", () => awsError("InvalidParameterValueException", "STEP output payload size must be ≤ 262144 bytes", 400)],
   ["KMS 502", () => awsError("KMSAccessDeniedException", "The key is not accessible", 502)]
 ]
-
-const signature = (operations: ReadonlyArray<Wire.Operation>) =>
-  operations.map((o) => [o.Type === "EXECUTION" ? "execution" : o.Id, o.ParentId ?? null, o.Type, o.Name ?? null, o.Status])
-
-/** No STEP whose SUCCEED the service accepted is started or completed again. */
-const assertNothingRanTwice = Effect.fnUntraced(function*(arn: string, label: string) {
-  const emulator = yield* Emulator.Emulator
-  const updates = (yield* emulator.history(arn)).flatMap((event) =>
-    event._tag === "Checkpointed" ? event.updates.map((update) => ({ call: event.call, update })) : []
-  )
-  for (const { call, update } of updates) {
-    if (update.Action !== "SUCCEED") continue
-    const later = updates.filter((u) => u.call > call && u.update.Id === update.Id)
-    assert.deepStrictEqual(later, [], `${label}: "${update.Name}" ran again after its SUCCEED`)
-  }
-})
 
 describe("checkpoint faults at every checkpoint of hello-world", () => {
   it.effect("transient errors: the invocation is retried and the execution ends as a clean run", () =>
@@ -158,5 +146,110 @@ describe("checkpoint faults at every checkpoint of hello-world", () => {
         const failedInvocations = run.invocations.filter((i) => i.outcome === "failed").length
         assert.strictEqual(failedInvocations, nothingPending.has(k) ? 1 : 0, label)
       }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
+
+describe("misbehaving transports, at the Lambda edge", () => {
+  it.effect("the parallel example whose last checkpoint hangs answers before its deadline, then completes", () =>
+    Effect.gen(function*() {
+      const customer = { customerId: "c-1", email: "ada@example.com", phone: "+100", deviceToken: "dev" }
+      const clean = yield* LocalRunner.runUnderTestClock(DelayNotice, customer)
+      const last = clean.checkpointCalls
+      const { result } = yield* runFaulty(
+        DelayNotice,
+        customer,
+        ({ index }) => index === last ? "hang" : undefined,
+        "hang at the last checkpoint"
+      )
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED" && clean.status === "SUCCEEDED") assert.deepStrictEqual(result.output, clean.output)
+      assert.strictEqual(result.invocations.filter((i) => i.outcome === "failed").length, 1)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a Promise transport that returns null, or throws something unreadable, gives a classified failure", () =>
+    Effect.gen(function*() {
+      const transports: ReadonlyArray<readonly [string, DurableExecutionClient.DurableExecutionClient]> = [
+        ["null", { getExecutionState: () => Promise.resolve(null as never), checkpoint: () => Promise.resolve(null as never) }],
+        ["undefined", {
+          getExecutionState: () => Promise.resolve(undefined as never),
+          checkpoint: () => Promise.resolve(undefined as never)
+        }],
+        ["hostile rejection", { getExecutionState: () => Promise.reject(hostile()), checkpoint: () => Promise.reject(hostile()) }],
+        ["hostile throw", {
+          getExecutionState: () => {
+            throw hostile()
+          },
+          checkpoint: () => {
+            throw hostile()
+          }
+        }]
+      ]
+      for (const [label, transport] of transports) {
+        const service = DurableExecutionClient.make(transport)
+        const checkpoint = yield* Effect.flip(service.checkpoint({ DurableExecutionArn: "arn", CheckpointToken: "t" }))
+        assert.strictEqual(checkpoint._tag, "CheckpointClientError", label)
+        assert.strictEqual(checkpoint.scope, "INVOCATION", label)
+        const state = yield* Effect.flip(service.getExecutionState({ DurableExecutionArn: "arn", CheckpointToken: "t" }))
+        assert.strictEqual(state.scope, "INVOCATION", label)
+      }
+    }))
+
+  it.live("the handler over a transport returning null rejects at once, so that Lambda retries", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
+      const event = JSON.parse(JSON.stringify(yield* emulator.invoke(arn)))
+      const handler = LambdaHandler.make(HelloWorld, {
+        durableExecutionClient: {
+          getExecutionState: () => Promise.resolve(null as never),
+          checkpoint: () => Promise.resolve(null as never)
+        },
+        logger: Layer.empty
+      })
+      const started = Date.now()
+      const settled = yield* Effect.promise(() =>
+        handler(event, { awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 }).then(
+          () => undefined,
+          (error: unknown) => error
+        )
+      )
+      assert.instanceOf(settled, LambdaHandler.LambdaHandlerError)
+      const error = settled as LambdaHandler.LambdaHandlerError
+      assert.strictEqual(error.reason, "InvocationFailed")
+      assert.instanceOf(error.cause, DurableError.CheckpointFailedError)
+      assert.include(error.message, "malformed response")
+      assert.isBelow(Date.now() - started, 5_000, "fails fast, not at the deadline")
+      yield* Effect.promise(() => handler.dispose())
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.live("the handler whose last checkpoint hangs answers before Lambda's deadline", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "Ada" }) })
+      const event = JSON.parse(JSON.stringify(yield* emulator.invoke(arn)))
+      let calls = 0
+      const handler = LambdaHandler.make(HelloWorld, {
+        durableExecutionClient: {
+          getExecutionState: (params) => Effect.runPromise(emulator.client.getExecutionState(params as never)) as never,
+          // the first checkpoint goes through, the second never returns
+          checkpoint: (params) =>
+            ++calls === 1 ? Effect.runPromise(emulator.client.checkpoint(params as never)) as never : new Promise(() => {})
+        },
+        // a small margin, so that the test takes a second of real time
+        policy: { deadlineMargin: Duration.millis(400) },
+        logger: Layer.empty
+      })
+      const remaining = 1_000
+      const deadline = Date.now() + remaining
+      const settled = yield* Effect.promise(() =>
+        handler(event, { awsRequestId: "r", getRemainingTimeInMillis: () => deadline - Date.now() }).then(
+          (output) => output,
+          (error: unknown) => error
+        )
+      )
+      assert.isBelow(Date.now(), deadline, "answered before the deadline")
+      assert.instanceOf(settled, LambdaHandler.LambdaHandlerError)
+      assert.instanceOf((settled as LambdaHandler.LambdaHandlerError).cause, DurableError.DeadlineApproachingError)
+      yield* Effect.promise(() => handler.dispose())
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

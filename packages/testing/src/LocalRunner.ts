@@ -1008,6 +1008,10 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
       finish("crashed", ending.reason)
       yield* emulator.abandon(arn, ending.reason, { ErrorType: "Runtime.ExitError", ErrorMessage: ending.reason })
       yield* flush
+      // The execution may have ended meanwhile (an EXECUTION checkpoint whose response was lost):
+      // the service does not invoke an execution that ended.
+      const current = yield* emulator.execution(arn)
+      if (current.status !== "RUNNING") return yield* ended(current)
       yield* lateness
       continue
     }
@@ -1021,6 +1025,8 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
         ErrorMessage: error
       })
       yield* flush
+      const current = yield* emulator.execution(arn)
+      if (current.status !== "RUNNING") return yield* ended(current)
       failures = [...failures, error]
       if (failures.length >= maxConsecutiveFailures) {
         return yield* new InvocationFailedError({

@@ -231,15 +231,25 @@ describe("LocalRunner", () => {
       assert.strictEqual(error._tag, "HorizonExceededError")
     })))
 
-  it.effect("interrupts an invocation that outlives invocationTimeout, as Lambda does", () =>
+  it.effect("an invocation stuck in code that ignores interruption fails before invocationTimeout, never times out", () =>
     provide(Effect.gen(function*() {
       const workflow = Durable.workflow({ name: "stubborn" }, () =>
         Durable.step("stubborn", Effect.uninterruptible(Effect.sleep("20 minutes")), { retry: RetryPolicy.noRetry }))
+      const events: Array<LocalRunner.Event> = []
       const error = yield* Effect.flip(
-        LocalRunner.runUnderTestClock(workflow, undefined, { invocationTimeout: "1 minute", maxConsecutiveFailures: 1 })
+        LocalRunner.runUnderTestClock(workflow, undefined, {
+          invocationTimeout: "1 minute",
+          maxConsecutiveFailures: 1,
+          onEvent: (event) => Effect.sync(() => events.push(event))
+        })
       )
+      // Before the watchdog, Lambda timed the invocation out; now it answers (a failed invocation, which
+      // Lambda retries) before the deadline, even though the step's fiber cannot be interrupted.
       assert.strictEqual(error._tag, "InvocationFailedError")
-      assert.include(error.message, "timed out")
+      assert.include(error.message, "DeadlineApproachingError")
+      const abandoned = events.find((event) => event._tag === "InvocationAbandoned")
+      assert.isDefined(abandoned)
+      assert.isBelow(abandoned!.at, 60_000)
     })))
 
   it.effect("drives an execution started elsewhere, and ends with it when it is stopped while it waits", () =>

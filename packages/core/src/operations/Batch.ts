@@ -533,7 +533,11 @@ const execute = <A, E, R>(
         status: "FAILED",
         error: error._tag === "Some"
           ? error.value as E | ChildContextError
-          : new ChildContextError({ errorType: "ChildContextError", message: Cause.pretty(exit.cause) })
+          : new ChildContextError({
+            errorType: "ChildContextError",
+            // A message, not a stack trace: it may end up in an answer's ErrorMessage.
+            message: Payload.errorMessageOf(Cause.squash(exit.cause))
+          })
       }
     }
 
