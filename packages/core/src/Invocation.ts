@@ -68,6 +68,18 @@ export interface Options {
   readonly policy?: Termination.PolicyInput | undefined
   /** The Lambda request id, for logs. */
   readonly requestId?: string | undefined
+  /**
+   * Told once, before the answer, when the supervisor ended the invocation
+   * before its workflow did: suspended (the answer is PENDING) with its
+   * termination reason, or failed by a system failure. The local service
+   * records it to show why each invocation ended.
+   *
+   * @example
+   * ```ts
+   * Invocation.handle(workflow, event, { onTermination: (outcome) => Console.log(outcome._tag, outcome.reason) })
+   * ```
+   */
+  readonly onTermination?: ((outcome: Supervisor.Outcome) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -208,7 +220,7 @@ export const handle = <W extends Workflow.Any>(
     const policy = Termination.resolve(options.policy, yield* CostModel.fromEnvironment)
     const scope = yield* Scope.make()
     const exit = yield* Effect.exit(
-      run(workflow, event, { startedAt, deadline, policy }).pipe(Scope.provide(scope))
+      run(workflow, event, { startedAt, deadline, policy, onTermination: options.onTermination }).pipe(Scope.provide(scope))
     ) as Effect.Effect<Exit.Exit<Wire.InvocationOutput, InvocationFailure>, never, CheckpointClient>
     yield* closeBefore(scope, exit, Termination.closeBy(deadline, policy))
     if (Exit.isSuccess(exit)) return fitted(exit.value)
@@ -232,7 +244,12 @@ export const handle = <W extends Workflow.Any>(
 const run = Effect.fnUntraced(function*(
   workflow: Workflow.Any,
   event: unknown,
-  { deadline, policy, startedAt }: { readonly startedAt: number; readonly deadline: number; readonly policy: Termination.Policy }
+  { deadline, onTermination, policy, startedAt }: {
+    readonly startedAt: number
+    readonly deadline: number
+    readonly policy: Termination.Policy
+    readonly onTermination: Options["onTermination"]
+  }
 ) {
   const input = yield* Wire.decodeInvocationInput(event).pipe(Effect.tapError(logEnding))
   const arn = input.DurableExecutionArn
@@ -309,9 +326,11 @@ const run = Effect.fnUntraced(function*(
   return yield* Effect.raceFirst(
     Fiber.join(worker),
     Effect.flatMap(supervisor.outcome, (outcome): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {
-      if (outcome._tag === "Failed") return systemFailureOutput(outcome.error)
+      // An early end: told to `onTermination` (a suspension once the workflow has answered is not one).
+      const told = outcome._tag === "Failed" || draining === undefined ? terminated(outcome, onTermination) : Effect.void
+      if (outcome._tag === "Failed") return Effect.andThen(told, systemFailureOutput(outcome.error))
       // A suspension once the workflow has answered keeps its answer: only trailing updates were left.
-      return Effect.succeed(draining ?? { Status: "PENDING" })
+      return Effect.as(told, draining ?? { Status: "PENDING" })
     })
   )
 })
@@ -373,6 +392,13 @@ const bounded = (error: InvocationFailure): InvocationFailure => {
       return new DeadlineApproachingError({ message })
   }
 }
+
+/** Logs the supervisor's decision and tells `onTermination`. */
+const terminated = (outcome: Supervisor.Outcome, onTermination: Options["onTermination"]): Effect.Effect<void> =>
+  Effect.logDebug(`invocation ended early: ${outcome._tag} (${outcome.reason})`).pipe(
+    Effect.annotateLogs({ terminationReason: outcome.reason }),
+    Effect.andThen(onTermination === undefined ? Effect.void : onTermination(outcome))
+  )
 
 const arnOf = (event: unknown): string => {
   try {

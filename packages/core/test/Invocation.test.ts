@@ -9,7 +9,8 @@ import {
   RetryPolicy
 } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Fiber, Layer, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { outcomes, run } from "./support.ts"
 
 describe("Invocation", () => {
@@ -169,5 +170,27 @@ describe("Invocation", () => {
         assert.isAtMost(Buffer.byteLength(result.error.ErrorMessage ?? ""), Payload.maxMessageBytes)
         assert.include(result.error.ErrorMessage, "ErrorData of")
       }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("onTermination hears the supervisor's decision and reason once per early end, and nothing otherwise", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const workflow = Durable.workflow({ name: "told" }, () => Durable.wait("long", "1 day"))
+      const arn = yield* emulator.start({ input: "null" })
+      const told: Array<string> = []
+      const handle = Effect.gen(function*() {
+        const event = yield* emulator.invoke(arn)
+        const output = yield* Invocation.handle(workflow, JSON.parse(JSON.stringify(event)), {
+          onTermination: (outcome) => Effect.sync(() => told.push(`${outcome._tag} ${outcome.reason}`))
+        }).pipe(Effect.provide(Emulator.Emulator.layerClient))
+        yield* emulator.complete(arn, output)
+        return output.Status
+      })
+      const first = yield* Effect.forkChild(handle)
+      while (first.pollUnsafe() === undefined) yield* TestClock.adjust("50 millis")
+      assert.strictEqual(yield* Fiber.join(first), "PENDING")
+      yield* TestClock.adjust("1 day")
+      assert.strictEqual(yield* handle, "SUCCEEDED")
+      assert.deepStrictEqual(told, ["Suspended WAIT_SCHEDULED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

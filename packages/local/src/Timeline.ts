@@ -786,7 +786,7 @@ export const invocationNotes = (history: ReadonlyArray<Emulator.Event>): Readonl
       case "InvocationCompleted": {
         const note = notes.get(event.invocation)
         if (note === undefined) break
-        const reason = (event as { readonly reason?: string }).reason
+        const reason = event.reason
         notes.set(event.invocation, {
           ...note,
           end: event.at,

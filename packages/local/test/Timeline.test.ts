@@ -64,6 +64,12 @@ describe("Timeline.fromHistory", () => {
         [[1, "PENDING", "RETRY_SCHEDULED"], [2, "PENDING", "WAIT_SCHEDULED"], [3, "SUCCEEDED", undefined]]
       )
       assert.isFalse(timeline.invocations[0]!.decision!.reported)
+      // the local service's own record: the supervisor's reasons, reported with each answer
+      const local = Timeline.fromExecution(result.execution)
+      assert.deepStrictEqual(
+        local.invocations.map((i) => [i.decision?.status, i.decision?.reason, i.decision?.reported]),
+        [["PENDING", "RETRY_SCHEDULED", true], ["PENDING", "WAIT_SCHEDULED", true], ["SUCCEEDED", undefined, false]]
+      )
       assert.match(timeline.invocations[0]!.decision!.waitingFor[0]!, /^step "deliver": attempt 2 at /)
       assert.match(timeline.invocations[1]!.decision!.waitingFor[0]!, /^wait "cool-down" until /)
 

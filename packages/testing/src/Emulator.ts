@@ -100,6 +100,18 @@ export interface StartOptions {
 }
 
 /**
+ * What the runner that invoked the function knows of an answer beyond the
+ * answer itself (see `complete`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface CompleteDetails {
+  /** The SDK's termination reason, when the invocation ended early (`Invocation.Options.onTermination`). */
+  readonly reason?: string | undefined
+}
+
+/**
  * What the emulator records and publishes, in order, as things happen.
  *
  * @category events
@@ -196,6 +208,12 @@ export interface InvocationCompleted {
   readonly output: Wire.InvocationOutput
   /** Set when the service rejected the answer. */
   readonly error?: string
+  /**
+   * Why the SDK ended the invocation early (`Termination.TerminationReason`,
+   * e.g. `WAIT_SCHEDULED`), when the runner that invoked it knows: not part of
+   * the service's protocol, recorded for the local service's views.
+   */
+  readonly reason?: string
 }
 
 /** An invocation ended without an answer (crash, timeout, error, or superseded). @category events @since 0.1.0 */
@@ -804,7 +822,11 @@ export const make = (options: Options = {}) =>
       record(tx, r, { _tag: "ExecutionCompleted", arn: r.arn, at: tx.now, status, result, error })
     }
 
-    const complete = Effect.fn("Emulator.complete")(function*(arn: string, output: Wire.InvocationOutput) {
+    const complete = Effect.fn("Emulator.complete")(function*(
+      arn: string,
+      output: Wire.InvocationOutput,
+      details: CompleteDetails = {}
+    ) {
       return yield* withExecution<void, ExecutionNotRunningError | InvalidInvocationOutputError>(arn, (r, tx) => {
         if (r.invocation === undefined) {
           if (r.status !== "RUNNING") return err(notRunning(r))
@@ -821,7 +843,8 @@ export const make = (options: Options = {}) =>
           at: tx.now,
           invocation,
           output,
-          ...(error === undefined ? {} : { error })
+          ...(error === undefined ? {} : { error }),
+          ...(details.reason === undefined ? {} : { reason: details.reason })
         })
         const reject = (message: string) => {
           record(tx, r, completed(message))
@@ -1249,7 +1272,8 @@ export class Emulator extends Context.Service<Emulator, {
   ) => Effect.Effect<Wire.InvocationInput, ExecutionNotFoundError | ExecutionNotRunningError>
   readonly complete: (
     arn: string,
-    output: Wire.InvocationOutput
+    output: Wire.InvocationOutput,
+    details?: CompleteDetails
   ) => Effect.Effect<void, ExecutionNotFoundError | ExecutionNotRunningError | InvalidInvocationOutputError>
   readonly abandon: (arn: string, reason: string, error?: Wire.ErrorObject) => Effect.Effect<void, ExecutionNotFoundError>
   readonly stop: (

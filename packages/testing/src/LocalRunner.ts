@@ -973,11 +973,17 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
         }))
     })
     const wireEvent = yield* Effect.orDie(encodeEvent(event))
+    // The supervisor's reason for ending the invocation early, recorded with its answer.
+    let reason: string | undefined
     const ending: Ending = yield* Effect.raceAll([
       Invocation.handle(workflow, wireEvent, {
         deadline: startedAt + timeout,
         requestId: `local-${index}`,
-        ...(options.policy === undefined ? {} : { policy: options.policy })
+        ...(options.policy === undefined ? {} : { policy: options.policy }),
+        onTermination: (outcome) =>
+          Effect.sync(() => {
+            reason = outcome.reason
+          })
       }).pipe(
         Effect.provideService(CheckpointClient, client),
         Effect.provideService(Crash, { crash: crash("crashed: the process exited") }),
@@ -1041,7 +1047,7 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
     failures = []
     const output = ending.exit.value
     finish(output.Status)
-    yield* emulator.complete(arn, output).pipe(Effect.ensuring(flush))
+    yield* emulator.complete(arn, output, { reason }).pipe(Effect.ensuring(flush))
 
     const execution = yield* emulator.execution(arn)
     if (execution.status !== "RUNNING") return yield* ended(execution)
