@@ -557,7 +557,7 @@ export const fromHistory = (events: ReadonlyArray<HistoryEvent>, options: Option
   const executionStart = start ?? ordered.reduce((min, e) => Math.min(min, toMillis(e.EventTimestamp) ?? min), now)
   const frozen = [...operations.values()].map((op) => freeze(op))
   const sorted = depthFirst(frozen, operations)
-  const invocations = buildInvocations(completions, options.invocations ?? [], sorted, end, status)
+  const invocations = buildInvocations(completions, options.invocations ?? [], sorted, end, status, executionStart)
 
   return {
     execution: {
@@ -628,11 +628,11 @@ const depthFirst = (
   const out: Array<Operation> = []
   const visit = (parent: string | undefined, depth: number, seen: Set<string>) => {
     const list = (children.get(parent) ?? []).sort((a, b) => a.start - b.start || a.order - b.order)
-    const parentSubType = parent === undefined ? undefined : out.find((o) => o.id === parent)?.subType
+    const parentOp = parent === undefined ? undefined : out.find((o) => o.id === parent)
     for (const { order: _order, ...op } of list) {
       if (seen.has(op.id)) continue
       seen.add(op.id)
-      out.push({ ...op, depth, label: labelOf(op, parentSubType) })
+      out.push({ ...op, depth, label: labelOf(op, parentOp) })
       visit(op.id, depth + 1, seen)
     }
   }
@@ -648,9 +648,12 @@ const kindOf = (op: { readonly type: Operation["type"]; readonly subType: string
     ? "invoke"
     : op.type.toLowerCase()
 
-const labelOf = (op: Operation, parentSubType: string | undefined): string => {
+const labelOf = (op: Operation, parent: Operation | undefined): string => {
   if (op.name !== undefined) return op.name
-  if (parentSubType === "WaitForCallback") return op.type === "STEP" ? "submitter" : "callback"
+  if (parent?.subType === "WaitForCallback") {
+    const name = parent.name ?? "waitForCallback"
+    return op.type === "STEP" ? `${name} submitter` : name
+  }
   return `${kindOf(op)} ${op.id}`
 }
 
@@ -663,17 +666,26 @@ const labelOf = (op: Operation, parentSubType: string | undefined): string => {
  */
 export const kind = (op: Operation): string => kindOf(op)
 
-const describeWaiting = (op: Operation, at: number): string | undefined => {
+/** A moment: `+5.24 s` after `origin`, or an ISO date without one. */
+const moment = (t: number, origin: number | undefined): string =>
+  origin === undefined ? new Date(t).toISOString() : `+${relative(t - origin)}`
+
+const relative = (ms: number): string =>
+  ms < 60_000 ? `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s` : ms < 3_600_000
+    ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+    : `${(ms / 3_600_000).toFixed(1)} h`
+
+const describeWaiting = (op: Operation, at: number, origin: number | undefined): string | undefined => {
   const label = `${op.type === "CHAINED_INVOKE" ? "invoke" : op.type.toLowerCase()} "${op.label}"`
   const segment = [...op.segments].reverse().find((s) => s.start <= at && (s.end === undefined || s.end > at))
   if (segment === undefined) return undefined
   switch (segment.kind) {
     case "retry-delay":
       return `${label}: attempt ${op.segments.filter((s) => s.kind === "attempt" && s.start <= at).length + 1}${
-        segment.expectedEnd === undefined ? "" : ` at ${new Date(segment.expectedEnd).toISOString()}`
+        segment.expectedEnd === undefined ? "" : ` at ${moment(segment.expectedEnd, origin)}`
       }`
     case "wait":
-      return `${label}${segment.expectedEnd === undefined ? "" : ` until ${new Date(segment.expectedEnd).toISOString()}`}`
+      return `${label}${segment.expectedEnd === undefined ? "" : ` until ${moment(segment.expectedEnd, origin)}`}`
     case "callback":
       return `${label}${op.callbackId === undefined ? "" : ` (${op.callbackId})`}`
     case "invoke":
@@ -685,14 +697,19 @@ const describeWaiting = (op: Operation, at: number): string | undefined => {
 
 /**
  * What the execution waits for at `at`: the operations in a retry delay, a
- * wait, a callback or an invoke at that moment.
+ * wait, a callback or an invoke at that moment. Times are relative to
+ * `origin` (`until +5.24 s`) when it is given, ISO dates otherwise.
  *
  * @category queries
  * @since 0.1.0
  */
-export const waitingAt = (operations: ReadonlyArray<Operation>, at: number): ReadonlyArray<string> =>
+export const waitingAt = (
+  operations: ReadonlyArray<Operation>,
+  at: number,
+  origin?: number | undefined
+): ReadonlyArray<string> =>
   operations.flatMap((op) => {
-    const phrase = describeWaiting(op, at)
+    const phrase = describeWaiting(op, at, origin)
     return phrase === undefined ? [] : [phrase]
   })
 
@@ -718,7 +735,8 @@ const buildInvocations = (
   notes: ReadonlyArray<InvocationNote>,
   operations: ReadonlyArray<Operation>,
   executionEnd: number | undefined,
-  executionStatus: ExecutionStatus
+  executionStatus: ExecutionStatus,
+  origin: number
 ): ReadonlyArray<Invocation> => {
   const byRequest = new Map(notes.flatMap((n) => n.requestId === undefined ? [] : [[n.requestId, n] as const]))
   const used = new Set<InvocationNote>()
@@ -749,7 +767,7 @@ const buildInvocations = (
       (m.error !== undefined ? "ABANDONED" : endsExecution
         ? (executionStatus === "SUCCEEDED" ? "SUCCEEDED" : "FAILED")
         : "PENDING")
-    const waitingFor = status === "PENDING" ? waitingAt(operations, at) : []
+    const waitingFor = status === "PENDING" ? waitingAt(operations, at, origin) : []
     const reported = m.note?.reason !== undefined
     const reason = m.note?.reason ?? (status === "PENDING" ? derivedReason(operations, at) : undefined)
     return { ...base, decision: { at, status, reason, reported, waitingFor } }

@@ -41,7 +41,6 @@ export interface Options {
   readonly title?: string | undefined
 }
 
-const labelWidth = 260
 const rightPad = 24
 const rowHeight = 22
 const barHeight = 12
@@ -222,6 +221,11 @@ const style = rules.map(([selector, declarations]) =>
  * @since 0.1.0
  */
 export const render = (timeline: Timeline.Timeline, options: Options = {}): string => {
+  // the label column fits the longest label (about 6.6 px a character), within bounds
+  const labelWidth = Math.round(Math.min(Math.max(
+    ...timeline.operations.map((op) => 12 + op.depth * 14 + `${op.label} · ${Timeline.kind(op)}`.length * 6.6 + 28),
+    200
+  ), 400))
   const width = Math.max(options.width ?? 1200, labelWidth + 200)
   const x0 = labelWidth + 8
   const x1 = width - rightPad

@@ -80,3 +80,49 @@ export * as LocalServer from "./LocalServer.ts"
  * @since 0.1.0
  */
 export * as SqliteStore from "./SqliteStore.ts"
+
+/**
+ * The terminal view: each invocation, each operation as it starts and ends,
+ * each termination decision with its reason, each pending callback with the
+ * command that completes it.
+ *
+ * @example
+ * ```ts
+ * import { TerminalView } from "@effect-durable/local"
+ *
+ * yield* TerminalView.follow({ arn })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as TerminalView from "./TerminalView.ts"
+
+/**
+ * A clock that runs in real time and jumps over the time everything only
+ * waits for a timer (`--skip-time`).
+ *
+ * @example
+ * ```ts
+ * import { SkipClock } from "@effect-durable/local"
+ *
+ * const clock = SkipClock.make()
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as SkipClock from "./SkipClock.ts"
+
+/**
+ * The local durable service as one layer: emulator, functions, Lambda API and
+ * web view.
+ *
+ * @example
+ * ```ts
+ * import { DevService } from "@effect-durable/local"
+ *
+ * DevService.layer({ functions: { "order-demo": OrderDemo }, port: 9014 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as DevService from "./DevService.ts"

@@ -82,7 +82,7 @@ describe("WebView", () => {
       assert.strictEqual(detail.execution.functionName, "greeter")
       assert.strictEqual(detail.execution.status, "RUNNING")
       assert.strictEqual(detail.execution.pendingCallbacks, 1)
-      assert.deepStrictEqual(detail.timeline.operations.map((op) => op.label), ["greet", "confirm", "callback", "submitter"])
+      assert.deepStrictEqual(detail.timeline.operations.map((op) => op.label), ["greet", "confirm", "confirm", "confirm submitter"])
       assert.match(detail.svg, /^<svg[^>]* width="900"/)
 
       const svg = yield* get(`${url}/ui/api/timeline.svg?arn=${encodeURIComponent(detail.execution.arn)}`)
