@@ -254,7 +254,11 @@ export interface ExecutionHandle<W extends Workflow.Any> {
  * @since 0.1.0
  */
 export interface Options {
-  /** How `result` polls (defaults to {@link defaultPollSchedule}). */
+  /**
+   * How `result` polls (defaults to {@link defaultPollSchedule}). It must not
+   * end (`result` dies if it does): bound a wait with `resultWith` or
+   * `Effect.timeout` instead.
+   */
   readonly pollSchedule?: Schedule.Schedule<unknown> | undefined
 }
 
@@ -532,7 +536,15 @@ export const make = (options: Options = {}) =>
         workflow,
         status,
         poll,
-        result: resultWith(pollSchedule) as ExecutionHandle<W>["result"],
+        result: resultWith(pollSchedule).pipe(
+          Effect.catchTag("ExecutionStillRunningError", (error) =>
+            Effect.die(
+              new Error(
+                `DurableClient: the pollSchedule of the layer ended before the execution did (${error.message}); ` +
+                  "give it a schedule that never ends, and bound a wait with resultWith or Effect.timeout"
+              )
+            ))
+        ) as ExecutionHandle<W>["result"],
         resultWith,
         history,
         stop

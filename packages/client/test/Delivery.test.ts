@@ -8,7 +8,7 @@ import { DurableClient, ExecutionApi, LambdaExecutionApi } from "@effect-durable
 import { Durable } from "@effect-durable/core"
 import { Emulator, LambdaApiServer, LocalService } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Fiber, Layer, Schedule, Schema, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Layer, Schedule, Schema, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Approval, callbackIdOf, credentials, Decision, eager, functions, idle, Order } from "./support.ts"
 
@@ -71,6 +71,20 @@ describe("result polling", () => {
       assert.strictEqual(yield* awaitUnderTestClock(result), 12)
       assert.deepStrictEqual(spaced.polls, [0, 5000, 10000, 15000])
     }).pipe(Effect.provide(spaced.layer)))
+})
+
+describe("result with a pollSchedule that ends", () => {
+  const finite = recordingPolls({ pollSchedule: Schedule.recurs(1) })
+  it.effect("dies, saying to bound waits with resultWith or Effect.timeout", () =>
+    Effect.gen(function*() {
+      const client = yield* DurableClient.DurableClient
+      const handle = yield* client.start(Pause, 60, { function: "pause" })
+      yield* idle
+      const exit = yield* Effect.exit(handle.result)
+      assert.isTrue(Exit.hasDies(exit))
+      assert.include(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : ""), "resultWith")
+      assert.strictEqual(finite.polls.length, 2)
+    }).pipe(Effect.provide(finite.layer)))
 })
 
 // ---------------------------------------------------------------------------
