@@ -62,7 +62,7 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { CheckpointClientError } from "@effect-durable/core/CheckpointClient"
 import * as Wire from "@effect-durable/core/Wire"
-import { Cause, Context, Effect, Layer, PubSub, Schema } from "effect"
+import { Cause, Context, Duration, Effect, Layer, PubSub, Schema } from "effect"
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
 import {
@@ -516,7 +516,8 @@ const handleInvoke = Effect.fnUntraced(function*(
     "x-amz-executed-version": functionArnOf(arn).split(":").at(-1) ?? "$LATEST"
   }
   if (invocationType === "Event") return HttpServerResponse.empty({ status: 202, headers })
-  // RequestResponse: the answer is the execution's end (at once for an execution that has already ended).
+  // RequestResponse: the answer is the execution's end (at once for an execution that has already ended),
+  // within the 15 minutes a synchronous invocation may last; the execution goes on after them.
   const ended = yield* Effect.scoped(Effect.gen(function*() {
     const subscription = yield* emulator.subscribe
     let execution = yield* emulator.execution(arn)
@@ -525,13 +526,29 @@ const handleInvoke = Effect.fnUntraced(function*(
       if (event.arn === arn && event._tag === "ExecutionCompleted") execution = yield* emulator.execution(arn)
     }
     return execution
-  }))
+  })).pipe(Effect.timeoutOption(synchronousLimit))
+  if (ended._tag === "None") {
+    return HttpServerResponse.jsonUnsafe({
+      errorType: "Sandbox.Timedout",
+      errorMessage: `The durable execution did not end within the ${
+        Duration.format(synchronousLimit)
+      } of a synchronous invocation; it goes on (invoke it asynchronously, and read its result with GetDurableExecution)`
+    }, { status: 200, headers: { ...headers, "x-amz-function-error": "Unhandled" } })
+  }
+  return answerOf(ended.value, headers)
+})
+
+/** How long a synchronous invocation may last. */
+const synchronousLimit = Duration.minutes(15)
+
+/** The answer of a synchronous `Invoke` for an execution that has ended. */
+const answerOf = (ended: Execution, headers: Record<string, string>) => {
   if (ended.status === "SUCCEEDED") return HttpServerResponse.text(ended.result ?? "null", { status: 200, headers })
   return HttpServerResponse.jsonUnsafe({
     errorType: ended.error?.ErrorType ?? `Execution${ended.status}`,
     errorMessage: ended.error?.ErrorMessage ?? `The durable execution ended ${ended.status}`
   }, { status: 200, headers: { ...headers, "x-amz-function-error": "Unhandled" } })
-})
+}
 
 const handleList = Effect.fnUntraced(function*(
   emulator: Emulator["Service"],

@@ -21,7 +21,7 @@ import {
 import { Durable, RetryPolicy, type Wire, type Workflow } from "@effect-durable/core"
 import { LambdaCheckpointClient } from "@effect-durable/runtime-lambda"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Queue, Schema } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Queue, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Emulator } from "../src/Emulator.ts"
 import * as LambdaApiServer from "../src/LambdaApiServer.ts"
@@ -515,9 +515,11 @@ const Refuse = Durable.workflow(
   ({ text }) => Effect.fail(new Refused({ text }))
 )
 
-/** The server over a local service running `echo` and `refuse`. */
+const Nap = Durable.workflow({ name: "nap" }, () => Durable.wait("nap", "1 hour"))
+
+/** The server over a local service running `echo`, `refuse` and `nap`. */
 const withFunctions = LambdaApiServer.layer.pipe(
-  Layer.provideMerge(LocalService.layer({ echo: Echo, refuse: Refuse }, { policy: eager.policy })),
+  Layer.provideMerge(LocalService.layer({ echo: Echo, refuse: Refuse, nap: Nap }, { policy: eager.policy })),
   Layer.provideMerge(Emulator.layer)
 )
 
@@ -578,6 +580,26 @@ describe("LambdaApiServer: Invoke", () => {
       )
       assert.strictEqual(failed.FunctionError, "Unhandled")
       assert.strictEqual(JSON.parse(text(failed.Payload)).errorType, "Refused")
+    }).pipe(Effect.provide(withFunctions)))
+
+  it.effect("RequestResponse gives up after the 15 minutes of a synchronous invocation; the execution goes on", () =>
+    Effect.gen(function*() {
+      const client = yield* lambdaClient
+      const emulator = yield* Emulator
+      const call = yield* Effect.forkChild(send(() =>
+        client.send(new InvokeCommand({ FunctionName: "nap", DurableExecutionName: "n-1", Payload: payload(null) }))
+      ))
+      const realPause = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      // the request travels for real: once it has started the execution (and waits for its end), 16 minutes pass
+      while ((yield* emulator.executions).length === 0) yield* realPause
+      yield* realPause
+      for (let minute = 0; minute < 16; minute++) yield* TestClock.adjust("1 minute")
+      const answer = yield* Fiber.join(call)
+      assert.strictEqual(answer.FunctionError, "Unhandled")
+      assert.strictEqual(JSON.parse(text(answer.Payload)).errorType, "Sandbox.Timedout")
+      assert.isBelow(yield* Clock.currentTimeMillis, 60 * 60 * 1000)
+      const [execution] = yield* emulator.executions
+      assert.strictEqual(execution?.status, "RUNNING")
     }).pipe(Effect.provide(withFunctions)))
 
   it.effect("bad requests: an unknown function is ResourceNotFoundException; a bad name, payload or qualifier 400", () =>
