@@ -5,6 +5,7 @@ import type { Suite } from "../src/Handler.ts"
 import { handlers as callback } from "./callback.ts"
 import { handlers as child } from "./child.ts"
 import { handlers as invoke } from "./invoke.ts"
+import { handlers as plugin } from "./plugin.ts"
 import { handlers as step } from "./step.ts"
 import { handlers as wait } from "./wait.ts"
 import { handlers as wait_for_callback } from "./wait_for_callback.ts"
@@ -13,6 +14,7 @@ export const suites: Readonly<Record<string, Suite>> = {
   callback,
   child,
   invoke,
+  plugin,
   step,
   wait,
   wait_for_callback

@@ -103,6 +103,19 @@ const Document = Schema.Struct({
 const decodeDocument = Schema.decodeUnknownEffect(Document)
 
 /**
+ * The reference runner reads YAML with PyYAML, whose YAML 1.1 booleans are
+ * `yes/no/true/false/on/off` but not `y/n`: a key `n` stays the string "n".
+ */
+const pyYamlBooleans = (tags: Yaml.Tags): Yaml.Tags =>
+  tags.map((tag) => {
+    if (typeof tag !== "object" || !("test" in tag) || tag.tag !== "tag:yaml.org,2002:bool" || tag.test === undefined) {
+      return tag
+    }
+    const source = tag.test.source.replace("Y|y|", "").replace("N|n|", "")
+    return { ...tag, test: new RegExp(source) }
+  })
+
+/**
  * Parses the text of a requirement file.
  *
  * @category parsing
@@ -112,7 +125,7 @@ export const parse = (text: string, file: string): Effect.Effect<Requirement, Re
   Effect.gen(function*() {
     const path = yield* Path.Path
     const raw = yield* Effect.try({
-      try: () => Yaml.parse(text, { version: "1.1" }) as unknown,
+      try: () => Yaml.parse(text, { version: "1.1", customTags: pyYamlBooleans }) as unknown,
       catch: (error) => new RequirementError({ file, message: `Invalid YAML: ${String(error)}` })
     })
     const doc = yield* decodeDocument(raw, { onExcessProperty: "ignore" }).pipe(

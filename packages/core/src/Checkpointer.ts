@@ -94,6 +94,18 @@ export interface Options {
    * function up for (`Termination.endWithout`).
    */
   readonly onMissingToken: (pending: boolean) => Effect.Effect<void>
+  /**
+   * Called with every response that changed operations, before the waiters
+   * of those operations are woken: the changed operations, what was known of
+   * each before, and the whole state after (for instrumentation).
+   */
+  readonly onMerged?:
+    | ((
+      operations: ReadonlyArray<Wire.Operation>,
+      previous: ReadonlyArray<Wire.Operation | undefined>,
+      state: ReadonlyMap<OperationId.WireId, Wire.Operation>
+    ) => Effect.Effect<void>)
+    | undefined
 }
 
 interface Item {
@@ -153,6 +165,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const queue = yield* Queue.unbounded<Item>()
   const { scheduler } = options
 
+  const { onMerged } = options
   /**
    * Checks what a response reports (each operation's shape and transition, in
    * order, against the state and the earlier operations of the response), then
@@ -171,9 +184,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         if (violation !== undefined) return Effect.fail(malformed("CheckpointDurableExecution", violation))
         staged.set(operation.Id, operation)
       }
+      // Instrumentation: what was known of each operation before, then the response's changes.
+      const previous = onMerged === undefined ? undefined : [...staged.keys()].map((id) => state.get(id))
       for (const operation of staged.values()) {
         state.set(operation.Id, operation)
         reported.add(operation.Id)
+      }
+      if (previous !== undefined && onMerged !== undefined) {
+        return Effect.andThen(onMerged([...staged.values()], previous, state), scheduler.notify(staged.values()))
       }
       return scheduler.notify(staged.values())
     })

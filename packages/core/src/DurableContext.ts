@@ -10,6 +10,7 @@
  */
 import { Context, Effect } from "effect"
 import type { Checkpointer } from "./Checkpointer.ts"
+import type * as Instrumentation from "./Instrumentation.ts"
 import * as OperationId from "./OperationId.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import type { Supervisor } from "./Supervisor.ts"
@@ -30,6 +31,8 @@ export interface InvocationServices {
    * checkpoint. Read by the replay-aware logger.
    */
   readonly replay: { replaying: boolean }
+  /** The plugins' hooks, when the `Instrumentation` service is provided (checked once per operation). */
+  readonly instrumentation: Instrumentation.Dispatch | undefined
 }
 
 /**

@@ -43,6 +43,8 @@ import {
   SerdesFailedError,
   type SystemFailure
 } from "./DurableError.ts"
+import * as Instrumentation from "./Instrumentation.ts"
+import * as Observe from "./internal/instrumentation.ts"
 import * as Payload from "./Payload.ts"
 import * as Scheduler from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
@@ -219,8 +221,16 @@ export const handle = <W extends Workflow.Any>(
     const deadline = options.deadline ?? startedAt + defaultTimeoutMillis
     const policy = Termination.resolve(options.policy, yield* CostModel.fromEnvironment)
     const scope = yield* Scope.make()
+    const instrumentation = Option.getOrUndefined(yield* Effect.serviceOption(Instrumentation.Instrumentation))
     const exit = yield* Effect.exit(
-      run(workflow, event, { startedAt, deadline, policy, onTermination: options.onTermination }).pipe(Scope.provide(scope))
+      run(workflow, event, {
+        startedAt,
+        deadline,
+        policy,
+        onTermination: options.onTermination,
+        requestId: options.requestId ?? "",
+        instrumentation
+      }).pipe(Scope.provide(scope))
     ) as Effect.Effect<Exit.Exit<Wire.InvocationOutput, InvocationFailure>, never, CheckpointClient>
     yield* closeBefore(scope, exit, Termination.closeBy(deadline, policy))
     if (Exit.isSuccess(exit)) return fitted(exit.value)
@@ -244,11 +254,13 @@ export const handle = <W extends Workflow.Any>(
 const run = Effect.fnUntraced(function*(
   workflow: Workflow.Any,
   event: unknown,
-  { deadline, onTermination, policy, startedAt }: {
+  { deadline, instrumentation, onTermination, policy, requestId, startedAt }: {
     readonly startedAt: number
     readonly deadline: number
     readonly policy: Termination.Policy
     readonly onTermination: Options["onTermination"]
+    readonly requestId: string
+    readonly instrumentation: Instrumentation.Dispatch | undefined
   }
 ) {
   const input = yield* Wire.decodeInvocationInput(event).pipe(Effect.tapError(logEnding))
@@ -261,6 +273,8 @@ const run = Effect.fnUntraced(function*(
   yield* Effect.forkScoped(supervisor.watch(Effect.suspend(() => known)))
   // Set once the body's answer is known and only the drain is left.
   let draining: Wire.InvocationOutput | undefined
+  // Instrumentation: what the plugins were told when the invocation started.
+  let started: Instrumentation.InvocationInfo | undefined
 
   const work = Effect.gen(function*() {
     // A failure to load the state is a system failure like any other: it goes to the supervisor.
@@ -283,11 +297,22 @@ const run = Effect.fnUntraced(function*(
             scope: "INVOCATION",
             message: "The service returned no checkpoint token and nothing is pending: the invocation cannot go on"
           })
-        )
+        ),
+      onMerged: instrumentation === undefined
+        ? undefined
+        : Observe.onMerged(instrumentation, arn, new Set(operations.map((operation) => operation.Id)))
     })
     known = checkpointer.operations
     const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
-    const context = makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying } })
+    const context = makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying }, instrumentation })
+    if (instrumentation !== undefined) {
+      started = yield* Observe.invocationStarted(instrumentation, {
+        executionArn: arn,
+        requestId,
+        operations,
+        updatedIds: input.UpdatedOperationIds ?? []
+      })
+    }
 
     const decoded = yield* Effect.exit(
       Payload.decode(workflow.input, execution.ExecutionDetails?.InputPayload, "execution input")
@@ -323,7 +348,7 @@ const run = Effect.fnUntraced(function*(
   const worker = yield* Effect.forkScoped(work, { startImmediately: true })
   // Whichever ends first: the work, or the supervisor's outcome (a suspension, a
   // system failure, the watchdog). Both sides are interruptible, whatever the work is doing.
-  return yield* Effect.raceFirst(
+  const ended = Effect.raceFirst(
     Fiber.join(worker),
     Effect.flatMap(supervisor.outcome, (outcome): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {
       // An early end: told to `onTermination` (a suspension once the workflow has answered is not one).
@@ -333,6 +358,12 @@ const run = Effect.fnUntraced(function*(
       return Effect.as(told, draining ?? { Status: "PENDING" })
     })
   )
+  if (instrumentation === undefined) return yield* ended
+  const exit = yield* Effect.exit(ended)
+  if (started !== undefined) {
+    yield* Observe.invocationEnded(instrumentation, started, Array.from(yield* known), exit)
+  }
+  return yield* exit
 })
 
 /**

@@ -27,6 +27,8 @@ export * as DurableError from "./DurableError.ts"
 /** @since 0.1.0 */
 export * as DurableLogger from "./DurableLogger.ts"
 /** @since 0.1.0 */
+export * as Instrumentation from "./Instrumentation.ts"
+/** @since 0.1.0 */
 export * as Invocation from "./Invocation.ts"
 /** @since 0.1.0 */
 export * as Invoke from "./operations/Invoke.ts"

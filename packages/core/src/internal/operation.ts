@@ -14,6 +14,7 @@ import * as Replay from "../Replay.ts"
 import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus } from "../Wire.ts"
+import * as Observe from "./instrumentation.ts"
 
 /** What an operation knows about itself once started. */
 export interface Started {
@@ -107,7 +108,12 @@ export const operation = <A, E, R>(
     const context = Context.getUnsafe(fiber.context, DurableContext)
     const opened = open(context, spec)
     if (!isStarted(opened)) return fault(context, opened)
-    return context.yieldAfterId === true ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(opened))) : body(opened)
+    const run = context.yieldAfterId === true ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(opened))) : body(opened)
+    // Instrumentation: an operation found on replay that is not finished is observed again.
+    const dispatch = context.services.instrumentation
+    return dispatch !== undefined && opened.checkpoint !== undefined && !isTerminalStatus(opened.checkpoint.Status)
+      ? Effect.andThen(Observe.replayStarted(dispatch, opened), run)
+      : run
   })
 
 /**

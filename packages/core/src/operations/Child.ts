@@ -19,6 +19,7 @@
 import { Cause, Effect, Exit } from "effect"
 import { DurableContext, makeChild } from "../DurableContext.ts"
 import { ChildContextError } from "../DurableError.ts"
+import * as Observe from "../internal/instrumentation.ts"
 import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
@@ -130,12 +131,15 @@ export const run = <A, E, R>(
         Effect.fail
       )
 
-    const runIn = (mode: "execute" | "replay-succeeded") =>
-      Effect.exit(Effect.provideService(
+    const runIn = (mode: "execute" | "replay-succeeded") => {
+      const running = Effect.exit(Effect.provideService(
         effect,
         DurableContext,
         makeChild(started.context, { rawId: started.rawId, parentId: virtual ? started.parentId : meta.id }, mode)
       ))
+      const dispatch = started.context.services.instrumentation
+      return dispatch === undefined ? running : Observe.fn(dispatch, started, running, Observe.exitOutcome)
+    }
 
     const outcome = replayed(started, options)
     if (outcome !== undefined) return yield* outcome

@@ -16,6 +16,7 @@
 import { Cause, Context, Effect, Exit } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
+import * as Observe from "../internal/instrumentation.ts"
 import { fault, operation, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
@@ -223,7 +224,7 @@ const run = <A, E>(
       if (semantics === "AtMostOncePerRetry") yield* checkpointer.checkpoint(start)
       else yield* checkpointer.enqueue(start)
     }
-    const exit = yield* effect.pipe(
+    const running = effect.pipe(
       Effect.provideService(StepContext, { attempt: number, name: started.label, operationId: meta.id }),
       Effect.provideService(DurableContext, { ...started.context, location: "step" }),
       Effect.annotateLogs({ operationId: meta.id, operationName: started.label, attempt: number }),
@@ -241,6 +242,8 @@ const run = <A, E>(
       )),
       Effect.exit
     )
+    const dispatch = started.context.services.instrumentation
+    const exit = yield* (dispatch === undefined ? running : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome))
     if (Exit.isSuccess(exit)) {
       const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
         Effect.flatMap((payload) => Payload.checkSize(payload, started.label)),

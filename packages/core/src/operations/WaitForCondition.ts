@@ -18,6 +18,7 @@
 import { Cause, Clock, Duration, Effect, Exit, Pull, Schedule } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { type ConfigValidationError, type SystemFailure, WaitForConditionError } from "../DurableError.ts"
+import * as Observe from "../internal/instrumentation.ts"
 import { begin, fault, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
@@ -297,7 +298,7 @@ const run = <S, E>(
             : yield* orFault(Payload.decode(codec, current.StepDetails.Result, meta.name))
           yield* scheduler.executing(meta)
           if (current === undefined || current.Status === "READY") yield* checkpointer.enqueue(update(started, "START"))
-          const exit = yield* check(previous).pipe(
+          const checking = check(previous).pipe(
             Effect.provideService(StepContext, { attempt, name: started.label, operationId: meta.id }),
             Effect.provideService(DurableContext, { ...started.context, location: "step" }),
             Effect.annotateLogs({ operationId: meta.id, operationName: started.label, attempt }),
@@ -306,6 +307,10 @@ const run = <S, E>(
             Effect.raceFirst(Effect.as(started.context.services.supervisor.expired, { _tag: "Expired" } as const)),
             Effect.exit
           )
+          const dispatch = started.context.services.instrumentation
+          const exit = yield* (dispatch === undefined
+            ? checking
+            : Observe.attempt(dispatch, started, attempt, checking, Observe.exitOutcome))
           if (Exit.isSuccess(exit) && exit.value._tag === "Expired") {
             // ...and is checked again, from the same state, in the next invocation.
             const payload = yield* orFault(Payload.encode(codec, previous, meta.name))
