@@ -47,18 +47,27 @@ import type * as Wire from "./Wire.ts"
 // ---------------------------------------------------------------------------
 
 /**
- * An operation, as a hook sees it: its identity and its latest checkpoint.
+ * What identifies an operation in every info.
  *
  * @category models
  * @since 0.1.0
  */
-export interface OperationInfo {
+export interface OperationIdentity {
   readonly executionArn: string
   readonly id: string
   readonly name: string | undefined
   readonly type: Wire.OperationType
   readonly subType: string | undefined
   readonly parentId: string | undefined
+}
+
+/**
+ * An operation, as a hook sees it: its identity and its latest checkpoint.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OperationInfo extends OperationIdentity {
   /** The checkpointed status (`undefined` before the service saw the operation). */
   readonly status: Wire.OperationStatus | undefined
   readonly startTimestamp: Date | undefined
@@ -133,13 +142,7 @@ export interface OperationChangeInfo {
  * @category models
  * @since 0.1.0
  */
-export interface AttemptInfo {
-  readonly executionArn: string
-  readonly id: string
-  readonly name: string | undefined
-  readonly type: Wire.OperationType
-  readonly subType: string | undefined
-  readonly parentId: string | undefined
+export interface AttemptInfo extends OperationIdentity {
   /** 1-based. */
   readonly attempt: number
   readonly startTimestamp: Date
@@ -166,13 +169,7 @@ export interface AttemptEndInfo extends AttemptInfo {
  * @category models
  * @since 0.1.0
  */
-export interface FunctionInfo {
-  readonly executionArn: string
-  readonly id: string
-  readonly name: string | undefined
-  readonly type: Wire.OperationType
-  readonly subType: string | undefined
-  readonly parentId: string | undefined
+export interface FunctionInfo extends OperationIdentity {
   /** True when the code runs again over checkpointed children (replay). */
   readonly isReplayingChildren: boolean
 }

@@ -8,6 +8,7 @@ import {
   type Dispatch,
   type InvocationInfo,
   type InvocationStatus,
+  type OperationIdentity,
   operationInfo,
   operationInfos
 } from "../Instrumentation.ts"
@@ -119,7 +120,7 @@ export const onMerged = (dispatch: Dispatch, executionArn: string, known: Readon
 export const replayStarted = (dispatch: Dispatch, started: Started): Effect.Effect<void> =>
   dispatch.onOperationStart(operationInfo(started.context.executionArn, started.checkpoint!, true))
 
-const identity = (started: Started) => ({
+const identity = (started: Started): OperationIdentity => ({
   executionArn: started.context.executionArn,
   id: started.meta.id,
   name: started.meta.name,
@@ -127,6 +128,24 @@ const identity = (started: Started) => ({
   subType: started.meta.subType,
   parentId: started.parentId
 })
+
+type Outcome = { readonly succeeded: boolean; readonly error?: Wire.ErrorObject | undefined }
+
+/** Runs code between a start hook and an end hook told its outcome. */
+const around = <I extends object, A, E, R>(
+  start: (info: I) => Effect.Effect<void>,
+  end: (info: I & { readonly outcome: "SUCCEEDED" | "FAILED"; readonly error: Wire.ErrorObject | undefined }) => Effect.Effect<void>,
+  info: I,
+  run: Effect.Effect<A, E, R>,
+  outcome: (result: A) => Outcome
+): Effect.Effect<A, E, R> =>
+  Effect.gen(function*() {
+    yield* start(info)
+    const result = yield* run
+    const { error, succeeded } = outcome(result)
+    yield* end({ ...info, outcome: succeeded ? "SUCCEEDED" : "FAILED", error })
+    return result
+  })
 
 /**
  * Runs one attempt of a step (or check) between `onAttemptStart` and
@@ -137,26 +156,16 @@ export const attempt = <A, E, R>(
   started: Started,
   number: number,
   run: Effect.Effect<A, E, R>,
-  outcome: (result: A) => { readonly succeeded: boolean; readonly error?: Wire.ErrorObject | undefined }
+  outcome: (result: A) => Outcome
 ): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const info = {
-      ...identity(started),
-      attempt: number,
-      startTimestamp: new Date(yield* Clock.currentTimeMillis),
-      isReplay: started.checkpoint !== undefined
-    }
-    yield* dispatch.onAttemptStart(info)
-    const result = yield* run
-    const { error, succeeded } = outcome(result)
-    yield* dispatch.onAttemptEnd({
-      ...info,
-      endTimestamp: new Date(yield* Clock.currentTimeMillis),
-      outcome: succeeded ? "SUCCEEDED" : "FAILED",
-      error
-    })
-    return result
-  })
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    around(
+      dispatch.onAttemptStart,
+      (info) => Effect.flatMap(Clock.currentTimeMillis, (at) => dispatch.onAttemptEnd({ ...info, endTimestamp: new Date(at) })),
+      { ...identity(started), attempt: number, startTimestamp: new Date(now), isReplay: started.checkpoint !== undefined },
+      run,
+      outcome
+    ))
 
 /**
  * Runs the code of a child context between `onFunctionStart` and
@@ -166,21 +175,18 @@ export const fn = <A, E, R>(
   dispatch: Dispatch,
   started: Started,
   run: Effect.Effect<A, E, R>,
-  outcome: (result: A) => { readonly succeeded: boolean; readonly error?: Wire.ErrorObject | undefined }
+  outcome: (result: A) => Outcome
 ): Effect.Effect<A, E, R> =>
-  Effect.gen(function*() {
-    const info = { ...identity(started), isReplayingChildren: started.checkpoint !== undefined }
-    yield* dispatch.onFunctionStart(info)
-    const result = yield* run
-    const { error, succeeded } = outcome(result)
-    yield* dispatch.onFunctionEnd({ ...info, outcome: succeeded ? "SUCCEEDED" : "FAILED", error })
-    return result
-  })
+  around(
+    dispatch.onFunctionStart,
+    dispatch.onFunctionEnd,
+    { ...identity(started), isReplayingChildren: started.checkpoint !== undefined },
+    run,
+    outcome
+  )
 
 /** The outcome of code that ran, from its exit: a failure's type and message. */
-export const exitOutcome = (
-  exit: Exit.Exit<unknown, unknown>
-): { readonly succeeded: boolean; readonly error?: Wire.ErrorObject | undefined } => {
+export const exitOutcome = (exit: Exit.Exit<unknown, unknown>): Outcome => {
   if (Exit.isSuccess(exit)) return { succeeded: true }
   const failure = Cause.findErrorOption(exit.cause)
   return { succeeded: false, error: describe(failure._tag === "Some" ? failure.value : Cause.squash(exit.cause)) }
