@@ -1,6 +1,7 @@
 /**
  * The local durable service's persistent store: SQLite (over `effect/sql` and
- * better-sqlite3), one file, by default `.effect-durable/service.db`.
+ * better-sqlite3), one file, by default `.effect-durable/service.db`; it
+ * provides the `EmulatorStore` that `Emulator.layerStore` runs on.
  *
  * The store keeps the emulator's state as rows of JSON, written by the
  * emulator's own codec: one row per execution (a few columns to list and
@@ -24,7 +25,7 @@
  * import { SqliteStore } from "@effect-durable/local"
  *
  * const program = Effect.gen(function*() {
- *   const store = yield* SqliteStore.SqliteStore
+ *   const store = yield* EmulatorStore.EmulatorStore
  *   yield* store.commit({ executions: [row], operations: [], timers: [], events: [] })
  *   const snapshot = yield* store.load
  * }).pipe(Effect.provide(SqliteStore.layer({ filename: ".effect-durable/service.db" })))
@@ -32,125 +33,23 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import {
+  type Changes,
+  EmulatorStore,
+  type EventRow,
+  type OperationRow,
+  type Snapshot,
+  StoreError
+} from "@effect-durable/testing/EmulatorStore"
+import { Context, Effect, Layer } from "effect"
 import { Reactivity } from "effect/reactivity"
 import { Migrator, SqlClient } from "effect/sql"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Sqlite from "./internal/sqlite.ts"
 
-// ---------------------------------------------------------------------------
-// Rows
-// ---------------------------------------------------------------------------
-
 /**
- * One execution: the columns to list and filter by, and the emulator's other
- * fields as JSON (`state`).
- *
- * @category models
- * @since 0.1.0
- */
-export interface ExecutionRow {
-  readonly arn: string
-  /** The emulator's serial number of the execution (unique, increasing). */
-  readonly serial: number
-  readonly functionName: string
-  readonly executionName: string
-  readonly status: string
-  /** Epoch ms. */
-  readonly startedAt: number
-  readonly state: string
-}
-
-/**
- * One operation of an execution, with its creation position.
- *
- * @category models
- * @since 0.1.0
- */
-export interface OperationRow {
-  readonly arn: string
-  readonly id: string
-  readonly position: number
-  readonly json: string
-}
-
-/**
- * The timers of one callback operation.
- *
- * @category models
- * @since 0.1.0
- */
-export interface TimerRow {
-  readonly arn: string
-  readonly operationId: string
-  readonly json: string
-}
-
-/**
- * One event of an execution's history (`seq` is its 0-based position).
- *
- * @category models
- * @since 0.1.0
- */
-export interface EventRow {
-  readonly arn: string
-  readonly seq: number
-  readonly json: string
-}
-
-/**
- * The changes of one call of the emulator: rows to insert or replace.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Changes {
-  /** The emulator's execution counter after the call, when it changed. */
-  readonly serial?: number | undefined
-  readonly executions: ReadonlyArray<ExecutionRow>
-  readonly operations: ReadonlyArray<OperationRow>
-  readonly timers: ReadonlyArray<TimerRow>
-  readonly events: ReadonlyArray<EventRow>
-}
-
-/**
- * Everything stored: operations in creation order, events in history order,
- * executions by serial.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Snapshot {
-  readonly serial: number
-  readonly executions: ReadonlyArray<ExecutionRow>
-  readonly operations: ReadonlyArray<OperationRow>
-  readonly timers: ReadonlyArray<TimerRow>
-  readonly events: ReadonlyArray<EventRow>
-}
-
-// ---------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------
-
-/**
- * The database could not be opened, read or written. Nothing of a failed
- * commit is kept.
- *
- * @category errors
- * @since 0.1.0
- */
-export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
-  message: Schema.String,
-  cause: Schema.optionalKey(Schema.Defect())
-}) {}
-
-// ---------------------------------------------------------------------------
-// Service
-// ---------------------------------------------------------------------------
-
-/**
- * The store service.
+ * The SQLite store, as the `EmulatorStore` it provides, with its file.
  *
  * @category services
  * @since 0.1.0
@@ -158,8 +57,6 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
 export class SqliteStore extends Context.Service<SqliteStore, {
   /** The database file. */
   readonly filename: string
-  readonly load: Effect.Effect<Snapshot, StoreError>
-  readonly commit: (changes: Changes) => Effect.Effect<void, StoreError>
 }>()("@effect-durable/local/SqliteStore") {}
 
 /**
@@ -293,7 +190,7 @@ const make = (options: Options) =>
         Effect.withSpan("SqliteStore.commit")
       )
 
-    return SqliteStore.of({ filename: options.filename, load, commit })
+    return EmulatorStore.of({ readonly: options.readonly === true, load, commit })
   })
 
 /**
@@ -308,9 +205,9 @@ const make = (options: Options) =>
  * @category layers
  * @since 0.1.0
  */
-export const layer = (options: Options): Layer.Layer<SqliteStore, StoreError> =>
+export const layer = (options: Options): Layer.Layer<EmulatorStore | SqliteStore, StoreError> =>
   Layer.effect(
-    SqliteStore,
+    EmulatorStore,
     Effect.gen(function*() {
       if (options.filename !== ":memory:") {
         if (options.readonly === true && !fs.existsSync(options.filename)) {
@@ -327,4 +224,7 @@ export const layer = (options: Options): Layer.Layer<SqliteStore, StoreError> =>
         Effect.mapError(storeError(`Could not prepare ${options.filename}`))
       )
     })
-  ).pipe(Layer.provide(Reactivity.layer))
+  ).pipe(
+    Layer.provide(Reactivity.layer),
+    Layer.merge(Layer.succeed(SqliteStore, SqliteStore.of({ filename: options.filename })))
+  )

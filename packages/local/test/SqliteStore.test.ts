@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { EmulatorStore } from "@effect-durable/testing"
 import * as SqliteStore from "../src/SqliteStore.ts"
 
 const tempDir = Effect.acquireRelease(
@@ -17,7 +18,7 @@ const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
 )
 
-const execution = (arn: string, status = "RUNNING", state = "{}"): SqliteStore.ExecutionRow => ({
+const execution = (arn: string, status = "RUNNING", state = "{}"): EmulatorStore.ExecutionRow => ({
   arn,
   serial: Number(arn.replace(/\D/g, "")),
   functionName: "orders",
@@ -27,7 +28,7 @@ const execution = (arn: string, status = "RUNNING", state = "{}"): SqliteStore.E
   state
 })
 
-const changes = (arn: string, n: number): SqliteStore.Changes => ({
+const changes = (arn: string, n: number): EmulatorStore.Changes => ({
   serial: Number(arn.replace(/\D/g, "")),
   executions: [execution(arn, "RUNNING", JSON.stringify({ n }))],
   operations: [{ arn, id: `op-${n}`, position: n, json: JSON.stringify({ Id: `op-${n}` }) }],
@@ -35,9 +36,9 @@ const changes = (arn: string, n: number): SqliteStore.Changes => ({
   events: [{ arn, seq: n, json: JSON.stringify({ _tag: "Checkpointed", n }) }]
 })
 
-const withStore = <A, E>(filename: string, f: (store: SqliteStore.SqliteStore["Service"]) => Effect.Effect<A, E>, options: Partial<SqliteStore.Options> = {}) =>
+const withStore = <A, E>(filename: string, f: (store: EmulatorStore.EmulatorStore["Service"]) => Effect.Effect<A, E>, options: Partial<SqliteStore.Options> = {}) =>
   Effect.gen(function*() {
-    return yield* f(yield* SqliteStore.SqliteStore)
+    return yield* f(yield* EmulatorStore.EmulatorStore)
   }).pipe(Effect.provide(SqliteStore.layer({ filename, ...options })))
 
 describe("SqliteStore", () => {

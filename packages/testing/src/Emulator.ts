@@ -33,8 +33,9 @@
  */
 import { CheckpointClient, CheckpointClientError } from "@effect-durable/core/CheckpointClient"
 import type * as Wire from "@effect-durable/core/Wire"
-import { Clock, Context, Effect, Layer, PubSub, Ref, Schema, Stream } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, PubSub, Ref, Schema, Semaphore, Stream } from "effect"
 import type { Scope } from "effect"
+import { type Changes, EmulatorStore, type Snapshot, StoreError } from "./EmulatorStore.ts"
 import * as DueQueue from "./internal/dueQueue.ts"
 import * as Ops from "./internal/operations.ts"
 import * as Rules from "./internal/rules.ts"
@@ -414,6 +415,10 @@ interface ExecutionRecord {
   readonly clientTokens: Map<string, AcceptedCheckpoint>
   /** Append-only. */
   readonly history: Array<Event>
+  /** With a store: the operations (and callback timers) changed since the last commit, by id. */
+  readonly changed: Set<string> | undefined
+  /** With a store: how many events of `history` are committed. */
+  persisted: number
 }
 
 /** A checkpoint accepted with a `ClientToken`: what identifies it and what the service answered. */
@@ -440,6 +445,8 @@ interface State {
 interface Tx {
   readonly now: number
   readonly events: Array<Event>
+  /** The executions the call changed (what a store must write). */
+  readonly touched: Set<ExecutionRecord>
 }
 
 type Outcome<A, E> =
@@ -458,6 +465,7 @@ interface Defect {
 const record = (tx: Tx, r: ExecutionRecord, event: Event): void => {
   r.history.push(event)
   tx.events.push(event)
+  tx.touched.add(r)
 }
 
 /** Queues the operation's next due time, if it has one. */
@@ -474,6 +482,7 @@ const setOperation = (r: ExecutionRecord, operation: Wire.Operation): void => {
   if (Ops.isPending(operation)) r.pending += 1
   r.operations.set(operation.Id, operation)
   r.version += 1
+  r.changed?.add(operation.Id)
   schedule(r, operation.Id)
 }
 
@@ -582,6 +591,137 @@ const isValidJson = (s: string): boolean => {
 }
 
 // ---------------------------------------------------------------------------
+// Persistence (with a store)
+// ---------------------------------------------------------------------------
+//
+// With a store, every call writes what it changed as rows before it returns:
+// the header of each execution it touched (its scalar fields), the operations
+// and callback timers it changed, and the events it recorded. Rows are JSON in
+// which `Date`s, `Set`s and `Map`s are tagged, so that they come back as they
+// were. On start the state is rebuilt from the rows; due times, counters and
+// indexes are derived again, as `setOperation` derives them.
+
+function tagged(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key]
+  if (raw instanceof Date) return { $date: raw.getTime() }
+  if (raw instanceof Set) return { $set: [...raw] }
+  if (raw instanceof Map) return { $map: [...raw] }
+  return value
+}
+
+const untagged = (_key: string, value: unknown): unknown => {
+  if (typeof value === "object" && value !== null) {
+    if ("$date" in value) return new Date((value as { readonly $date: number }).$date)
+    if ("$set" in value) return new Set((value as { readonly $set: Array<unknown> }).$set)
+    if ("$map" in value) return new Map((value as { readonly $map: Array<[unknown, unknown]> }).$map)
+  }
+  return value
+}
+
+const encodeJson = (value: unknown): string => JSON.stringify(value, tagged)
+const decodeJson = (json: string): any => JSON.parse(json, untagged)
+
+/** Fields of a record that are rows of their own, or derived again on load. */
+const notInHeader = new Set([
+  "operations",
+  "positions",
+  "timers",
+  "due",
+  "pending",
+  "version",
+  "pruned",
+  "history",
+  "changed",
+  "persisted"
+])
+
+const headerOf = (r: ExecutionRecord): string => {
+  const header: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(r)) if (!notInHeader.has(key)) header[key] = value
+  return encodeJson(header)
+}
+
+const decodeEvent = (json: string): Event => {
+  const event = decodeJson(json)
+  return event._tag === "CheckpointRejected" ? { ...event, error: new CheckpointClientError(event.error) } : event
+}
+
+/** The rows a call changed; marks them written. */
+const changesOf = (state: State, tx: Tx, committedSerial: number): Changes => {
+  const executions: Array<Changes["executions"][number]> = []
+  const operations: Array<Changes["operations"][number]> = []
+  const timers: Array<Changes["timers"][number]> = []
+  const events: Array<Changes["events"][number]> = []
+  for (const r of tx.touched) {
+    executions.push({
+      arn: r.arn,
+      serial: r.serial,
+      functionName: r.functionName,
+      executionName: r.executionName,
+      status: r.status,
+      startedAt: r.startedAt,
+      state: headerOf(r)
+    })
+    for (const id of r.changed ?? []) {
+      const operation = r.operations.get(id)
+      if (operation !== undefined) {
+        operations.push({ arn: r.arn, id, position: r.positions.get(id)!, json: encodeJson(operation) })
+      }
+      const timer = r.timers.get(id)
+      if (timer !== undefined) timers.push({ arn: r.arn, operationId: id, json: encodeJson(timer) })
+    }
+    r.changed?.clear()
+    for (let seq = r.persisted; seq < r.history.length; seq++) {
+      events.push({ arn: r.arn, seq, json: encodeJson(r.history[seq]) })
+    }
+    r.persisted = r.history.length
+  }
+  return { ...(state.serial === committedSerial ? {} : { serial: state.serial }), executions, operations, timers, events }
+}
+
+/** The state a store holds. */
+const restore = (snapshot: Snapshot): State => {
+  const state: State = { serial: snapshot.serial, executions: new Map(), names: new Map(), callbacks: new Map() }
+  for (const row of snapshot.executions) {
+    const r: ExecutionRecord = {
+      ...decodeJson(row.state),
+      operations: new Map(),
+      positions: new Map(),
+      timers: new Map(),
+      due: new DueQueue.DueQueue(),
+      pending: 0,
+      version: 0,
+      pruned: undefined,
+      history: [],
+      changed: new Set(),
+      persisted: 0
+    }
+    state.executions.set(r.arn, r)
+    state.serial = Math.max(state.serial, r.serial)
+    const name = `${r.functionName}/${r.executionName}`
+    if (!state.names.has(name)) state.names.set(name, r.arn)
+  }
+  for (const row of snapshot.timers) {
+    const r = state.executions.get(row.arn)
+    if (r === undefined) continue
+    const timer: Ops.CallbackTimer = decodeJson(row.json)
+    r.timers.set(row.operationId, timer)
+    state.callbacks.set(timer.callbackId, { arn: row.arn, operationId: row.operationId })
+  }
+  // in creation order: `setOperation` gives each its position again, and queues its due time
+  for (const row of snapshot.operations) {
+    const r = state.executions.get(row.arn)
+    if (r !== undefined) setOperation(r, decodeJson(row.json))
+  }
+  for (const row of snapshot.events) state.executions.get(row.arn)?.history.push(decodeEvent(row.json))
+  for (const r of state.executions.values()) {
+    r.changed!.clear()
+    r.persisted = r.history.length
+  }
+  return state
+}
+
+// ---------------------------------------------------------------------------
 // Service
 // ---------------------------------------------------------------------------
 
@@ -592,18 +732,36 @@ const isValidJson = (s: string): boolean => {
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: Options = {}) =>
+export const make = (options: Options = {}) => build(options, undefined, undefined)
+
+/**
+ * Builds an emulator over a store: its state is rebuilt from what the store
+ * holds, and every call commits what it changed before it returns. An
+ * invocation that was running when the state was last written (the process
+ * died) is recorded as abandoned, so the next invocation replays from the
+ * checkpoints. Most code uses {@link Emulator.layerStore}.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeWithStore = (store: EmulatorStore["Service"], options: Options = {}) =>
+  Effect.flatMap(store.load, (snapshot) => build(options, store, restore(snapshot)))
+
+const build = (options: Options, store: EmulatorStore["Service"] | undefined, initial: State | undefined) =>
   Effect.gen(function*() {
     const pageSize = options.pageSize ?? Ops.defaultMaxItems
     const limits: Rules.Limits = { ...Rules.defaultLimits, ...options.limits }
     const region = options.region ?? "us-east-1"
     const account = options.account ?? "123456789012"
-    const stateRef = yield* Ref.make<State>({
+    const stateRef = yield* Ref.make<State>(initial ?? {
       serial: 0,
       executions: new Map(),
       names: new Map(),
       callbacks: new Map()
     })
+    // With a store: one call at a time writes, in the order the calls changed the state.
+    const lock = yield* Semaphore.make(1)
+    let committedSerial = initial?.serial ?? 0
     const pubsub = yield* PubSub.unbounded<Event>()
 
     /**
@@ -612,16 +770,35 @@ export const make = (options: Options = {}) =>
      * atomic. Then publishes the events it recorded (also when `f` throws, a
      * defect, so that subscribers see what the history holds).
      */
-    const transact = <A, E>(f: (state: State, tx: Tx) => Outcome<A, E>): Effect.Effect<A, E> =>
-      Effect.gen(function*() {
-        const tx: Tx = { now: yield* Clock.currentTimeMillis, events: [] }
-        const outcome = yield* Ref.modify(stateRef, (state): readonly [Outcome<A, E> | Defect, State] => {
-          try {
-            return [f(state, tx), state]
-          } catch (defect) {
-            return [{ _tag: "Defect", defect }, state]
+    const transact = <A, E>(f: (state: State, tx: Tx) => Outcome<A, E>): Effect.Effect<A, E> => {
+      const call = Effect.gen(function*() {
+        const tx: Tx = { now: yield* Clock.currentTimeMillis, events: [], touched: new Set() }
+        const [outcome, changes] = yield* Ref.modify(
+          stateRef,
+          (state): readonly [readonly [Outcome<A, E> | Defect, Changes | undefined], State] => {
+            let outcome: Outcome<A, E> | Defect
+            try {
+              outcome = f(state, tx)
+            } catch (defect) {
+              outcome = { _tag: "Defect", defect }
+            }
+            const changes = store === undefined || store.readonly === true || tx.touched.size === 0
+              ? undefined
+              : changesOf(state, tx, committedSerial)
+            return [[outcome, changes], state]
           }
-        })
+        )
+        if (changes !== undefined) {
+          const committed = yield* Effect.exit(store!.commit(changes))
+          if (Exit.isFailure(committed)) {
+            // The state in memory is ahead of the store: go back to what the store holds, and fail the call.
+            const snapshot = yield* Effect.orDie(store!.load)
+            yield* Ref.set(stateRef, restore(snapshot))
+            committedSerial = snapshot.serial
+            return yield* Effect.die(Cause.squash(committed.cause))
+          }
+          if (changes.serial !== undefined) committedSerial = changes.serial
+        }
         if (tx.events.length > 0) yield* PubSub.publishAll(pubsub, tx.events)
         switch (outcome._tag) {
           case "Ok":
@@ -632,6 +809,8 @@ export const make = (options: Options = {}) =>
             return yield* Effect.die(outcome.defect)
         }
       })
+      return store === undefined ? call : lock.withPermits(1)(call)
+    }
 
     /** Like `transact`, for one existing execution, after advancing its timers. */
     const withExecution = <A, E>(arn: string, f: (r: ExecutionRecord, tx: Tx, state: State) => Outcome<A, E>) =>
@@ -730,7 +909,9 @@ export const make = (options: Options = {}) =>
           error: undefined,
           endedAt: undefined,
           clientTokens: new Map(),
-          history: []
+          history: [],
+          changed: store === undefined ? undefined : new Set(),
+          persisted: 0
         }
         setOperation(r, {
           Id: id,
@@ -1042,6 +1223,7 @@ export const make = (options: Options = {}) =>
         // Apply: timers first, so that `setOperation` schedules the callbacks' timeouts.
         for (const timer of newTimers) {
           r.timers.set(timer.operationId, timer)
+          r.changed?.add(timer.operationId)
           state.callbacks.set(timer.callbackId, { arn, operationId: timer.operationId })
         }
         for (const operation of staged.values()) setOperation(r, operation)
@@ -1153,6 +1335,8 @@ export const make = (options: Options = {}) =>
       return yield* withCallback(callbackId, (r, operation, timer, tx) => {
         if (timer.heartbeatSeconds === undefined || timer.heartbeatSeconds === 0) return
         r.timers.set(operation.Id, { ...timer, heartbeatDeadline: tx.now + timer.heartbeatSeconds * 1000 })
+        r.changed?.add(operation.Id)
+        tx.touched.add(r)
         schedule(r, operation.Id)
       })
     })
@@ -1210,6 +1394,16 @@ export const make = (options: Options = {}) =>
     })
 
     const executions = Effect.map(Ref.get(stateRef), (state) => [...state.executions.values()].map(snapshot))
+
+    // An invocation that was running when the state was last written died with the process.
+    for (const r of store === undefined || store.readonly === true ? [] : (yield* Ref.get(stateRef)).executions.values()) {
+      if (r.status === "RUNNING" && r.invocation !== undefined) {
+        yield* Effect.orDie(abandon(r.arn, "the local service stopped while the invocation ran", {
+          ErrorType: "Runtime.ExitError",
+          ErrorMessage: "the local service stopped while the invocation ran"
+        }))
+      }
+    }
 
     return Emulator.of({
       start,
@@ -1318,6 +1512,26 @@ export class Emulator extends Context.Service<Emulator, {
    * @since 0.1.0
    */
   static readonly layerWith = (options: Options): Layer.Layer<Emulator> => Layer.effect(this, make(options))
+
+  /**
+   * An emulator over the `EmulatorStore` in context: its state outlives the
+   * process (see {@link makeWithStore}).
+   *
+   * @example
+   * ```ts
+   * Emulator.Emulator.layerStore().pipe(Layer.provide(SqliteStore.layer({ filename: ".effect-durable/service.db" })))
+   * ```
+   *
+   * @category layers
+   * @since 0.1.0
+   */
+  static readonly layerStore = (options: Options = {}): Layer.Layer<Emulator, StoreError, EmulatorStore> =>
+    Layer.effect(
+      this,
+      Effect.gen(function*() {
+        return yield* makeWithStore(yield* EmulatorStore, options)
+      })
+    )
 
   /**
    * The core `CheckpointClient`, served by the emulator.

@@ -22,6 +22,21 @@
 export * as Emulator from "./Emulator.ts"
 
 /**
+ * Where the `Emulator` keeps its state when it must outlive the process: rows
+ * written (and committed) by every call, read back on start.
+ *
+ * @example
+ * ```ts
+ * import { Emulator, EmulatorStore } from "@effect-durable/testing"
+ *
+ * Emulator.Emulator.layerStore().pipe(Layer.provide(storeLayer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as EmulatorStore from "./EmulatorStore.ts"
+
+/**
  * Runs a workflow to completion against the `Emulator`, invocation after
  * invocation, with crash injection and `TestClock` support.
  *
