@@ -9,7 +9,13 @@
  */
 import { Effect } from "effect"
 import { CliOutput, Command } from "effect/cli"
+import * as Callback from "./commands/Callback.ts"
+import * as Dev from "./commands/Dev.ts"
+import * as History from "./commands/History.ts"
 import * as Init from "./commands/Init.ts"
+import * as Ls from "./commands/Ls.ts"
+import * as Run from "./commands/Run.ts"
+import * as Stop from "./commands/Stop.ts"
 import * as Starter from "./Starter.ts"
 
 /**
@@ -20,7 +26,15 @@ import * as Starter from "./Starter.ts"
  */
 export const command = Command.make("effect-durable").pipe(
   Command.withDescription("effect-durable: AWS Lambda durable functions written with Effect"),
-  Command.withSubcommands([Init.command])
+  Command.withSubcommands([
+    Init.command,
+    Dev.command,
+    Run.command,
+    Ls.command,
+    History.command,
+    Callback.command,
+    Stop.command
+  ])
 )
 
 /**
