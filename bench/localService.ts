@@ -11,7 +11,7 @@
 import { GetDurableExecutionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda"
 import { Durable } from "@effect-durable/core"
 import { DevService, SqliteStore } from "@effect-durable/local"
-import { Emulator } from "@effect-durable/testing"
+import { Emulator, EmulatorStore } from "@effect-durable/testing"
 import { Effect, Layer, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -29,7 +29,7 @@ const Small = Durable.workflow(
 
 const count = Number(process.env["EXECUTIONS"] ?? 1000)
 
-const measure = (label: string, emulator: Layer.Layer<Emulator.Emulator, unknown>) =>
+const measure = <E>(label: string, emulator: Layer.Layer<Emulator.Emulator, E>) =>
   Effect.gen(function*() {
     let peak = process.memoryUsage().rss
     const sampler = setInterval(() => {
@@ -100,7 +100,7 @@ const program = Effect.gen(function*() {
     results.push(yield* measure("sqlite", Emulator.Emulator.layerStore().pipe(Layer.provide(SqliteStore.layer({ filename })))))
     // none lost: the database holds every execution, SUCCEEDED
     const stored = yield* Effect.gen(function*() {
-      return yield* (yield* SqliteStore.SqliteStore).load
+      return yield* (yield* EmulatorStore.EmulatorStore).load
     }).pipe(Effect.provide(SqliteStore.layer({ filename, readonly: true })))
     results.push({
       databaseExecutions: stored.executions.length,
