@@ -8,8 +8,10 @@
  * events can serve the history. The rules, as the service applies them:
  *
  * - `ExecutionStarted` is event 1; every accepted update of a checkpoint adds
- *   one event, in the order of the batch (`StepStarted`, `StepSucceeded`,
- *   `StepFailed` for a FAIL and for a RETRY, `WaitStarted`, `WaitCancelled`,
+ *   one event, in the order of the batch (`StepStarted`, `StepSucceeded`
+ *   for a SUCCEED and for a RETRY without an error (a `waitForCondition`
+ *   check), `StepFailed` for a FAIL and for a RETRY with an error,
+ *   `WaitStarted`, `WaitCancelled`,
  *   `CallbackStarted`, `ContextStarted`/`Succeeded`/`Failed`,
  *   `ChainedInvokeStarted`/`Stopped`); an EXECUTION update adds nothing of its
  *   own (the execution's end follows);
@@ -137,6 +139,21 @@ const updateEvent = (
       }
     case "STEP FAIL":
     case "STEP RETRY":
+      // A RETRY without an error carries the state a waitForCondition polls with: the service reports
+      // the check as a success, with the delay before the next one.
+      if (update.Action === "RETRY" && update.Error === undefined) {
+        return {
+          EventType: "StepSucceeded",
+          ...base,
+          StepSucceededDetails: {
+            Result: payload(memory, update.Payload),
+            RetryDetails: definedFields({
+              CurrentAttempt: attempt,
+              NextAttemptDelaySeconds: update.StepOptions?.NextAttemptDelaySeconds ?? 0
+            })
+          }
+        }
+      }
       return {
         EventType: "StepFailed",
         ...base,

@@ -92,6 +92,38 @@ describe("History", () => {
       assert.deepStrictEqual(events[10]!.ExecutionSucceededDetails, { Result: { Payload: "\"done\"", Truncated: false } })
     }).pipe(Effect.provide(Emulator.layer)))
 
+  it.effect("a RETRY without an error (a waitForCondition check) is a StepSucceeded with the next delay", () =>
+    Effect.gen(function*() {
+      const { arn, checkpoint, emulator, history, invoke } = yield* setup
+      const poll = (action: Wire.OperationAction, extra = {}) =>
+        op("p1", "STEP", "WaitForCondition", action, { Name: "poll", ...extra })
+      yield* invoke
+      yield* checkpoint(poll("START"), poll("RETRY", { Payload: "1", StepOptions: { NextAttemptDelaySeconds: 2 } }))
+      yield* emulator.complete(arn, { Status: "PENDING" })
+      yield* TestClock.adjust("2 seconds")
+      yield* invoke
+      yield* checkpoint(poll("START"), poll("SUCCEED", { Payload: "2" }))
+      yield* emulator.complete(arn, { Status: "SUCCEEDED", Result: "2" })
+
+      const events = yield* history
+      assert.deepStrictEqual(summary(events).slice(1, 6), [
+        "2 StepStarted p1",
+        "3 StepSucceeded p1",
+        `4 InvocationCompleted ${events[0]!.Id}`,
+        "5 StepStarted p1",
+        "6 StepSucceeded p1"
+      ])
+      assert.strictEqual(events[2]!.SubType, "WaitForCondition")
+      assert.deepStrictEqual(events[2]!.StepSucceededDetails, {
+        Result: { Payload: "1", Truncated: false },
+        RetryDetails: { CurrentAttempt: 1, NextAttemptDelaySeconds: 2 }
+      })
+      assert.deepStrictEqual(events[5]!.StepSucceededDetails, {
+        Result: { Payload: "2", Truncated: false },
+        RetryDetails: { CurrentAttempt: 2 }
+      })
+    }).pipe(Effect.provide(Emulator.layer)))
+
   it.effect("callbacks, a crashed invocation, timers in the order they fell due, and a failed execution", () =>
     Effect.gen(function*() {
       const { arn, checkpoint, emulator, history, invoke } = yield* setup
