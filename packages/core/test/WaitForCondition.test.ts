@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Durable, WaitForCondition } from "@effect-durable/core"
+import { Durable, Payload, WaitForCondition } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
 import { Effect, Schedule, Schema } from "effect"
 import { assertReplaySafe, outcomes, run } from "./support.ts"
@@ -114,6 +114,32 @@ describe("Durable.waitForCondition with an until predicate", () => {
       const result = yield* run(workflow)
       assert.strictEqual(result.status, "SUCCEEDED")
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 3)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+})
+
+describe("Durable.waitForCondition with a hand-written state format", () => {
+  it.effect("checkpoints each state through the Payload.serde, and reads it back after a suspension", () =>
+    Effect.gen(function*() {
+      const Reversed = Payload.serde<string>({
+        encode: (text) => `reversed:${[...text].reverse().join("")}`,
+        decode: (payload) => [...(payload ?? "").replace(/^reversed:/, "")].reverse().join("")
+      })
+      const workflow = Durable.workflow({ name: "serde" }, () =>
+        Durable.waitForCondition("append", (text: string) => Effect.succeed(`${text}ab`), {
+          initial: "",
+          schema: Reversed,
+          until: (text) => text.length >= 4
+        }))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "abab")
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const emulator = yield* Emulator.Emulator
+      const payloads = (yield* emulator.history(result.arn)).flatMap((e) =>
+        e._tag === "Checkpointed" ? e.updates.filter((u) => u.Action !== "START").map((u) => u.Payload) : []
+      )
+      // the second check started from the state read back through the format ("ab", not "ba")
+      assert.deepStrictEqual(payloads, ["reversed:ba", "reversed:baba"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
 

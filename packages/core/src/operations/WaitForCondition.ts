@@ -36,8 +36,11 @@ export type Options<S> =
   & {
     /** The state the first check receives. */
     readonly initial: S
-    /** Encodes the state for its checkpoints. Defaults to JSON. */
-    readonly schema?: Payload.Codec<S> | undefined
+    /**
+     * Encodes the state for its checkpoints: a Schema, or a hand-written
+     * `Payload.serde` (the official custom `serdes`). Defaults to JSON.
+     */
+    readonly schema?: Payload.Format<S> | undefined
   }
   & (
     | {
@@ -254,7 +257,7 @@ const run = <S, E>(
 ): Effect.Effect<S, WaitForConditionError> => {
   const { checkpointer, scheduler } = started.context.services
   const { meta } = started
-  const codec = options.schema ?? (Payload.Json as Payload.Codec<S>)
+  const codec = options.schema ?? (Payload.Json as Payload.Format<S>)
   const decideNext = (state: S, attempt: number): Effect.Effect<Decision> =>
     "strategy" in options
       ? Effect.sync(() => decideWith(options.strategy, state, attempt))
