@@ -72,7 +72,14 @@ export const serde = <A>(functions: {
     Effect.try({ try: () => functions.decode(payload), catch: (cause) => failure("deserialize", undefined, cause) })
 })
 
-const isSerde = <A>(format: Format<A> | undefined): format is Serde<A> =>
+/**
+ * Whether a format is a hand-written {@link Serde} (its output need not be
+ * JSON), rather than a Schema.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isSerde = <A>(format: Format<A> | undefined): format is Serde<A> =>
   typeof format === "object" && format !== null && "_tag" in format && format._tag === "Serde"
 
 /**

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Batch, Durable, DurableError, OperationId } from "@effect-durable/core"
+import { Batch, Durable, DurableError, OperationId, Payload } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
 import { Effect, Schema } from "effect"
 import { assertReplaySafe, outcomes, run } from "./support.ts"
@@ -260,6 +260,97 @@ describe("Durable.map", () => {
       assert.strictEqual(failedItem.Cause.Cause.ErrorType, "Declined")
       assert.deepStrictEqual(JSON.parse(failedItem.ErrorData), { _tag: "Declined", card: "0000" })
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("items that complete without suspending: nothing starts once the batch is complete", () =>
+    Effect.gen(function*() {
+      const ran: Array<number> = []
+      const record = (n: number) => Effect.sync(() => ran.push(n)).pipe(Effect.as(n))
+      const workflow = Durable.workflow({ name: "immediate" }, () =>
+        Effect.all([
+          Durable.map("min", [0, 1, 2, 3], record, { maxConcurrency: 1, completion: { minSuccessful: 2 } }),
+          Durable.map("custom", [10, 11, 12], record, {
+            maxConcurrency: 1,
+            completion: {
+              shouldComplete: ({ successCount }) =>
+                successCount >= 1 ? { complete: true, outcome: "SUCCEEDED" } : { complete: false }
+            }
+          })
+        ]).pipe(Effect.map((batches) => batches.map((batch) => [batch.completionReason, batch.totalCount]))))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") {
+        assert.deepStrictEqual(result.output, [["MIN_SUCCESSFUL_REACHED", 2], ["CUSTOM_COMPLETION_SUCCEEDED", 1]])
+      }
+      assert.deepStrictEqual(ran, [0, 1, 10])
+      const iterations = result.operations.filter((op) => op.SubType === "MapIteration").map((op) => op.Name)
+      assert.deepStrictEqual(iterations, ["map-item-0", "map-item-1", "map-item-0"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a hand-written item format writes the items' checkpoints; the batch result holds the values as JSON", () =>
+    Effect.gen(function*() {
+      const Wrapped = Payload.serde<string>({
+        encode: (value) => `wrapped:${value}`,
+        decode: (payload) => (payload ?? "").replace(/^wrapped:/, "")
+      })
+      const workflow = Durable.workflow({ name: "item-format" }, () =>
+        Effect.gen(function*() {
+          const batch = yield* Durable.map("upper", ["x", "y"], (item) => Effect.succeed(item.toUpperCase()), {
+            itemSchema: Wrapped
+          })
+          yield* Durable.wait("later", "1 hour")
+          return Batch.results(batch)
+        }))
+      const result = yield* run(workflow)
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      if (result.status === "SUCCEEDED") assert.deepStrictEqual(result.output, ["X", "Y"])
+      const items = result.operations.filter((op) => op.SubType === "MapIteration")
+      assert.deepStrictEqual(items.map((op) => op.ContextDetails?.Result), ["wrapped:X", "wrapped:Y"])
+      // the official SDK's shape: each result as JSON, whatever the item format
+      const container = result.operations.find((op) => op.SubType === "Map")!
+      assert.deepStrictEqual(JSON.parse(container.ContextDetails!.Result!).all.map((item: any) => item.result), ["X", "Y"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("resultSchema writes the whole batch result, and reads it back on replay", () =>
+    Effect.gen(function*() {
+      let decoded = 0
+      const Joined = Payload.serde<Batch.BatchResult<number>>({
+        encode: (result) => Batch.results(result).join(","),
+        decode: (payload) => {
+          decoded++
+          return Batch.makeResult(
+            (payload ?? "").split(",").map((n, index) => ({ index, status: "SUCCEEDED" as const, result: Number(n) })),
+            "ALL_COMPLETED"
+          )
+        }
+      })
+      const workflow = Durable.workflow({ name: "result-format" }, () =>
+        Effect.gen(function*() {
+          const batch = yield* Durable.map("double", [1, 2, 3], double, { resultSchema: Joined })
+          yield* Durable.wait("later", "1 hour")
+          return Batch.results(batch)
+        }))
+      const result = yield* run(workflow)
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      if (result.status === "SUCCEEDED") assert.deepStrictEqual(result.output, [2, 4, 6])
+      const container = result.operations.find((op) => op.SubType === "Map")!
+      assert.strictEqual(container.ContextDetails?.Result, "2,4,6")
+      // read back live (the round trip) and on replay
+      assert.strictEqual(decoded, 2)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("succeeded, failed and hasFailure read the items (the official accessors)", () =>
+    Effect.sync(() => {
+      const error = new DurableError.ChildContextError({ errorType: "E", message: "m" })
+      const result = Batch.makeResult<number>([
+        { index: 0, status: "SUCCEEDED", result: 1 },
+        { index: 1, status: "FAILED", error },
+        { index: 2, status: "STARTED" }
+      ], "FAILURE_TOLERANCE_EXCEEDED")
+      assert.deepStrictEqual(Batch.succeeded(result), [{ index: 0, status: "SUCCEEDED", result: 1 }])
+      assert.deepStrictEqual(Batch.failed(result), [{ index: 1, status: "FAILED", error }])
+      assert.isTrue(Batch.hasFailure(result))
+      assert.isFalse(Batch.hasFailure(Batch.makeResult([], "ALL_COMPLETED")))
+    }))
 
   it.effect("getOrFail returns the results or the first error", () =>
     Effect.gen(function*() {

@@ -129,6 +129,38 @@ export const errors = <A, E>(result: BatchResult<A, E>): ReadonlyArray<E | Child
   result.all.flatMap((item) => item.status === "FAILED" ? [item.error] : [])
 
 /**
+ * The items that succeeded, in index order (the official `succeeded()`).
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const succeeded = <A, E>(
+  result: BatchResult<A, E>
+): ReadonlyArray<Extract<BatchItem<A, E>, { readonly status: "SUCCEEDED" }>> =>
+  result.all.filter((item): item is Extract<BatchItem<A, E>, { readonly status: "SUCCEEDED" }> =>
+    item.status === "SUCCEEDED"
+  )
+
+/**
+ * The items that failed, in index order (the official `failed()`).
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const failed = <A, E>(
+  result: BatchResult<A, E>
+): ReadonlyArray<Extract<BatchItem<A, E>, { readonly status: "FAILED" }>> =>
+  result.all.filter((item): item is Extract<BatchItem<A, E>, { readonly status: "FAILED" }> => item.status === "FAILED")
+
+/**
+ * Whether an item failed (the official `hasFailure`).
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const hasFailure = <A, E>(result: BatchResult<A, E>): boolean => result.failureCount > 0
+
+/**
  * The batch was not successful although no item failed (a custom completion
  * policy said so).
  *
@@ -345,14 +377,24 @@ const fromErrorJson = (json: unknown): ChildContextError => {
 /**
  * The payload format of a batch result: the official SDK's JSON
  * (`{"all":[{"result":…,"index":0,"status":"SUCCEEDED"},…],"completionReason":…}`),
- * with each result encoded by the item codec.
+ * with each result in the JSON form of the item Schema. With a hand-written
+ * item `Serde`, whose output need not be JSON, each result is the value itself
+ * as JSON, as the official SDK writes it whatever its `itemSerdes`.
  *
  * @category serialization
  * @since 0.1.0
  */
 export const resultFormat = <A, E = never>(
-  item: Payload.Format<A>,
+  itemFormat: Payload.Format<A>,
   itemError?: Payload.Codec<E>
+): Payload.Serde<BatchResult<A, E>> => {
+  const item = Payload.isSerde(itemFormat) ? (Payload.Json as Payload.Codec<A>) : itemFormat
+  return resultSerde(item, itemError)
+}
+
+const resultSerde = <A, E>(
+  item: Payload.Codec<A>,
+  itemError: Payload.Codec<E> | undefined
 ): Payload.Serde<BatchResult<A, E>> => ({
   _tag: "Serde",
   encode: (result) =>
@@ -458,8 +500,27 @@ export interface Options<A, E = never> {
   readonly maxConcurrency?: number | undefined
   /** When the batch completes. Fails fast by default (the first failure completes it). */
   readonly completion?: Completion | undefined
-  /** Encodes each item's result. Defaults to JSON. */
+  /**
+   * Encodes each item's result in the item's checkpoint: a Schema, or a
+   * hand-written `Payload.serde` (the official `itemSerdes`). Defaults to JSON.
+   */
   readonly itemSchema?: Payload.Format<A> | undefined
+  /**
+   * Encodes the whole batch result in the batch's own checkpoint (the official
+   * operation-level `serdes`); on replay the result is read back through it.
+   * Defaults to the official SDK's JSON shape ({@link resultFormat}).
+   *
+   * @example
+   * ```ts
+   * // The results joined by commas, read back as a batch result
+   * const Joined = Payload.serde<Batch.BatchResult<string>>({
+   *   encode: (result) => Batch.results(result).join(","),
+   *   decode: (payload) =>
+   *     Batch.makeResult((payload ?? "").split(",").map((result, index) => ({ index, status: "SUCCEEDED", result })), "ALL_COMPLETED")
+   * })
+   * ```
+   */
+  readonly resultSchema?: Payload.Format<BatchResult<A, E>> | undefined
   /**
    * Encodes an item's typed failure, so that the batch result holds the same
    * typed error live and on replay. Without it a failed item holds a
@@ -574,12 +635,16 @@ const execute = <A, E, R>(
       }
     })
 
-    // Starts items in index order while there is room and the policy allows; ids
-    // are allocated here, in order, so replay finds every item at the same place.
+    // Starts items in index order while there is room, the batch is not complete
+    // and the policy allows; ids are allocated here, in order, so replay finds
+    // every item at the same place. An item that completes without suspending
+    // has completed (and maybe completed the batch) before the loop goes on.
     const startMore: Effect.Effect<void, never, R | DurableContext> = mutex.withPermits(1)(Effect.gen(function*() {
       while (true) {
         const c = yield* Ref.get(counts)
-        if (c.active >= maxConcurrency || c.next >= total || !shouldContinue(options.completion, status(c))) return
+        if (c.active >= maxConcurrency || c.next >= total) return
+        const s = status(c)
+        if (isComplete(options.completion, s) || !shouldContinue(options.completion, s)) return
         const index = c.next
         yield* Ref.set(counts, { ...c, next: index + 1, active: c.active + 1 })
         slots[index] = { index, status: "STARTED" }
@@ -642,7 +707,8 @@ const batch = <A, E, R>(
     const started = yield* begin({ type: "CONTEXT", subType: kind.container, name })
     const invalid = validate(options as Options<unknown, unknown>)
     if (invalid !== undefined) return yield* fault(started.context, invalid)
-    const format = resultFormat(options.itemSchema ?? (Payload.Json as Payload.Format<A>), options.itemError)
+    const format = options.resultSchema ??
+      resultFormat(options.itemSchema ?? (Payload.Json as Payload.Format<A>), options.itemError)
     return yield* Child.run(started, execute(kind, items, options), {
       success: format,
       subType: kind.container,
@@ -696,7 +762,7 @@ export const map: {
   name: string,
   items: ReadonlyArray<I>,
   f: (item: I, index: number, items: ReadonlyArray<I>) => Effect.Effect<A, E, R>,
-  options: MapOptions<I, A, any> = {}
+  options: MapOptions<I, A, any> | MapOptions<I, A> = {}
 ): Effect.Effect<BatchResult<A, never>, never, R | DurableContext> =>
   // The failure type is the item error Schema's when there is one (first overload), none otherwise.
   batch<A, any, R>(
@@ -706,7 +772,7 @@ export const map: {
       name: options.itemNamer?.(item, index) ?? `map-item-${index}`,
       effect: Effect.suspend(() => f(item, index, items))
     })),
-    options
+    options as MapOptions<I, A, any>
   ).pipe(
     Effect.withSpan("Durable.map", { attributes: { "durable.operation.name": name, "durable.items": items.length } })
   ) as Effect.Effect<BatchResult<A, never>, never, R | DurableContext>
@@ -753,7 +819,7 @@ export const parallel: {
 } = (
   name: string,
   branches: ReadonlyArray<Branch<any, any, any>>,
-  options: Options<any, any> = {}
+  options: Options<any, any> | Options<any> = {}
 ): Effect.Effect<BatchResult<any, never>, never, any> =>
   batch<any, any, any>(
     { container: OperationSubType.Parallel, item: OperationSubType.ParallelBranch, summary: "ParallelResult" },
@@ -763,7 +829,7 @@ export const parallel: {
         Effect.isEffect(branch) ? { effect: branch } : branch as Exclude<Branch<any, any, any>, Effect.Effect<any, any, any>>
       return { name: named.name ?? `parallel-branch-${index}`, effect: named.effect }
     }),
-    options
+    options as Options<any, any>
   ).pipe(
     Effect.withSpan("Durable.parallel", { attributes: { "durable.operation.name": name, "durable.items": branches.length } })
   ) as Effect.Effect<BatchResult<any, never>, never, any>

@@ -19,7 +19,7 @@ import {
   StepSemantics,
   withDurableExecution
 } from "@aws/durable-execution-sdk-js"
-import { Batch, Durable, RetryPolicy, WaitForCondition } from "@effect-durable/core"
+import { Batch, Durable, Payload, RetryPolicy, WaitForCondition } from "@effect-durable/core"
 import type { DurableContext } from "@effect-durable/core/DurableContext"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import type * as Wire from "@effect-durable/core/Wire"
@@ -1315,6 +1315,135 @@ const parallelFlat: Case = {
   })
 }
 
+const mapImmediateItems: Case = {
+  name: "map with minSuccessful 2 of 4, one at a time, items that checkpoint nothing of their own",
+  input: { items: [1, 2, 3, 4] },
+  ours: Durable.workflow(
+    { name: "map-immediate-items" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const result = yield* Durable.map("first-two", items, (item) => Effect.succeed(item * item), {
+        maxConcurrency: 1,
+        completion: { minSuccessful: 2 }
+      })
+      return { reason: result.completionReason, total: result.totalCount, ok: Batch.results(result) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("first-two", items, async (_child, item) => item * item, {
+      maxConcurrency: 1,
+      completionConfig: { minSuccessful: 2 }
+    })
+    return { reason: result.completionReason, total: result.totalCount, ok: result.getResults() }
+  })
+}
+
+const mapItemFormat: Case = {
+  name: "map with a hand-written item format (itemSerdes) that is not JSON, read back after a wait",
+  input: { items: ["x", "y"] },
+  ours: Durable.workflow(
+    { name: "map-item-format" },
+    Effect.fn(function*({ items }: { items: Array<string> }) {
+      const Wrapped = Payload.serde<string>({
+        encode: (value) => `wrapped:${value}`,
+        decode: (payload) => (payload ?? "").replace(/^wrapped:/, "")
+      })
+      const result = yield* Durable.map("upper", items, (item) => Effect.succeed(item.toUpperCase()), {
+        maxConcurrency: 1,
+        itemSchema: Wrapped
+      })
+      yield* Durable.wait("pause", "1 second")
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<string> }, ctx) => {
+    const result = await ctx.map("upper", items, async (_child, item) => item.toUpperCase(), {
+      maxConcurrency: 1,
+      itemSerdes: {
+        serialize: async (value: string | undefined) => `wrapped:${value}`,
+        deserialize: async (payload: string | undefined) => (payload ?? "").replace(/^wrapped:/, "")
+      }
+    })
+    await ctx.wait("pause", { seconds: 1 })
+    return result.getResults()
+  })
+}
+
+const mapResultFormat: Case = {
+  name: "map with an operation-level format (serdes) for the whole result, read back after a wait",
+  input: { items: ["x", "y"] },
+  ours: Durable.workflow(
+    { name: "map-result-format" },
+    Effect.fn(function*({ items }: { items: Array<string> }) {
+      const Joined = Payload.serde<Batch.BatchResult<string>>({
+        encode: (result) => `JOINED:${Batch.results(result).join(",")}`,
+        decode: (payload) =>
+          Batch.makeResult(
+            (payload ?? "JOINED:").slice("JOINED:".length).split(",").map((result, index) => ({
+              index,
+              status: "SUCCEEDED" as const,
+              result
+            })),
+            "ALL_COMPLETED"
+          )
+      })
+      const result = yield* Durable.map("upper", items, (item) => Effect.succeed(item.toUpperCase()), {
+        maxConcurrency: 1,
+        resultSchema: Joined
+      })
+      yield* Durable.wait("pause", "1 second")
+      return Batch.results(result)
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<string> }, ctx) => {
+    const result = await ctx.map("upper", items, async (_child, item) => item.toUpperCase(), {
+      maxConcurrency: 1,
+      serdes: {
+        serialize: async (value) => `JOINED:${value?.getResults().join(",")}`,
+        deserialize: async (payload) =>
+          ({
+            all: (payload ?? "JOINED:").slice("JOINED:".length).split(",").map((result, index) => ({
+              result,
+              index,
+              status: BatchItemStatus.SUCCEEDED
+            })),
+            completionReason: "ALL_COMPLETED"
+          }) as never
+      }
+    })
+    await ctx.wait("pause", { seconds: 1 })
+    return result.getResults()
+  })
+}
+
+const waitForConditionFormat: Case = {
+  name: "waitForCondition with a hand-written state format (serdes)",
+  input: {},
+  ours: Durable.workflow(
+    { name: "wait-for-condition-format" },
+    Effect.fn(function*() {
+      const Tagged = Payload.serde<string>({
+        encode: (text) => `state:${text}`,
+        decode: (payload) => (payload ?? "").replace(/^state:/, "")
+      })
+      return yield* Durable.waitForCondition("append", (text: string) => Effect.succeed(`${text}x`), {
+        initial: "",
+        schema: Tagged,
+        strategy: (text) => text.length >= 2 ? { shouldContinue: false } : { shouldContinue: true, delay: "10 seconds" }
+      })
+    })
+  ),
+  theirs: withDurableExecution(async (_input, ctx) =>
+    await ctx.waitForCondition("append", async (text: string) => `${text}x`, {
+      initialState: "",
+      serdes: {
+        serialize: async (text: string | undefined) => `state:${text}`,
+        deserialize: async (payload: string | undefined) => (payload ?? "").replace(/^state:/, "")
+      },
+      waitStrategy: (text) => text.length >= 2 ? { shouldContinue: false } : { shouldContinue: true, delay: { seconds: 10 } }
+    })
+  )
+}
+
 // ---------------------------------------------------------------------------
 // Callbacks that time out, and a failing submitter
 // ---------------------------------------------------------------------------
@@ -1487,6 +1616,10 @@ export const cases: ReadonlyArray<Case> = [
   mapShouldCompleteSucceeded,
   mapFlat,
   parallelFlat,
+  mapImmediateItems,
+  mapItemFormat,
+  mapResultFormat,
+  waitForConditionFormat,
   callbackTimeout,
   heartbeatTimeout,
   submitterFails,
