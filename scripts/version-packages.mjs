@@ -7,7 +7,8 @@ const { version } = JSON.parse(fs.readFileSync(new URL("packages/core/package.js
 
 const sources = [
   // the user agent of the default LambdaClient
-  ["packages/runtime-lambda/src/LambdaCheckpointClient.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`]
+  ["packages/runtime-lambda/src/LambdaCheckpointClient.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`],
+  ["packages/client/src/LambdaExecutionApi.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`]
 ]
 for (const [file, pattern, replacement] of sources) {
   const url = new URL(file, root)

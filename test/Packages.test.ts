@@ -94,7 +94,9 @@ describe.each(packages)("packages/$dir", ({ dir, pkg }) => {
 })
 
 describe("versions", () => {
-  it("the user agent names the packages' version", () => {
+  it("the user agents name the packages' version", () => {
     assert.include(read("packages/runtime-lambda/src/LambdaCheckpointClient.ts"), `export const VERSION = "${version}"`)
+    assert.include(read("packages/client/src/LambdaExecutionApi.ts"), `export const VERSION = "${version}"`)
+    assert.include(read("scripts/version-packages.mjs"), "packages/client/src/LambdaExecutionApi.ts")
   })
 })
