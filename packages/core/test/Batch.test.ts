@@ -77,17 +77,19 @@ describe("Durable.map", () => {
         const batch = result.output as Batch.BatchResult<number>
         assert.strictEqual(batch.completionReason, "FAILURE_TOLERANCE_EXCEEDED")
         assert.strictEqual(batch.status, "FAILED")
-        // item 1 failed before item 2 could start: nothing starts after a failure
+        // items 0 to 2 start together (as the official SDK starts them), though item 1 fails at once;
+        // nothing starts after the failure
         assert.deepStrictEqual(batch.all.map((item) => [item.index, item.status]), [
           [0, "STARTED"],
-          [1, "FAILED"]
+          [1, "FAILED"],
+          [2, "STARTED"]
         ])
         const failed = batch.all[1]
         assert.strictEqual(failed.status === "FAILED" && failed.error.message, "boom")
       }
-      assert.deepStrictEqual(finalized, [0])
+      assert.deepStrictEqual(finalized, [0, 2])
       assert.isFalse(result.operations.some((op) => op.Name === "never-checkpointed"))
-      assert.isFalse(result.operations.some((op) => op.Name === "map-item-2" || op.Name === "map-item-3"))
+      assert.isFalse(result.operations.some((op) => op.Name === "map-item-3"))
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("completes at minSuccessful with the rest still STARTED", () =>
@@ -284,6 +286,18 @@ describe("Durable.map", () => {
       assert.deepStrictEqual(ran, [0, 1, 10])
       const iterations = result.operations.filter((op) => op.SubType === "MapIteration").map((op) => op.Name)
       assert.deepStrictEqual(iterations, ["map-item-0", "map-item-1", "map-item-0"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a custom policy that is complete before any item starts completes the batch at once", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "nothing-to-do" }, () =>
+        Durable.map("items", [1, 2], double, {
+          completion: { shouldComplete: () => ({ complete: true, outcome: "SUCCEEDED" }) }
+        }).pipe(Effect.map((batch) => [batch.completionReason, batch.totalCount])))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.deepStrictEqual(result.output, ["CUSTOM_COMPLETION_SUCCEEDED", 0])
+      assert.isFalse(result.operations.some((op) => op.SubType === "MapIteration"))
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("a hand-written item format writes the items' checkpoints; the batch result holds the values as JSON", () =>

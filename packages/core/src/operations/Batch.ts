@@ -7,8 +7,9 @@
  * `map-item-<i>` / `parallel-branch-<i>` unless named), or, with `FLAT`
  * nesting, in a virtual context that checkpoints nothing itself. Items start
  * in order, at most `maxConcurrency` at a time. When the completion policy is
- * met, the items still running are interrupted (their finalizers run) and
- * whatever they would checkpoint afterwards is dropped; the batch result is
+ * met, the result is the batch as it stands (an item still running is
+ * `STARTED` in it), the items still running are interrupted (their finalizers
+ * run) and whatever they would checkpoint afterwards is dropped; the result is
  * checkpointed in the official SDK's JSON shape, or, when it is over the
  * payload limit, as a summary that replay rebuilds from the items.
  *
@@ -620,7 +621,7 @@ const execute = <A, E, R>(
     const maxConcurrency = options.maxConcurrency ?? Number.POSITIVE_INFINITY
     const slots: Array<BatchItem<A, E> | undefined> = new Array(total)
     const counts = yield* Ref.make({ next: 0, active: 0, completed: 0, succeeded: 0, failed: 0 })
-    const done = yield* Deferred.make<void>()
+    const done = yield* Deferred.make<BatchResult<A, E>>()
     const mutex = yield* Semaphore.make(1)
     const fibers = yield* FiberSet.make()
 
@@ -635,50 +636,66 @@ const execute = <A, E, R>(
       }
     })
 
-    // Starts items in index order while there is room, the batch is not complete
-    // and the policy allows; ids are allocated here, in order, so replay finds
-    // every item at the same place. An item that completes without suspending
-    // has completed (and maybe completed the batch) before the loop goes on.
+    // The result is the batch as it stands when it completes: an item that is
+    // still running then is STARTED in it, whatever it does afterwards.
+    const complete = (c: { completed: number; succeeded: number; failed: number }) =>
+      Deferred.succeed(
+        done,
+        makeResult(
+          slots.filter((slot): slot is BatchItem<A, E> => slot !== undefined),
+          completionReason(options.completion, status(c))
+        )
+      )
+
+    // While the batch is not complete and the policy allows, starts as many items
+    // as there is room for, in index order, as the official SDK does: at first up
+    // to `maxConcurrency`, then as items complete. A group started together all
+    // starts, even if one of its items completes the batch meanwhile (an item
+    // that never suspends completes before the next one starts). Ids are
+    // allocated here, in order, so replay finds every item at the same place.
     const startMore: Effect.Effect<void, never, R | DurableContext> = mutex.withPermits(1)(Effect.gen(function*() {
-      while (true) {
+      while (!(yield* Deferred.isDone(done))) {
         const c = yield* Ref.get(counts)
-        if (c.active >= maxConcurrency || c.next >= total) return
         const s = status(c)
         if (isComplete(options.completion, s) || !shouldContinue(options.completion, s)) return
-        const index = c.next
-        yield* Ref.set(counts, { ...c, next: index + 1, active: c.active + 1 })
-        slots[index] = { index, status: "STARTED" }
-        const started = yield* startItem(items[index])
-        yield* FiberSet.run(fibers, Effect.gen(function*() {
-          const exit = yield* Effect.exit(runStarted(started, items[index]))
-          const item = toItem(index, exit)
-          slots[index] = item
-          const after = yield* Ref.updateAndGet(counts, (c) => ({
-            ...c,
-            active: c.active - 1,
-            completed: c.completed + 1,
-            succeeded: c.succeeded + (item.status === "SUCCEEDED" ? 1 : 0),
-            failed: c.failed + (item.status === "FAILED" ? 1 : 0)
+        const first = c.next
+        const room = Math.min(maxConcurrency - c.active, total - first)
+        if (room <= 0) return
+        // The whole group is STARTED before any of its items runs.
+        yield* Ref.set(counts, { ...c, next: first + room, active: c.active + room })
+        for (let index = first; index < first + room; index++) slots[index] = { index, status: "STARTED" }
+        for (let index = first; index < first + room; index++) {
+          const started = yield* startItem(items[index])
+          yield* FiberSet.run(fibers, Effect.gen(function*() {
+            const exit = yield* Effect.exit(runStarted(started, items[index]))
+            const item = toItem(index, exit)
+            slots[index] = item
+            const after = yield* Ref.updateAndGet(counts, (c) => ({
+              ...c,
+              active: c.active - 1,
+              completed: c.completed + 1,
+              succeeded: c.succeeded + (item.status === "SUCCEEDED" ? 1 : 0),
+              failed: c.failed + (item.status === "FAILED" ? 1 : 0)
+            }))
+            const s = status(after)
+            if (isComplete(options.completion, s) || !shouldContinue(options.completion, s)) {
+              yield* complete(after)
+            } else {
+              yield* startMore
+            }
           }))
-          const s = status(after)
-          if (isComplete(options.completion, s) || !shouldContinue(options.completion, s)) {
-            yield* Deferred.succeed(done, undefined)
-          } else {
-            yield* startMore
-          }
-        }))
+        }
       }
     }))
 
-    if (total > 0) {
-      yield* startMore
-      yield* Deferred.await(done)
-    }
+    yield* startMore
+    // No item started: the batch is empty, or a custom policy completed it at once.
+    const initial = yield* Ref.get(counts)
+    if (initial.next === 0) yield* complete(initial)
+    const result = yield* Deferred.await(done)
     // Whatever still runs is no longer waited for.
     yield* FiberSet.clear(fibers)
-    const final = yield* Ref.get(counts)
-    const all = slots.filter((slot): slot is BatchItem<A, E> => slot !== undefined)
-    return makeResult(all, completionReason(options.completion, status(final)))
+    return result
   }).pipe(Effect.scoped)
 
 const parseSummary = (payload: string | undefined) => {

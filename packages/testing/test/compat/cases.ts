@@ -1337,6 +1337,52 @@ const mapImmediateItems: Case = {
   })
 }
 
+const mapImmediateAllAtOnce: Case = {
+  name: "map with minSuccessful 2 of 4, all at once, items that checkpoint nothing of their own",
+  input: { items: [1, 2, 3, 4] },
+  // the operations come out in the same order (each item's context is its first operation); the updates do not
+  differences: startedInOrder.filter((difference) => difference.path[0] !== "operations"),
+  ours: Durable.workflow(
+    { name: "map-immediate-all-at-once" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const result = yield* Durable.map("first-two", items, (item) => Effect.succeed(item * item), {
+        completion: { minSuccessful: 2 }
+      })
+      return { reason: result.completionReason, statuses: result.all.map((item) => item.status) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("first-two", items, async (_child, item) => item * item, {
+      completionConfig: { minSuccessful: 2 }
+    })
+    return { reason: result.completionReason, statuses: result.all.map((item) => item.status) }
+  })
+}
+
+const mapFailsAtOnce: Case = {
+  name: "map without a completion policy, 3 at a time: the second item fails at once, the others wait",
+  input: { items: [1, 2, 3, 4] },
+  differences: startedInOrder,
+  ours: Durable.workflow(
+    { name: "map-fails-at-once" },
+    Effect.fn(function*({ items }: { items: Array<number> }) {
+      const result = yield* Durable.map("check", items, (item) =>
+        item === 2
+          ? Effect.fail(new Error(`bad item ${item}`))
+          : Durable.wait("breathe", "1 minute").pipe(Effect.as(item)), { maxConcurrency: 3 })
+      return { reason: result.completionReason, statuses: result.all.map((item) => item.status) }
+    })
+  ),
+  theirs: withDurableExecution(async ({ items }: { items: Array<number> }, ctx) => {
+    const result = await ctx.map("check", items, async (child, item) => {
+      if (item === 2) throw new Error(`bad item ${item}`)
+      await child.wait("breathe", { minutes: 1 })
+      return item
+    }, { maxConcurrency: 3 })
+    return { reason: result.completionReason, statuses: result.all.map((item) => item.status) }
+  })
+}
+
 const mapItemFormat: Case = {
   name: "map with a hand-written item format (itemSerdes) that is not JSON, read back after a wait",
   input: { items: ["x", "y"] },
@@ -1617,6 +1663,8 @@ export const cases: ReadonlyArray<Case> = [
   mapFlat,
   parallelFlat,
   mapImmediateItems,
+  mapImmediateAllAtOnce,
+  mapFailsAtOnce,
   mapItemFormat,
   mapResultFormat,
   waitForConditionFormat,
