@@ -331,16 +331,27 @@ export class ExecutionAlreadyStartedError extends Schema.TaggedError<ExecutionAl
 ) {}
 
 /**
- * A callback could not be completed: unknown id, or already closed (completed,
- * cancelled or timed out).
+ * A callback could not be completed: unknown id, already closed (completed,
+ * cancelled or timed out), or a result over the service's limit
+ * ({@link maxCallbackResultBytes}). `reason` says which (absent: one of the
+ * first two, told apart by the message).
  *
  * @category errors
  * @since 0.1.0
  */
 export class CallbackError extends Schema.TaggedError<CallbackError>()("CallbackError", {
   callbackId: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  reason: Schema.optionalKey(Schema.Literals(["NotFound", "Closed", "TooLarge"]))
 }) {}
+
+/**
+ * The largest callback result the service stores (1 MiB).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxCallbackResultBytes = 1024 * 1024
 
 /**
  * An external completion of a chained invoke was refused (unknown operation,
@@ -572,6 +583,14 @@ const clientError = (
 ) => new CheckpointClientError({ message, scope, statusCode, errorName })
 
 const invalidToken = () => clientError("Invalid checkpoint token", "INVOCATION")
+
+/**
+ * A checkpoint token or a callback id: 192 bits from the CSPRNG, URL-safe, so
+ * that none can be guessed from another (the ARN, the previous token). A token
+ * is only ever accepted for the execution that issued it (each execution keeps
+ * its current token).
+ */
+const secret = (): string => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")
 
 const uuidOf = (serial: number): string => `00000000-0000-4000-8000-${serial.toString(16).padStart(12, "0")}`
 
@@ -953,7 +972,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           })
         }
         const tokenSerial = r.tokenSerial + 1
-        const token = `token-${r.serial}-${tokenSerial}`
+        const token = secret()
         const invocation = r.invocations + 1
         const state = prunedOf(r)
         const first = Ops.page(state, undefined, pageSize)
@@ -1038,7 +1057,12 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
         }
         switch (output.Status) {
           case "PENDING": {
-            if (r.pending === 0) return reject("Cannot return PENDING status with no pending operations.")
+            // As the service: PENDING is refused only when nothing is pending and nothing changed since
+            // the function last heard from the service (a callback completed, an invoke answered or a
+            // timer fired after its last checkpoint: "pending dirty operations", re-invoked at once).
+            if (r.pending === 0 && r.unreported.size === 0) {
+              return reject("Cannot return PENDING status with no pending operations.")
+            }
             record(tx, r, completed())
             return ok(undefined)
           }
@@ -1204,7 +1228,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           }
           const next = Ops.applyUpdate(current, update, tx.now, () => {
             callbackSerial += 1
-            return `callback-${r.serial}-${callbackSerial}`
+            return secret()
           })
           staged.set(next.Id, next)
           if (update.Type === "CALLBACK" && update.Action === "START") {
@@ -1248,7 +1272,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           return accepted({ NewExecutionState: { Operations: reported } })
         }
         r.tokenSerial += 1
-        r.token = `token-${r.serial}-${r.tokenSerial}`
+        r.token = secret()
         return accepted({ CheckpointToken: r.token, NewExecutionState: { Operations: reported } })
       })
     })
@@ -1265,7 +1289,9 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
         const found = state.callbacks.get(callbackId)
         const r = found === undefined ? undefined : state.executions.get(found.arn)
         if (found === undefined || r === undefined) {
-          return err(new CallbackError({ callbackId, message: `No callback has the id ${callbackId}` }))
+          return err(
+            new CallbackError({ callbackId, message: `No callback has the id ${callbackId}`, reason: "NotFound" })
+          )
         }
         advance(r, tx)
         const operation = r.operations.get(found.operationId)
@@ -1276,7 +1302,8 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
               callbackId,
               message: `CallbackTimeoutException: the callback ${callbackId} is closed (status ${
                 operation?.Status ?? "unknown"
-              })`
+              })`,
+              reason: "Closed"
             })
           )
         }
@@ -1314,6 +1341,14 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
       callbackId: string,
       result?: string
     ) {
+      const size = result === undefined ? 0 : Buffer.byteLength(result, "utf8")
+      if (size > maxCallbackResultBytes) {
+        return yield* new CallbackError({
+          callbackId,
+          reason: "TooLarge",
+          message: `The callback result must be at most ${maxCallbackResultBytes} bytes (got ${size})`
+        })
+      }
       return yield* withCallback(
         callbackId,
         (r, operation, _timer, tx) =>

@@ -785,3 +785,84 @@ describe("Emulator", () => {
       assert.strictEqual(state.Operations?.length, 1)
     }).pipe(Effect.provide(Emulator.layerClient.pipe(Layer.provideMerge(Emulator.layer)))))
 })
+
+describe("Emulator strictness (issue 7)", () => {
+  const callbackStart = (Id: string): Wire.OperationUpdate => ({
+    Id,
+    Type: "CALLBACK",
+    SubType: "Callback",
+    Action: "START",
+    CallbackOptions: { TimeoutSeconds: 60 }
+  })
+
+  it.effect("accepts PENDING when an operation changed after the last checkpoint, and re-invokes at once", () =>
+    run(Effect.gen(function*() {
+      // A callback completed after the function's last checkpoint: nothing is pending any more, but the
+      // function has not heard of it ("pending dirty operations", as the official testing server says).
+      const { arn, checkpoint, emulator } = yield* setup()
+      const started = yield* checkpoint([callbackStart("cb")])
+      const callbackId = started.NewExecutionState!.Operations![0]!.CallbackDetails!.CallbackId!
+      yield* emulator.sendCallbackSuccess(callbackId, "\"yes\"")
+      yield* emulator.complete(arn, { Status: "PENDING" })
+      assert.strictEqual(yield* emulator.nextWakeup(arn), 0, "invoked again at once")
+      const next = yield* emulator.invoke(arn)
+      assert.deepStrictEqual(next.UpdatedOperationIds, ["cb"])
+
+      // The same with a timer that fired after the last checkpoint.
+      const second = yield* setup()
+      yield* second.checkpoint([wait("w", 1)])
+      yield* TestClock.adjust("2 seconds")
+      yield* second.emulator.complete(second.arn, { Status: "PENDING" })
+      const woken = yield* second.emulator.invoke(second.arn)
+      assert.deepStrictEqual(woken.UpdatedOperationIds, ["w"])
+    })))
+
+  it.effect("hands out tokens and callback ids nobody can guess: 192 random bits, not derived from the ARN", () =>
+    run(Effect.gen(function*() {
+      const { checkpoint, event } = yield* setup()
+      const tokens = new Set([event.CheckpointToken])
+      const callbackIds = new Set<string>()
+      for (let i = 0; i < 20; i++) {
+        const response = yield* checkpoint([callbackStart(`cb${i}`)])
+        tokens.add(response.CheckpointToken!)
+        callbackIds.add(response.NewExecutionState!.Operations![0]!.CallbackDetails!.CallbackId!)
+      }
+      assert.strictEqual(tokens.size, 21)
+      assert.strictEqual(callbackIds.size, 20)
+      for (const secret of [...tokens, ...callbackIds]) {
+        assert.match(secret, /^[A-Za-z0-9_-]{32}$/)
+        assert.isAtLeast(Buffer.from(secret, "base64url").length * 8, 128)
+      }
+    })))
+
+  it.effect("a token is only good for the execution that issued it: a forged EXECUTION FAIL is refused", () =>
+    run(Effect.gen(function*() {
+      const victim = yield* setup()
+      const attacker = yield* setup()
+      const forged = yield* Effect.flip(
+        attacker.emulator.client.checkpoint({
+          DurableExecutionArn: victim.arn,
+          CheckpointToken: attacker.token(),
+          Updates: [{ Id: "x", Type: "EXECUTION", Action: "FAIL", Error: { ErrorMessage: "owned" } }]
+        })
+      )
+      assert.strictEqual(forged.message, "Invalid checkpoint token")
+      assert.strictEqual((yield* victim.emulator.execution(victim.arn)).status, "RUNNING")
+      // Nor is a callback id one can build from the ARN.
+      const guessed = yield* Effect.flip(victim.emulator.sendCallbackSuccess(`callback-1-1`, "\"ok\""))
+      assert.strictEqual(guessed.reason, "NotFound")
+    })))
+
+  it.effect("refuses a callback result over the service's 1 MiB", () =>
+    run(Effect.gen(function*() {
+      const { checkpoint, emulator } = yield* setup()
+      const started = yield* checkpoint([callbackStart("cb")])
+      const callbackId = started.NewExecutionState!.Operations![0]!.CallbackDetails!.CallbackId!
+      const error = yield* Effect.flip(
+        emulator.sendCallbackSuccess(callbackId, JSON.stringify("x".repeat(EmulatorModule.maxCallbackResultBytes)))
+      )
+      assert.strictEqual(error.reason, "TooLarge")
+      // still open: a result within the limit completes it
+      yield* emulator.sendCallbackSuccess(callbackId, JSON.stringify("x".repeat(1000)))
+    })))
+})

@@ -63,10 +63,32 @@ const operationView = (operation: Wire.Operation): Json => {
   return json(view)
 }
 
+/**
+ * Callback ids are random (the service's are not guessable): each is written as `<callback-N>`, N its rank
+ * among the execution's callbacks, wherever it appears (a callback's details, a payload that carries it).
+ */
+const redactCallbackIds = (execution: Emulator.Execution) => {
+  const ids = execution.operations.flatMap((operation) =>
+    operation.CallbackDetails?.CallbackId === undefined ? [] : [operation.CallbackDetails.CallbackId]
+  )
+  const redact = (value: Json): Json => {
+    if (typeof value === "string") {
+      return ids.reduce((text, id, index) => text.split(id).join(`<callback-${index + 1}>`), value)
+    }
+    if (Array.isArray(value)) return value.map(redact)
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, redact(field)]))
+    }
+    return value
+  }
+  return redact
+}
+
 /** The snapshot of an execution the emulator recorded, with the outcomes of its invocations. */
 export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArray<string>): Snapshot => {
   const checkpoints = execution.history.flatMap((event) => event._tag === "Checkpointed" ? [event] : [])
-  return redactStacks({
+  const redactIds = redactCallbackIds(execution)
+  return redactIds(redactStacks({
     status: execution.status,
     result: json(execution.result),
     error: json(execution.error),
@@ -74,7 +96,7 @@ export const snapshot = (execution: Emulator.Execution, invocations: ReadonlyArr
     updates: checkpoints.flatMap((event) => event.updates.map(json)),
     calls: checkpoints.map((event) => event.updates.map((update) => `${update.Action} ${update.Name ?? update.Id}`)),
     invocations
-  } satisfies Snapshot as unknown as Json) as unknown as Snapshot
+  } satisfies Snapshot as unknown as Json)) as unknown as Snapshot
 }
 
 /**
