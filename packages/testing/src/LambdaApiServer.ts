@@ -16,8 +16,11 @@
  *   token"; a rejected update; a bad query), `ResourceNotFoundException` 404,
  *   `CallbackTimeoutException` 400 (a callback already closed),
  *   `InvalidRequestContentException` 400 (a body that is not JSON),
- *   `UnknownOperationException` 404 (no such route), `ServiceException` 500
- *   (a defect of the emulator: never a crash of the server). A path that is
+ *   `UnknownOperationException` 404 (no such route),
+ *   `RequestTooLargeException` 413 (a body over the limit: 1 MiB for a
+ *   callback, 16 MiB otherwise; refused as it streams in, never buffered),
+ *   `ServiceException` 500 (a defect of the emulator: never a crash of the
+ *   server, never a stack trace). Messages are cut at 16 KiB. A path that is
  *   not valid percent-encoding is refused by the router itself (a bare 404).
  *
  * Routes (all under `/2025-12-01`):
@@ -61,8 +64,9 @@
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { CheckpointClientError } from "@effect-durable/core/CheckpointClient"
+import * as Payload from "@effect-durable/core/Payload"
 import * as Wire from "@effect-durable/core/Wire"
-import { Cause, Context, Duration, Effect, Layer, PubSub, Schema } from "effect"
+import { Cause, Context, Duration, Effect, Layer, PubSub, Schema, Stream } from "effect"
 import { HttpRouter, HttpServer, type HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer } from "node:http"
 import {
@@ -72,7 +76,8 @@ import {
   type Execution,
   ExecutionNotFoundError,
   ExecutionNotRunningError,
-  InvalidStartError
+  InvalidStartError,
+  maxCallbackResultBytes
 } from "./Emulator.ts"
 import * as History from "./History.ts"
 
@@ -150,13 +155,24 @@ const fromEmulator = (error: unknown): ApiError => {
   if (error instanceof ExecutionNotFoundError) return notFound(error.message)
   if (error instanceof ExecutionNotRunningError) return invalidParameter(error.message)
   if (error instanceof CallbackError) {
-    // The emulator refuses an unknown id, or a callback that is no longer STARTED.
-    return error.message.startsWith("No callback")
+    // The emulator refuses an unknown id, a callback that is no longer STARTED, or a result too large.
+    if (error.reason === "TooLarge") return tooLarge(error.message)
+    return error.reason === "NotFound" || error.message.startsWith("No callback")
       ? notFound(error.message)
       : new ApiError({ status: 400, errorType: "CallbackTimeoutException", message: error.message })
   }
-  return new ApiError({ status: 500, errorType: "ServiceException", message: String(error) })
+  return serviceException(error)
 }
+
+const tooLarge = (message: string) => new ApiError({ status: 413, errorType: "RequestTooLargeException", message })
+
+/** A defect of the emulator: its type and message, never its stack. */
+const serviceException = (defect: unknown) =>
+  new ApiError({
+    status: 500,
+    errorType: "ServiceException",
+    message: `The service failed on this request: ${Payload.errorTypeOf(defect)}: ${Payload.errorMessageOf(defect)}`
+  })
 
 const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.jsonUnsafe(
@@ -164,10 +180,17 @@ const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =
       __type: error.errorType,
       Type: error.status >= 500 ? "Service" : "User",
       // Lambda's exceptions name the field `message` or `Message`, depending on the exception.
-      message: error.message,
-      Message: error.message
+      message: Payload.truncate(error.message),
+      Message: Payload.truncate(error.message)
     },
-    { status: error.status, headers: { "x-amzn-errortype": error.errorType } }
+    {
+      status: error.status,
+      headers: {
+        "x-amzn-errortype": error.errorType,
+        // The rest of a body refused for its size is not read: the connection cannot be reused.
+        ...(error.status === 413 ? { connection: "close" } : {})
+      }
+    }
   )
 
 // ---------------------------------------------------------------------------
@@ -201,15 +224,53 @@ const ok = (body: unknown) => HttpServerResponse.jsonUnsafe(toServiceJson(body))
 // Requests
 // ---------------------------------------------------------------------------
 
-const readText = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string, ApiError> =>
-  Effect.mapError(
-    request.text,
-    (error) => new ApiError({ status: 400, errorType: "InvalidRequestContentException", message: error.message })
-  )
+/**
+ * The largest request body the API reads (16 MiB: a checkpoint carrying a
+ * 6 MiB result, escaped, fits); a callback's is 1 MiB, the service's limit
+ * for a callback result.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const maxBodyBytes = 16 * 1024 * 1024
+
+const invalidContent = (message: string) =>
+  new ApiError({ status: 400, errorType: "InvalidRequestContentException", message })
+
+/**
+ * The body as text, read as it streams in and refused (413) as soon as it
+ * passes `limit` bytes, or at once when its declared `Content-Length` does:
+ * nothing past the limit is ever held in memory.
+ */
+const readText = (
+  request: HttpServerRequest.HttpServerRequest,
+  limit: number = maxBodyBytes
+): Effect.Effect<string, ApiError> =>
+  Effect.gen(function*() {
+    const refused = (size: string) =>
+      tooLarge(`The request body is ${size} bytes, over the limit of ${limit} bytes for this operation`)
+    const declared = Number(request.headers["content-length"])
+    if (Number.isFinite(declared) && declared > limit) return yield* refused(String(declared))
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    yield* request.stream.pipe(
+      Stream.runForEach((chunk) => {
+        size += chunk.byteLength
+        if (size > limit) return Effect.fail(refused(`more than ${limit}`))
+        chunks.push(chunk)
+        return Effect.void
+      }),
+      Effect.mapError((error) => error instanceof ApiError ? error : invalidContent(Payload.errorMessageOf(error)))
+    )
+    return Buffer.concat(chunks, size).toString("utf8")
+  })
 
 /** The JSON body, or `undefined` when the body is empty. */
-const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<unknown, ApiError> =>
-  Effect.flatMap(readText(request), (text) =>
+const readJson = (
+  request: HttpServerRequest.HttpServerRequest,
+  limit: number = maxBodyBytes
+): Effect.Effect<unknown, ApiError> =>
+  Effect.flatMap(readText(request, limit), (text) =>
     text.trim() === "" ? Effect.succeed(undefined) : Effect.try({
       try: () => JSON.parse(text) as unknown,
       catch: () =>
@@ -466,13 +527,13 @@ const handleCallback = Effect.fnUntraced(function*(
   }
   switch (action) {
     case "succeed": {
-      // The result is the raw body (a blob payload), up to 1 MB in the service.
-      const text = yield* readText(request)
+      // The result is the raw body (a blob payload), up to 1 MiB in the service.
+      const text = yield* readText(request, maxCallbackResultBytes)
       yield* emulator.sendCallbackSuccess(callbackId, text === "" ? undefined : text)
       break
     }
     case "fail": {
-      const body = yield* readJson(request)
+      const body = yield* readJson(request, maxCallbackResultBytes)
       yield* emulator.sendCallbackFailure(callbackId, body === undefined ? undefined : yield* decodeErrorObject(body))
       break
     }
@@ -622,7 +683,7 @@ const handle = (emulator: Emulator["Service"], registry: Registry) =>
       return Effect.succeed(errorResponse(
         error._tag === "Some"
           ? fromEmulator(error.value)
-          : new ApiError({ status: 500, errorType: "ServiceException", message: Cause.pretty(cause) })
+          : serviceException(Cause.squash(cause))
       ))
     })
   )
