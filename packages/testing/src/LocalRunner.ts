@@ -1010,6 +1010,19 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
     const late = faults.reinvokeDelay?.(index)
     const lateness = late === undefined ? Effect.void : Effect.sleep(late)
 
+    // A failed invocation is invoked again, as Lambda does, up to `maxConsecutiveFailures` in a row.
+    const retried = (error: string) =>
+      Effect.suspend(() => {
+        failures = [...failures, error]
+        return failures.length < maxConsecutiveFailures ? lateness : Effect.fail(
+          new InvocationFailedError({
+            arn,
+            errors: failures,
+            message: `${failures.length} invocations in a row failed; last error: ${error}`
+          })
+        )
+      })
+
     if (ending._tag === "Crashed") {
       finish("crashed", ending.reason)
       yield* emulator.abandon(arn, ending.reason, { ErrorType: "Runtime.ExitError", ErrorMessage: ending.reason })
@@ -1033,21 +1046,25 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
       yield* flush
       const current = yield* emulator.execution(arn)
       if (current.status !== "RUNNING") return yield* ended(current)
-      failures = [...failures, error]
-      if (failures.length >= maxConsecutiveFailures) {
-        return yield* new InvocationFailedError({
-          arn,
-          errors: failures,
-          message: `${failures.length} invocations in a row failed; last error: ${error}`
-        })
-      }
-      yield* lateness
+      yield* retried(error)
+      continue
+    }
+    const output = ending.exit.value
+    const refused = yield* emulator.complete(arn, output, { reason }).pipe(
+      Effect.ensuring(flush),
+      Effect.as(undefined),
+      Effect.catchTag("InvalidInvocationOutputError", (error) => Effect.succeed(error.message))
+    )
+    if (refused !== undefined) {
+      // The service refused the answer (PENDING with nothing pending, a result too large): for
+      // the service the invocation failed, and it invokes again, as for any failed invocation.
+      const error = `The service refused the answer ${output.Status}: ${refused}`
+      finish("failed", error)
+      yield* retried(error)
       continue
     }
     failures = []
-    const output = ending.exit.value
     finish(output.Status)
-    yield* emulator.complete(arn, output, { reason }).pipe(Effect.ensuring(flush))
 
     const execution = yield* emulator.execution(arn)
     if (execution.status !== "RUNNING") return yield* ended(execution)

@@ -1,4 +1,4 @@
-import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
+import { CheckpointClient, Durable, RetryPolicy, type Wire } from "@effect-durable/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
@@ -392,7 +392,8 @@ describe("LocalRunner: handles", () => {
       const manager = run.operation("manager")
       const submitted = yield* manager.waitFor("SUBMITTED")
       assert.strictEqual(submitted.SubType, "WaitForCallback")
-      assert.match(yield* manager.callbackId, /^callback-/)
+      // 192 random bits, URL-safe: not guessable (it was `callback-<serial>-<n>`, which was the defect)
+      assert.match(yield* manager.callbackId, /^[A-Za-z0-9_-]{32}$/)
       yield* Effect.sleep("1 hour")
       yield* manager.heartbeat
       yield* manager.succeed({ approved: true })
@@ -500,5 +501,51 @@ describe("LocalRunner: faults", () => {
         ["callback", "manager", 3_600_000],
         ["callback", "finance", 0]
       ])
+    })))
+})
+
+describe("LocalRunner: what the service accepts and retries (issue 7)", () => {
+  it.effect("a callback answered as soon as it started: PENDING is accepted and the execution goes on", () =>
+    provide(Effect.gen(function*() {
+      const emulator = yield* Emulator
+      const workflow = Durable.workflow({ name: "quick-answer", output: Schema.String }, () =>
+        Effect.flatMap(Durable.createCallback("approval", { schema: Schema.String }), (callback) => callback.await))
+      const result = yield* LocalRunner.runUnderTestClock(workflow, undefined, {
+        policy: "eager",
+        // answered right after its START was accepted, before the function heard back from the service
+        onEvent: (event) =>
+          event._tag === "Checkpointed"
+            ? Effect.forEach(
+              event.operations.filter((o) => o.Type === "CALLBACK" && o.Status === "STARTED"),
+              (o) => Effect.orDie(emulator.sendCallbackSuccess(o.CallbackDetails!.CallbackId!, "\"approved\"")),
+              { discard: true }
+            )
+            : Effect.void
+      })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, "approved")
+      // the service accepted the PENDING (it used to refuse it, leaving the execution RUNNING)
+      assert.deepStrictEqual(result.invocations.map((i) => i.outcome), ["PENDING", "SUCCEEDED"])
+    })))
+
+  it.effect("an answer the service refuses is a failed invocation, invoked again as the service does", () =>
+    provide(Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "refused", output: Schema.Number }, () =>
+        Effect.zipWith(
+          Durable.step("a", Effect.succeed(1), { success: Schema.Number }),
+          Durable.step("b", Effect.succeed(2), { success: Schema.Number }),
+          (a, b) => a + b
+        ))
+      // A proxy that drops the token and makes up a running wait: the function answers PENDING, which the
+      // service refuses (nothing is pending on its side).
+      const madeUp: Wire.Operation = { Id: "made-up", Type: "WAIT", SubType: "Wait", Status: "STARTED" }
+      const lying = ({ attempt, response }: { attempt: number; response: Wire.CheckpointResponse }) =>
+        attempt === 1 ? { NewExecutionState: { Operations: [...(response.NewExecutionState?.Operations ?? []), madeUp] } } : response
+      const result = yield* LocalRunner.runUnderTestClock(workflow, undefined, { alterResponse: lying })
+      assert.strictEqual(result.status, "SUCCEEDED")
+      const [refused, retried] = result.invocations
+      assert.strictEqual(refused?.outcome, "failed")
+      assert.include(refused?.error, "Cannot return PENDING status with no pending operations")
+      assert.strictEqual(retried?.outcome, "SUCCEEDED")
     })))
 })
