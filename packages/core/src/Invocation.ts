@@ -174,9 +174,19 @@ export const loadState = Effect.fnUntraced(function*(
 
 const failed = (error: Wire.ErrorObject): Wire.InvocationOutput => ({ Status: "FAILED", Error: error })
 
-/** Logs the system failure that ends the invocation: once per invocation, here. */
-const logEnding = (error: SystemFailure) =>
-  Effect.logError(`effect-durable: the invocation ends with ${error._tag}`, Cause.fail(error))
+/**
+ * Logs the system failure that ends the invocation: once per invocation, here,
+ * its message bounded; a defect behind it (a readable one, of a bounded size)
+ * is logged with it, for its stack.
+ */
+const logEnding = (error: SystemFailure) => {
+  const message = `effect-durable: the invocation ends with ${error._tag}: ${Payload.truncate(error.message)}`
+  const cause = "cause" in error ? error.cause : undefined
+  return cause instanceof Error && !("_tag" in cause) && Payload.isReadable(cause) &&
+      Payload.byteLength(cause.message) <= Payload.maxMessageBytes
+    ? Effect.logError(message, Cause.die(cause))
+    : Effect.logError(message)
+}
 
 /** How a system failure ends the invocation: FAILED, or a failed invocation (Lambda retries). */
 const systemFailureOutput = (error: SystemFailure): Effect.Effect<Wire.InvocationOutput, InvocationFailure> => {

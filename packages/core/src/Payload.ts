@@ -324,7 +324,8 @@ export const truncate = (text: string, maxBytes: number = maxMessageBytes): stri
  * Encodes a failure into the wire `ErrorObject`. With a codec, the encoded
  * error goes into `ErrorData` so that {@link decodeError} rebuilds the same
  * typed error; without one only its type and message are kept. Stack traces
- * are never sent, like the official SDK.
+ * are never sent, like the official SDK, and the message is cut to
+ * {@link maxMessageBytes}.
  *
  * @category errors
  * @since 0.1.0
@@ -334,7 +335,8 @@ export const encodeError = <E>(
   error: E,
   operationName?: string
 ): Effect.Effect<ErrorObject, SerdesFailedError> => {
-  const base = { ErrorType: errorTypeOf(error), ErrorMessage: errorMessageOf(error) }
+  // A message says what happened: cut to `maxMessageBytes` (the typed error, if any, goes whole in ErrorData).
+  const base = { ErrorType: truncate(errorTypeOf(error), 256), ErrorMessage: truncate(errorMessageOf(error)) }
   if (codec === undefined) {
     const data = Predicate.hasProperty(error, "errorData") && typeof error.errorData === "string"
       ? error.errorData

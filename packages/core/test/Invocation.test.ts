@@ -193,4 +193,17 @@ describe("Invocation", () => {
       assert.strictEqual(yield* handle, "SUCCEEDED")
       assert.deepStrictEqual(told, ["Suspended WAIT_SCHEDULED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a step that fails with a 1 MB message records it cut to 16 KiB, and goes on as a failed step", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "verbose", output: Schema.Number }, () =>
+        Durable.step("verbose", Effect.fail(new Error("v".repeat(1024 * 1024))), { retry: RetryPolicy.noRetry }).pipe(
+          Effect.catchTag("StepError", (error) => Effect.succeed(error.message.length))
+        ))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.isAtMost(result.output, Payload.maxMessageBytes)
+      const step = result.operations.find((op) => op.Name === "verbose")
+      assert.include(step?.StepDetails?.Error?.ErrorMessage, "[truncated: 1048576 bytes in all]")
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

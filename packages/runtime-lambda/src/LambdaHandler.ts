@@ -154,6 +154,16 @@ export class LambdaHandlerError extends Schema.TaggedError<LambdaHandlerError>()
 const describe = (u: unknown): string =>
   Payload.truncate(`${Payload.errorTypeOf(u)}: ${Payload.errorMessageOf(u)}`)
 
+/**
+ * The error the handler rejects with, as Lambda answers it: its type and
+ * message, without stack frames (they would only point into this adapter; the
+ * `cause` keeps its own, for logs).
+ */
+const rejection = (error: LambdaHandlerError): LambdaHandlerError => {
+  error.stack = `${error.name}: ${error.message}`
+  return error
+}
+
 const fromCause = (cause: Cause.Cause<unknown>, building: boolean): LambdaHandlerError => {
   const error = Cause.findErrorOption(cause)
   if (Option.isSome(error)) {
@@ -176,7 +186,8 @@ const fromCause = (cause: Cause.Cause<unknown>, building: boolean): LambdaHandle
         ? `Could not build the durable runtime: ${describe(defect.success)}`
         : `Durable invocation died: ${describe(defect.success)}`,
       reason: building ? "RuntimeBuildFailed" : "Defect",
-      cause: defect.success
+      // Lambda logs the rejection with its cause: a value that throws when read is left out.
+      ...(Payload.isReadable(defect.success) ? { cause: defect.success } : {})
     })
   }
   return new LambdaHandlerError({ message: "Durable invocation was interrupted", reason: "Interrupted" })
@@ -273,11 +284,11 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
     if (Exit.isFailure(built)) {
       if (runtime === current) runtime = undefined
       await current.dispose()
-      throw fromCause(built.cause, true)
+      throw rejection(fromCause(built.cause, true))
     }
     const exit = await current.runPromiseExit(invoke(event, context))
     if (Exit.isSuccess(exit)) return exit.value
-    throw fromCause(exit.cause, false)
+    throw rejection(fromCause(exit.cause, false))
   }
 
   const dispose = async (): Promise<void> => {

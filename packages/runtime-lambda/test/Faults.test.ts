@@ -15,13 +15,16 @@
 import { type CheckpointClient, DurableError } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Logger } from "effect"
 import { assertNothingRanTwice, hostile, runFaulty, signature } from "./faults.ts"
 import { HelloWorld } from "../../../examples/hello-world/workflow.ts"
 import { DelayNotice } from "../../../examples/parallel/workflow.ts"
 import * as DurableExecutionClient from "../src/DurableExecutionClient.ts"
 import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
 import * as LambdaHandler from "../src/LambdaHandler.ts"
+
+/** The handler's logs are not what these tests read. */
+const silent = Logger.layer([Logger.make(() => {})])
 
 const input = { name: "Ada" }
 const expected = { greeting: "Hello, Ada!", deliveredOnAttempt: 2, farewell: "Goodbye, Ada." }
@@ -204,7 +207,7 @@ describe("misbehaving transports, at the Lambda edge", () => {
           getExecutionState: () => Promise.resolve(null as never),
           checkpoint: () => Promise.resolve(null as never)
         },
-        logger: Layer.empty
+        logger: silent
       })
       const started = Date.now()
       const settled = yield* Effect.promise(() =>
@@ -237,7 +240,7 @@ describe("misbehaving transports, at the Lambda edge", () => {
         },
         // a small margin, so that the test takes a second of real time
         policy: { deadlineMargin: Duration.millis(400) },
-        logger: Layer.empty
+        logger: silent
       })
       const remaining = 1_000
       const deadline = Date.now() + remaining
