@@ -206,4 +206,23 @@ describe("Invocation", () => {
       const step = result.operations.find((op) => op.Name === "verbose")
       assert.include(step?.StepDetails?.Error?.ErrorMessage, "[truncated: 1048576 bytes in all]")
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a workflow that dies with a value whose getters throw answers FAILED, with a type and a message", () =>
+    Effect.gen(function*() {
+      const unreadable = new Proxy({}, {
+        get: () => {
+          throw new Error("do not touch")
+        },
+        has: () => {
+          throw new Error("do not touch")
+        }
+      })
+      const workflow = Durable.workflow({ name: "unreadable" }, () => Effect.die(unreadable))
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "Error")
+        assert.isString(result.error.ErrorMessage)
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
