@@ -99,8 +99,10 @@ const officialClient = (
   }
 }
 
-const lambdaContext = (index: number) => {
-  const deadline = Date.now() + 15 * 60 * 1000
+const defaultTimeoutMillis = 15 * 60 * 1000
+
+const lambdaContext = (index: number, timeoutMillis: number) => {
+  const deadline = Date.now() + timeoutMillis
   return {
     awsRequestId: `bench-${index}`,
     functionName: "bench",
@@ -117,19 +119,23 @@ const lambdaContext = (index: number) => {
   } as unknown as Parameters<DurableLambdaHandler>[1]
 }
 
-/** Runs one invocation of `sdk` with the given event and client; returns its answer. */
+/**
+ * Runs one invocation of `sdk` with the given event and client, with Lambda's
+ * deadline `timeoutMillis` away (15 minutes by default); returns its answer.
+ */
 export const invokeOnce = (
   sdk: Sdk,
   event: Wire.InvocationInput,
   client: CheckpointClient["Service"],
-  index: number
+  index: number,
+  timeoutMillis = defaultTimeoutMillis
 ): Effect.Effect<Wire.InvocationOutput, unknown> =>
   Effect.gen(function*() {
     const encoded = yield* encodeEvent(event)
     if (sdk._tag === "ours") {
       const now = yield* Clock.currentTimeMillis
       return yield* Invocation.handle(sdk.workflow, encoded, {
-        deadline: now + 15 * 60 * 1000,
+        deadline: now + timeoutMillis,
         requestId: `bench-${index}`,
         ...(sdk.policy === undefined ? {} : { policy: sdk.policy })
       }).pipe(Effect.provideService(CheckpointClient, client)) as Effect.Effect<Wire.InvocationOutput, unknown>
@@ -139,7 +145,7 @@ export const invokeOnce = (
     const output = yield* Effect.promise(() =>
       sdk.handler(
         new DurableExecutionInvocationInputWithClient(encoded as unknown as DurableExecutionInvocationInput, transport),
-        lambdaContext(index)
+        lambdaContext(index, timeoutMillis)
       )
     )
     return yield* decodeOutput(overTheWire(output))
