@@ -208,8 +208,8 @@ describe("Termination policies", () => {
         return [name, ms(p.warmup), ms(p.maxInProcessWait), ms(p.deadlineMargin), ms(p.pollInterval), ms(p.maxPollInterval)]
       }),
       [
-        ["cost", 2, Infinity, 2_000, 1_000, 10_000],
-        ["latency", 2, Infinity, 2_000, 100, 1_000],
+        ["cost", 0, Infinity, 2_000, 1_000, 10_000],
+        ["latency", 0, Infinity, 2_000, 100, 1_000],
         ["eager", 20, 0, 2_000, 1_000, 10_000]
       ]
     )
@@ -255,13 +255,19 @@ describe("Termination policies", () => {
     assert.strictEqual(Termination.horizonMillis(Termination.eager, 500), 0)
   })
 
-  it("cost: a known wake-up later than the break-even time suspends once the settle time ran out", () => {
+  it("cost: a known wake-up later than the break-even time suspends at once", () => {
     const waiting = [wait(1_000)]
     assert.deepStrictEqual(Termination.decide(snapshot({ now: 0, operations: waiting }), at128), {
-      _tag: "Sleep",
-      until: 2
+      _tag: "Suspend",
+      reason: "WAIT_SCHEDULED"
     })
-    assert.deepStrictEqual(Termination.decide(snapshot({ now: 2, operations: waiting }), at128), {
+    // after a warmup, if there is one
+    const warm = Termination.resolve({ warmup: "50 millis" }, at128.costModel)
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 0, operations: waiting }), warm), {
+      _tag: "Sleep",
+      until: 50
+    })
+    assert.deepStrictEqual(Termination.decide(snapshot({ now: 50, operations: waiting }), warm), {
       _tag: "Suspend",
       reason: "WAIT_SCHEDULED"
     })
@@ -310,7 +316,7 @@ describe("Termination policies", () => {
   it("cost: an unknown wake-up is rented up to the break-even time, looked for once more, then bought", () => {
     // rent: stay until the break-even time (96 ms + 20 ms of start-up)
     assert.deepStrictEqual(
-      Termination.decide(snapshot({ now: 2, startupMillis: 20, operations: [callback()] }), at128),
+      Termination.decide(snapshot({ now: 0, startupMillis: 20, operations: [callback()] }), at128),
       { _tag: "Sleep", until: 116 }
     )
     // at the break-even time, one last poll
@@ -345,14 +351,12 @@ describe("Termination policies", () => {
         snapshot({ now: cutoff - 50, idleSince: cutoff - 50, startupMillis: 500, operations: [wait(cutoff + 100)] }),
         at128
       ),
-      { _tag: "Sleep", until: cutoff - 48 }
-    )
-    assert.deepStrictEqual(
-      Termination.decide(
-        snapshot({ now: cutoff - 48, idleSince: cutoff - 50, startupMillis: 500, operations: [wait(cutoff + 100)] }),
-        at128
-      ),
       { _tag: "Suspend", reason: "WAIT_SCHEDULED" }
+    )
+    // nor for a callback
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: cutoff - 50, idleSince: cutoff - 50, startupMillis: 500, operations: [callback({ pollAt: cutoff + 1_000 })] }), at128),
+      { _tag: "Sleep", until: cutoff }
     )
   })
 
