@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
+import { Cause, Clock, Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
 import { CheckpointClient, type CheckpointClientError, malformed, readPages } from "./CheckpointClient.ts"
 import { CheckpointFailedError } from "./DurableError.ts"
 import type * as OperationId from "./OperationId.ts"
@@ -67,6 +67,8 @@ export class Checkpointer extends Context.Service<Checkpointer, {
   readonly flush: Effect.Effect<void>
   /** Number of checkpoint calls made by this invocation. */
   readonly calls: Effect.Effect<number>
+  /** How long the last successful checkpoint call took, in milliseconds (0 before the first). */
+  readonly roundTrip: Effect.Effect<number>
   /**
    * Marks a context as finished: updates of its descendants queued from now on
    * are dropped (they belong to work the context no longer waits for, such as
@@ -162,6 +164,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const token = yield* Ref.make(options.token)
   const pending = yield* Ref.make(0)
   const calls = yield* Ref.make(0)
+  const roundTrip = yield* Ref.make(0)
   const queue = yield* Queue.unbounded<Item>()
   const { scheduler } = options
 
@@ -213,10 +216,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Updates: updates,
       ClientToken: crypto.randomUUID()
     }
-    const response = yield* client.checkpoint(request).pipe(
-      Effect.retry({ schedule: transientRetry, while: isTransient }),
-      Effect.catch(failed)
-    )
+    const response = yield* Effect.flatMap(Clock.currentTimeMillis, (start) =>
+      client.checkpoint(request).pipe(
+        Effect.tap(() => Effect.flatMap(Clock.currentTimeMillis, (end) => Ref.set(roundTrip, end - start)))
+      )).pipe(
+        Effect.retry({ schedule: transientRetry, while: isTransient }),
+        Effect.catch(failed)
+      )
     // A response is believed only once all of it was checked: its envelope, then
     // every page of operations it reports, then that it reports what the batch updated.
     const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
@@ -321,6 +327,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     drained,
     flush,
     calls: Ref.get(calls),
+    roundTrip: Ref.get(roundTrip),
     markFinished: (id) => Effect.sync(() => finished.add(id))
   })
 })

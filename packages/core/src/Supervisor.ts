@@ -165,6 +165,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             idleSince,
             checkpointsDrained,
             startupMillis,
+            roundTripMillis: yield* checkpointer.roundTrip,
             operations,
             expired: yield* Deferred.isDone(expired)
           },

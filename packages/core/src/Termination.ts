@@ -84,8 +84,9 @@ export type TerminationReason =
  *   twice the best decision made knowing the wake-up in advance (plus the time
  *   a poll takes to notice it).
  * - `latency`: fewest invocations and shortest completion: it stays alive for
- *   any wake-up until the Lambda deadline (or `maxInProcessWait`), polling
- *   callbacks and invokes often. Every idle millisecond is billed.
+ *   any wake-up due before the Lambda deadline (or within `maxInProcessWait`),
+ *   polling callbacks and invokes every 100 ms. Every idle millisecond is
+ *   billed.
  * - `eager`: suspends as soon as nothing runs, after a 20 ms cool-down, as the
  *   official SDK does.
  *
@@ -189,9 +190,11 @@ export const cost: Policy = {
 
 /**
  * The `latency` policy with its defaults: it stays alive for every wake-up
- * until 2 s before the deadline, and polls callbacks and invokes every 100 ms
- * (growing to 1 s), so that their completion is seen within a fraction of a
- * second.
+ * due before the deadline (2 s before it), and polls callbacks and invokes
+ * every 100 ms, so that an answer is seen within 100 ms (a re-invocation that
+ * replays a long history takes longer to get back to it). The price: every
+ * idle millisecond is billed, and a callback waited for costs ten checkpoint
+ * calls a second.
  *
  * @category policies
  * @since 0.1.0
@@ -202,7 +205,7 @@ export const latency: Policy = {
   warmup: Duration.zero,
   maxInProcessWait: Duration.infinity,
   pollInterval: Duration.millis(100),
-  maxPollInterval: Duration.seconds(1)
+  maxPollInterval: Duration.millis(100)
 }
 
 /**
@@ -321,6 +324,11 @@ export interface Snapshot {
    * is expected to take as long.
    */
   readonly startupMillis: number
+  /**
+   * How long a checkpoint call takes (the last one): a last look at the
+   * service is sent this early, so that its answer is back by the horizon.
+   */
+  readonly roundTripMillis: number
   readonly operations: Iterable<OperationView>
 }
 
@@ -391,7 +399,7 @@ export const horizonMillis = (policy: Policy, startupMillis: number): number => 
  * @example
  * ```ts
  * Termination.decide({
- *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true, expired: false, startupMillis: 5,
+ *   now: 0, deadline: 900_000, idleSince: 0, checkpointsDrained: true, expired: false, startupMillis: 5, roundTripMillis: 10,
  *   operations: [{ id: "a", type: "WAIT", subType: "Wait", state: "IDLE_AWAITED", wakeAt: 3_600_000, pollAt: 3_600_000 }]
  * }, Termination.cost)
  * // { _tag: "Suspend", reason: "WAIT_SCHEDULED" }: an hour alive costs more than a re-invocation
@@ -436,27 +444,31 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
   if (due.length > 0) return { _tag: "Poll", ids: due }
 
   // 3. Suspend only when drained, nothing executes and something waits, once the
-  //    policy's horizon has passed: the warmup, or longer for a wake-up the
-  //    policy stays alive for (a known one due within the horizon, or an unknown one).
+  //    policy's horizon has passed: the warmup, or longer for a wake-up the policy
+  //    stays alive for (a known one due within the horizon, or an unknown one).
   if (waiting && !executing && snapshot.checkpointsDrained) {
     const idleSince = snapshot.idleSince ?? now
     const horizon = horizonMillis(policy, snapshot.startupMillis)
-    const staysFor = unknown || (nextWake !== undefined && nextWake - idleSince <= horizon && nextWake < cutoff)
-    const hold = Math.min(
-      cutoff,
-      Math.max(idleSince + Duration.toMillis(policy.warmup), staysFor ? idleSince + horizon : -Infinity)
-    )
-    if (now < hold) return { _tag: "Sleep", until: Math.min(earliest(nextPoll, hold)!, cutoff) }
-    // Having stayed for a callback or an invoke, look once more before suspending:
-    // a completion that came meanwhile resumes the operation instead of costing a re-invocation.
+    const warm = idleSince + Duration.toMillis(policy.warmup)
+    const end = Math.min(idleSince + horizon, cutoff)
+    const staysForKnown = nextWake !== undefined && nextWake - idleSince <= horizon && nextWake < cutoff
+    // A callback or an invoke is waited for until the horizon, with a last look at the
+    // service timed to be back by then: an answer that came meanwhile resumes the
+    // operation in-process; without news, it no longer keeps the invocation alive.
+    const lookAt = Math.max(warm, end - snapshot.roundTripMillis)
+    const look: Array<string> = []
     if (unknown && horizon > 0) {
-      const look: Array<string> = []
       for (const op of snapshot.operations) {
-        if (isWaiting(op.state) && op.wakeAt === undefined && (op.polledAt === undefined || op.polledAt < hold)) {
+        if (isWaiting(op.state) && op.wakeAt === undefined && (op.polledAt === undefined || op.polledAt < lookAt)) {
           look.push(op.id)
         }
       }
-      if (look.length > 0) return { _tag: "Poll", ids: look }
+    }
+    if (look.length > 0 && now >= lookAt) return { _tag: "Poll", ids: look }
+    const hold = Math.max(warm, staysForKnown || look.length > 0 ? end : -Infinity)
+    if (now < hold) {
+      const next = earliest(earliest(nextPoll, look.length > 0 ? lookAt : undefined), hold)!
+      return { _tag: "Sleep", until: Math.min(next, cutoff) }
     }
     return { _tag: "Suspend", reason: suspendReason(snapshot.operations) }
   }

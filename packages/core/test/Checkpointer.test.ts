@@ -84,6 +84,8 @@ describe("Checkpointer", () => {
       assert.deepStrictEqual(log.map((r) => r.Updates?.map((u) => u.Id)), [["a"], ["b", "c"]])
       assert.isTrue(yield* checkpointer.drained)
       assert.strictEqual(yield* checkpointer.calls, 2)
+      // each call took a second: the supervisor times its last look at a callback with it
+      assert.strictEqual(yield* checkpointer.roundTrip, 1_000)
     }).pipe(Effect.scoped, Effect.provide(recordingClient(log, () => [])))
   })
 

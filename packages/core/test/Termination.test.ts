@@ -25,6 +25,7 @@ const snapshot = (overrides: Partial<Termination.Snapshot> = {}): Termination.Sn
   checkpointsDrained: true,
   expired: false,
   startupMillis: 0,
+  roundTripMillis: 0,
   operations: [],
   ...overrides
 })
@@ -186,9 +187,9 @@ describe("Termination.decide", () => {
     assert.strictEqual(Termination.nextPollAt(0, 1, Termination.cost), 1_000)
     assert.strictEqual(Termination.nextPollAt(0, 3, Termination.cost), 3_000)
     assert.strictEqual(Termination.nextPollAt(0, 50, Termination.cost), 10_000)
-    // latency polls callbacks and invokes ten times as often
+    // latency polls callbacks and invokes every 100 ms
     assert.strictEqual(Termination.nextPollAt(0, 1, Termination.latency), 100)
-    assert.strictEqual(Termination.nextPollAt(0, 50, Termination.latency), 1_000)
+    assert.strictEqual(Termination.nextPollAt(0, 50, Termination.latency), 100)
   })
 })
 
@@ -209,7 +210,7 @@ describe("Termination policies", () => {
       }),
       [
         ["cost", 0, Infinity, 2_000, 1_000, 10_000],
-        ["latency", 0, Infinity, 2_000, 100, 1_000],
+        ["latency", 0, Infinity, 2_000, 100, 100],
         ["eager", 20, 0, 2_000, 1_000, 10_000]
       ]
     )
@@ -333,6 +334,22 @@ describe("Termination policies", () => {
     assert.deepStrictEqual(
       Termination.decide(snapshot({ now: 117, startupMillis: 20, operations: [callback({ polledAt: 50 })] }), at128),
       { _tag: "Poll", ids: ["c"] }
+    )
+    // with a round trip of 10 ms, the look goes 10 ms early, and it suspends as soon as the look is back
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 0, startupMillis: 20, roundTripMillis: 10, operations: [callback()] }), at128),
+      { _tag: "Sleep", until: 106 }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(snapshot({ now: 106, startupMillis: 20, roundTripMillis: 10, operations: [callback()] }), at128),
+      { _tag: "Poll", ids: ["c"] }
+    )
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ now: 112, startupMillis: 20, roundTripMillis: 10, operations: [callback({ polledAt: 112 })] }),
+        at128
+      ),
+      { _tag: "Suspend", reason: "CALLBACK_PENDING" }
     )
     // a later known wake-up does not keep it alive longer
     assert.deepStrictEqual(
