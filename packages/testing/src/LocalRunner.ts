@@ -59,6 +59,7 @@ import {
   Predicate,
   PubSub,
   Ref,
+  Scheduler,
   Schema,
   type Scope
 } from "effect"
@@ -1199,7 +1200,56 @@ export interface TestClockOptions<R = never> extends Options<R> {
   readonly maxChunk?: Duration.Input | undefined
 }
 
-/** Runs `effect` in a fiber and advances the `TestClock` until it ends. */
+/**
+ * A scheduler that counts the tasks of the fibers using it, to tell when they
+ * are all suspended (waiting on a timer, an event, or nothing): the moment
+ * virtual time may move on.
+ */
+const quiescence = (inner: Scheduler.Scheduler) => {
+  let pending = 0
+  let waiters: Array<() => void> = []
+  const done = () => {
+    pending -= 1
+    if (pending > 0 || waiters.length === 0) return
+    const woken = waiters
+    waiters = []
+    for (const wake of woken) wake()
+  }
+  const scheduler: Scheduler.Scheduler = {
+    executionMode: inner.executionMode,
+    shouldYield: (fiber) => inner.shouldYield(fiber),
+    makeDispatcher() {
+      const dispatcher = inner.makeDispatcher()
+      return {
+        scheduleTask(task, priority) {
+          pending += 1
+          dispatcher.scheduleTask(() => {
+            try {
+              task()
+            } finally {
+              done()
+            }
+          }, priority)
+        },
+        flush: () => dispatcher.flush()
+      }
+    }
+  }
+  /** Waits until no task of those fibers is queued or running. */
+  const idle = Effect.callback<void>((resume) => {
+    if (pending === 0) return resume(Effect.void)
+    waiters.push(() => resume(Effect.void))
+  })
+  return { scheduler, idle }
+}
+
+/**
+ * Runs `effect` in a fiber and advances the `TestClock` until it ends. Time
+ * moves on only once every fiber of the run is suspended, so that what the run
+ * does at an instant happens at that instant, however many scheduler rounds it
+ * takes (and the fibers of the caller, e.g. a test acting through handles, get
+ * a few rounds too).
+ */
 const underTestClock = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: TestClockOptions<any>
@@ -1208,11 +1258,21 @@ const underTestClock = <A, E, R>(
     const horizon = millisOf(options.horizon ?? "400 days")
     const base = millisOf(options.chunk ?? "1 second")
     const maxChunk = Math.max(base, millisOf(options.maxChunk ?? "1 hour"))
-    const fiber = yield* Effect.forkChild(effect)
+    const run = quiescence(yield* Scheduler.Scheduler)
+    const fiber = yield* Effect.forkChild(Effect.provideService(effect, Scheduler.Scheduler, run.scheduler))
+    const settle = Effect.gen(function*() {
+      for (let round = 0; round < 3; round++) {
+        yield* run.idle
+        yield* Effect.yieldNow
+      }
+      yield* run.idle
+    })
     let advanced = 0
     let chunk = base
     yield* Effect.yieldNow
-    while (fiber.pollUnsafe() === undefined) {
+    while (true) {
+      yield* settle
+      if (fiber.pollUnsafe() !== undefined) break
       if (advanced >= horizon) {
         yield* Fiber.interrupt(fiber)
         return yield* new HorizonExceededError({

@@ -99,3 +99,21 @@ export * as LocalService from "./LocalService.ts"
  * @since 0.1.0
  */
 export * as History from "./History.ts"
+
+/**
+ * Deterministic simulation testing: runs a workflow many times on the
+ * emulator, each with a schedule of faults drawn from a seed (crashes, failed,
+ * hung, slow or garbled checkpoint calls, stale tokens, callbacks early, late,
+ * twice or after their timeout, late re-invocations, early deadlines), checks
+ * invariants after every run, and shrinks a failing schedule.
+ *
+ * @example
+ * ```ts
+ * import { Simulation } from "@effect-durable/testing"
+ *
+ * it.effect("survives random faults", () => Simulation.random(OrderWorkflow, input, { runs: 100, seed: 7 }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as Simulation from "./Simulation.ts"
