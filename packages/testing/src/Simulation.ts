@@ -578,7 +578,8 @@ const execute = <W extends Workflow.Any, R, L>(
       functions: options.functions,
       policy: options.policy,
       invocationTimeout: options.invocationTimeout,
-      maxConsecutiveFailures: schedule.length + 3,
+      // Every fault may fail an invocation (a failing call as many as it fails): room for all of them.
+      maxConsecutiveFailures: schedule.reduce((n, f) => n + (f._tag === "CallFails" ? Math.max(1, f.times) : 1), 3),
       maxInvocations: 200,
       faults: injection.faults
     }))

@@ -66,6 +66,19 @@ describe("internal operations (pure)", () => {
     assert.deepStrictEqual(Ops.prune(operations).map((o) => o.Id), ["c", "r", "r1", "o", "o1"])
   })
 
+  it("prune drops the whole subtree of a completed context, its unfinished branches' operations included", () => {
+    // A race completed inside "outer": the losing branch "b" stayed STARTED, and so did its step.
+    const operations = new Map<string, Wire.Operation>([
+      ["outer", op("outer", "CONTEXT", "SUCCEEDED")],
+      ["b", op("b", "CONTEXT", "STARTED", { ParentId: "outer" })],
+      ["b1", op("b1", "STEP", "SUCCEEDED", { ParentId: "b" })],
+      ["r", op("r", "CONTEXT", "SUCCEEDED", { ContextDetails: { ReplayChildren: true } })],
+      ["r1", op("r1", "CONTEXT", "STARTED", { ParentId: "r" })],
+      ["r11", op("r11", "STEP", "STARTED", { ParentId: "r1" })]
+    ])
+    assert.deepStrictEqual(Ops.prune(operations).map((o) => o.Id), ["outer", "r", "r1", "r11"])
+  })
+
   it("advanceOperation completes due waits and readies due retries only", () => {
     const wait = op("w", "WAIT", "STARTED", { WaitDetails: { ScheduledEndTimestamp: new Date(1000) } })
     assert.isUndefined(Ops.advanceOperation(wait, undefined, 999))

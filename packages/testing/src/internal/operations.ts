@@ -207,8 +207,11 @@ export const prune = (operations: ReadonlyMap<string, Wire.Operation>): Readonly
     let result = false
     if (operation.ParentId !== undefined) {
       const parent = operations.get(operation.ParentId)
-      if (parent !== undefined && parent.Type === "CONTEXT" && isCompleted(parent)) {
-        result = parent.ContextDetails?.ReplayChildren !== true || isExcluded(parent)
+      // Left out with its parent, or as a child of a completed context (whatever its own parent's status:
+      // the branches a race or a batch abandoned still hold operations of their own).
+      if (parent !== undefined) {
+        result = isExcluded(parent) ||
+          (parent.Type === "CONTEXT" && isCompleted(parent) && parent.ContextDetails?.ReplayChildren !== true)
       }
     }
     excluded.set(operation.Id, result)
