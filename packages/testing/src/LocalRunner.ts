@@ -74,6 +74,7 @@ import {
   type InvalidInvocationOutputError,
   type InvalidStartError
 } from "./Emulator.ts"
+import { describeCause } from "./internal/cause.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -753,15 +754,6 @@ const makeServiceSide = (
 // ---------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------
-
-const describeCause = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
-    const tag = "_tag" in error && typeof error._tag === "string" ? `${error._tag}: ` : ""
-    return `${tag}${error.message}`
-  }
-  return String(error)
-}
 
 /** The error type Lambda reports for an invocation that failed with this exit. */
 const errorTypeOf = (exit: Exit.Failure<unknown, unknown>): string => Payload.errorTypeOf(Cause.squash(exit.cause))

@@ -54,9 +54,10 @@ import { StepContext } from "@effect-durable/core/operations/Step"
 import type * as Termination from "@effect-durable/core/Termination"
 import * as Wire from "@effect-durable/core/Wire"
 import type * as Workflow from "@effect-durable/core/Workflow"
-import { Cause, Context, Duration, Effect, Exit, Layer, type LogLevel, Option, References, Schema } from "effect"
+import { Context, Duration, Effect, Exit, Layer, type LogLevel, Option, References, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Emulator, type Event, type Execution } from "./Emulator.ts"
+import { describeCause } from "./internal/cause.ts"
 import * as Ops from "./internal/operations.ts"
 import * as Random from "./internal/random.ts"
 import * as LocalRunner from "./LocalRunner.ts"
@@ -596,16 +597,8 @@ const execute = <W extends Workflow.Any, R, L>(
 type Needs<W, R, L> = Exclude<Workflow.Services<W> | LocalRunner.ServicesOf<R>, L>
 
 const outcomeOf = (observed: Observed): string =>
-  Exit.isSuccess(observed.exit) ? observed.execution.status : describe(observed.exit.cause)
+  Exit.isSuccess(observed.exit) ? observed.execution.status : describeCause(observed.exit.cause)
 
-const describe = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
-    const tag = "_tag" in error && typeof error._tag === "string" ? `${error._tag}: ` : ""
-    return `${tag}${error.message}`
-  }
-  return String(error)
-}
 
 // ---------------------------------------------------------------------------
 // Invariants
@@ -783,7 +776,7 @@ const check = (observed: Observed, reference: Reference | undefined, options: Op
 
   if (Exit.isFailure(observed.exit)) {
     const refused = violations.some((v) => v.invariant === "pending-with-nothing-pending" || v.invariant === "run")
-    if (!refused) add("run", `the run failed: ${describe(observed.exit.cause)}`)
+    if (!refused) add("run", `the run failed: ${describeCause(observed.exit.cause)}`)
     return violations
   }
   if (execution.status === "RUNNING") {
