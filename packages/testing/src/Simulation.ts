@@ -120,7 +120,10 @@ export const Fault = Schema.Union([
   Schema.TaggedStruct("CallSlow", { call: Schema.Int, millis: Schema.Int }),
   /** The service applies the call and the response arrives garbled. */
   Schema.TaggedStruct("Garbage", { call: Schema.Int, kind: GarbageKind }),
-  /** The service applies the call and the response is lost (a network error): a retry carries a stale token. */
+  /**
+   * The service applies the call and the response is lost (a network error): the retry, with the same
+   * `ClientToken` and the now consumed checkpoint token, must get the same answer, applied once.
+   */
   Schema.TaggedStruct("ResponseLost", { call: Schema.Int }),
   /** The call carries the token of the previous call: the service refuses it. */
   Schema.TaggedStruct("StaleToken", { call: Schema.Int }),
