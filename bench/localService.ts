@@ -7,11 +7,14 @@
  * reports the wall time, the throughput and the peak memory of the process.
  *
  * Run it alone: `npm run bench:local` (it is not part of `npm test`).
+ * `EXECUTIONS` (default 1000), `STORE` (`memory`, `sqlite`, or both), `POLICY`
+ * (a termination policy name; default: the SDK's), `PROGRESS=1` (progress on
+ * stderr, and after 30 s without progress the state of a stuck execution).
  */
 import { GetDurableExecutionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda"
 import { Durable } from "@effect-durable/core"
 import { DevService, SqliteStore } from "@effect-durable/local"
-import { Emulator, EmulatorStore } from "@effect-durable/testing"
+import { Emulator, EmulatorStore, LocalService } from "@effect-durable/testing"
 import { Effect, Layer, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -60,6 +63,8 @@ const measure = <E>(label: string, emulator: Layer.Layer<Emulator.Emulator, E>) 
       const accepted = Date.now()
       // wait for every execution to end, through the API
       const outcomes = new Map<string, string>()
+      let progressAt = Date.now()
+      let progressed = 0
       while (outcomes.size < arns.length) {
         yield* Effect.forEach(arns.filter((arn) => !outcomes.has(arn)), (arn) =>
           Effect.promise(() => lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: arn }))).pipe(
@@ -67,14 +72,33 @@ const measure = <E>(label: string, emulator: Layer.Layer<Emulator.Emulator, E>) 
               if (e.Status !== "RUNNING") outcomes.set(arn, `${e.Status} ${e.Result}`)
             })
           ), { concurrency: 50 })
-        if (outcomes.size < arns.length) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)))
+        if (outcomes.size < arns.length) {
+          if (process.env["PROGRESS"] !== undefined) {
+            const pending = arns.filter((arn) => !outcomes.has(arn))
+            process.stderr.write(`${label}: ${outcomes.size}/${arns.length} ended after ${((Date.now() - started) / 1000).toFixed(1)} s; e.g. ${pending[0]}\n`)
+            if (outcomes.size > progressed) {
+              progressed = outcomes.size
+              progressAt = Date.now()
+            }
+            // nothing ended for 30 s: show what one of the stuck executions is doing, and give up
+            if (Date.now() - progressAt > 30_000) {
+              const emulator = yield* Emulator.Emulator
+              const e = yield* Effect.orDie(emulator.execution(pending[0]!))
+              process.stderr.write(JSON.stringify({ status: e.status, invocation: e.invocation, ops: e.operations.map((o) => [o.Name, o.Status]), history: e.history.map((h) => [h._tag, h.at - e.startTimestamp.getTime(), (h as any).output?.Status ?? (h as any).reason ?? (h as any).error ?? ""]) }, null, 0) + "\n")
+              const local = yield* LocalService.LocalService
+              process.stderr.write(JSON.stringify(yield* local.stalled) + "\n")
+              process.exit(3)
+            }
+          }
+          yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)))
+        }
       }
       const ended = Date.now()
       lambda.destroy()
       const wrong = arns.filter((arn, i) => outcomes.get(arn) !== `SUCCEEDED ${i * 2 + 1}`)
       return { started, accepted, ended, wrong: wrong.length, distinct: new Set(arns).size }
     }).pipe(
-      Effect.provide(DevService.layer({ functions: { small: Small }, port: 0 }).pipe(Layer.provideMerge(emulator))),
+      Effect.provide(DevService.layer({ functions: { small: Small }, port: 0, ...(process.env["POLICY"] === undefined ? {} : { policy: process.env["POLICY"] as "eager" }) }).pipe(Layer.provideMerge(emulator))),
       Effect.ensuring(Effect.sync(() => clearInterval(sampler)))
     )
     const seconds = (result.ended - result.started) / 1000
