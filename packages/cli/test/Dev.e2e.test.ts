@@ -161,6 +161,21 @@ describe("effect-durable dev", () => {
       assert.match(offline.stdout, /SUCCEEDED\s+counted\s+e2e-1/)
     }).pipe(Effect.scoped), 120_000)
 
+  it.live("run --skip-time runs a day-long wait in a moment, in the terminal view", () =>
+    Effect.gen(function*() {
+      const cwd = yield* Effect.acquireRelease(
+        Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "effect-durable-run-"))),
+        (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const started = Date.now()
+      const run = cli(cwd, ["run", fixture, "Nap", "--memory", "--skip-time"], { NO_COLOR: "1" })
+      assert.strictEqual(run.status, 0, run.stderr)
+      assert.isBelow(Date.now() - started, 30_000)
+      assert.include(run.stdout, "invocation #1 ends: PENDING (WAIT_SCHEDULED)")
+      assert.match(run.stdout, /\[\+86400\.\d{3}s\]   ⏰ wait "a-day" is over/)
+      assert.match(run.stdout, /■ execution .* SUCCEEDED → "rested"/)
+    }).pipe(Effect.scoped), 60_000)
+
   it.live("bad input: a module without workflows, a port in use: one clear line, a non-zero exit", () =>
     Effect.gen(function*() {
       const cwd = yield* Effect.acquireRelease(
