@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Predicate, Schema } from "effect"
+import { Effect, Exit, Predicate, Schema } from "effect"
 import { PayloadTooLargeError, SerdesFailedError } from "./DurableError.ts"
 import type { ErrorObject } from "./Wire.ts"
 
@@ -147,7 +147,7 @@ export const encode = <A>(
   operationName?: string
 ): Effect.Effect<string | undefined, SerdesFailedError> => {
   if (isSerde(codec)) return codec.encode(value)
-  if (value === undefined) return Effect.succeed(undefined)
+  if (value === undefined) return Exit.succeed(undefined)
   if (codec === Json) return stringify(value, operationName)
   return Schema.encodeEffect(jsonCodec(codec))(value).pipe(
     Effect.flatMap((encoded) => stringify(encoded, operationName)),
@@ -155,20 +155,21 @@ export const encode = <A>(
   )
 }
 
-// Plain functions (no Effect around JSON itself): a replayed operation's decode is on the hot path.
-const stringify = (value: unknown, operationName: string | undefined): Effect.Effect<string | undefined, SerdesFailedError> => {
+// Plain functions returning an `Exit` (no Effect around JSON itself): a replayed
+// operation's decode is on the hot path, and its caller can read the outcome at once.
+const stringify = (value: unknown, operationName: string | undefined): Exit.Exit<string | undefined, SerdesFailedError> => {
   try {
-    return Effect.succeed(JSON.stringify(value) as string | undefined)
+    return Exit.succeed(JSON.stringify(value) as string | undefined)
   } catch (cause) {
-    return Effect.fail(failure("serialize", operationName, cause))
+    return Exit.fail(failure("serialize", operationName, cause))
   }
 }
 
-const parse = (payload: string, operationName: string | undefined): Effect.Effect<unknown, SerdesFailedError> => {
+const parse = (payload: string, operationName: string | undefined): Exit.Exit<unknown, SerdesFailedError> => {
   try {
-    return Effect.succeed(JSON.parse(payload) as unknown)
+    return Exit.succeed(JSON.parse(payload) as unknown)
   } catch (cause) {
-    return Effect.fail(failure("parse", operationName, cause))
+    return Exit.fail(failure("parse", operationName, cause))
   }
 }
 
@@ -185,8 +186,9 @@ export const decode = <A>(
   operationName?: string
 ): Effect.Effect<A, SerdesFailedError> => {
   if (isSerde(codec)) return codec.decode(payload)
-  const json = payload === undefined ? Effect.succeed(undefined) : parse(payload, operationName)
-  if (codec === Json) return json as Effect.Effect<A, SerdesFailedError>
+  const json = payload === undefined ? Exit.void : parse(payload, operationName)
+  // With the default codec the result is an `Exit`: callers may read it synchronously.
+  if (codec === Json) return json as Exit.Exit<A, SerdesFailedError>
   return Effect.flatMap(json, (json) =>
     // No payload is `undefined`, which is not JSON: the codec itself says whether it admits it
     // (its JSON form would turn an optional value into `null`).

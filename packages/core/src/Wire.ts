@@ -569,24 +569,48 @@ const decodeField = (field: Field, u: unknown): unknown => {
       return date !== undefined && !Number.isNaN(date.getTime()) ? date : Invalid
     }
     case "strings":
-      return Array.isArray(u) && u.every((s) => typeof s === "string") ? [...u] : Invalid
+      return Array.isArray(u) && u.every((s) => typeof s === "string") ? u : Invalid
   }
   if (field instanceof Set) return typeof u === "string" && field.has(u) ? u : Invalid
   return decodeFields(field as Fields, u)
 }
 
+/**
+ * Decodes a struct. An input already in its decoded form (no other keys, none
+ * `undefined`, timestamps already `Date`s: what the AWS SDK returns) is
+ * returned as it is, without a copy; otherwise the copy holds the declared keys
+ * in their order. Nothing is ever mutated.
+ */
 const decodeFields = (fields: Fields, u: unknown): Record<string, unknown> | Invalid => {
   if (!isObject(u)) return Invalid
-  const out: Record<string, unknown> = {}
-  for (const [key, field, required] of fields) {
+  let out: Record<string, unknown> | undefined
+  let present = 0
+  for (let i = 0; i < fields.length; i++) {
+    const [key, field, required] = fields[i]!
     const value = u[key]
     if (value === undefined) {
       if (required !== undefined) return Invalid
       continue
     }
+    present++
     const decoded = decodeField(field, value)
     if (decoded === Invalid) return Invalid
-    out[key] = decoded
+    if (out === undefined && decoded !== value) out = copied(fields, u, i)
+    if (out !== undefined) out[key] = decoded
+  }
+  if (out !== undefined) return out
+  // Any other key (or a key present with `undefined`) means a copy without it.
+  let keys = 0
+  for (const key in u) if (Object.hasOwn(u, key)) keys++
+  return keys === present ? u : copied(fields, u, fields.length)
+}
+
+/** A copy of the declared keys before `end` that `u` has (they decoded to themselves). */
+const copied = (fields: Fields, u: Record<string, unknown>, end: number): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i < end; i++) {
+    const key = fields[i]![0]
+    if (u[key] !== undefined) out[key] = u[key]
   }
   return out
 }

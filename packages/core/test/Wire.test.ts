@@ -78,12 +78,17 @@ describe("Wire", () => {
 describe("Wire fast decoding", () => {
   // The hand-written decoders must agree with the Schemas on every input: the same value, or both fail.
   const schemaOutcome = <A>(decoded: Effect.Effect<A, unknown>) => Effect.runSync(Effect.exit(decoded))
-  const normalize = (exit: Exit.Exit<unknown, unknown>) =>
-    Exit.isSuccess(exit) ? { ok: JSON.stringify(exit.value), keys: keysOf(exit.value) } : { ok: false }
-  const keysOf = (u: unknown): unknown =>
-    Array.isArray(u) ? u.map(keysOf) : typeof u === "object" && u !== null && !(u instanceof Date)
-      ? Object.entries(u).map(([k, v]) => [k, keysOf(v)])
-      : typeof u
+  // The same value: the same keys (in any order: an input already decoded is returned as it is) and values,
+  // timestamps as Dates.
+  const normalize = (exit: Exit.Exit<unknown, unknown>) => Exit.isSuccess(exit) ? canonical(exit.value) : false
+  const canonical = (u: unknown): unknown =>
+    Array.isArray(u)
+      ? u.map(canonical)
+      : u instanceof Date
+      ? { date: u.getTime() }
+      : typeof u === "object" && u !== null
+      ? Object.keys(u).sort().map((k) => [k, canonical((u as Record<string, unknown>)[k])])
+      : u
   const agree = (state: unknown) => {
     const fast = normalize(schemaOutcome(Wire.decodeGetStateResponse(state)))
     const slow = normalize(schemaOutcome(
@@ -130,6 +135,19 @@ describe("Wire fast decoding", () => {
     assert.isTrue(agree({ NextMarker: 1 }))
     assert.isTrue(agree(null))
   })
+
+  it.effect("returns what is already decoded as it is, and copies what is not", () =>
+    Effect.gen(function*() {
+      const decoded = { Id: "a", Type: "STEP", Status: "SUCCEEDED", EndTimestamp: new Date(1), StepDetails: { Result: "1" } } as const
+      const json = { Id: "b", Type: "WAIT", Status: "STARTED", WaitDetails: { ScheduledEndTimestamp: "2026-11-29T09:00:00.000Z" } } as const
+      const extra = { Id: "c", Type: "STEP", Status: "STARTED", Extra: 1 } as const
+      const state = yield* Wire.decodeGetStateResponse({ Operations: [decoded, json, extra], NextMarker: undefined })
+      const [a, b, c] = state.Operations!
+      assert.strictEqual<unknown>(a, decoded)
+      assert.notStrictEqual<unknown>(b, json)
+      assert.strictEqual(b!.WaitDetails?.ScheduledEndTimestamp?.toISOString(), "2026-11-29T09:00:00.000Z")
+      assert.deepStrictEqual(c, { Id: "c", Type: "STEP", Status: "STARTED" })
+    }))
 
   it.effect("falls back to the Schema for a malformed event, with its message", () =>
     Effect.gen(function*() {

@@ -1,8 +1,9 @@
 /**
  * The prologue and helpers every durable operation shares.
  */
-import { Context, Effect } from "effect"
+import { Cause, Context, Effect, Exit } from "effect"
 import { allocate, DurableContext, peek } from "../DurableContext.ts"
+import type * as DurableContextModule from "../DurableContext.ts"
 import {
   ConfigValidationError,
   ContextValidationError,
@@ -17,9 +18,10 @@ import { isTerminalStatus } from "../Wire.ts"
 import * as Observe from "./instrumentation.ts"
 
 /** What an operation knows about itself once started. */
-export interface Started {
+export interface Started extends Scheduler.OperationMeta {
   readonly context: DurableContext["Service"]
   readonly rawId: OperationId.RawId
+  /** The operation as the scheduler knows it (the started operation itself). */
   readonly meta: Scheduler.OperationMeta
   /** The name, or a description of the position for an unnamed operation: for messages. */
   readonly label: string
@@ -28,9 +30,59 @@ export interface Started {
   readonly checkpoint: Wire.Operation | undefined
 }
 
+// One object per started operation (it is its own `meta`): replay starts many.
+class StartedImpl implements Started {
+  readonly context: DurableContext["Service"]
+  readonly rawId: OperationId.RawId
+  readonly id: OperationId.WireId
+  readonly parentId: OperationId.WireId | undefined
+  readonly type: Wire.OperationType
+  readonly subType: Wire.OperationSubType
+  readonly name: string | undefined
+  readonly checkpoint: Wire.Operation | undefined
+  constructor(
+    context: DurableContext["Service"],
+    ids: DurableContextModule.OperationIds,
+    spec: Spec,
+    checkpoint: Wire.Operation | undefined
+  ) {
+    this.context = context
+    this.rawId = ids.rawId
+    this.id = ids.id
+    this.parentId = ids.parentId
+    this.type = spec.type
+    this.subType = spec.subType
+    this.name = spec.name
+    this.checkpoint = checkpoint
+  }
+  get meta(): Scheduler.OperationMeta {
+    return this
+  }
+  get label(): string {
+    return this.name ?? `${this.subType} ${this.rawId}`
+  }
+}
+
 /** Ends the invocation with a system failure; the calling fiber never resumes. */
 export const fault = (context: DurableContext["Service"], error: SystemFailure): Effect.Effect<never> =>
   context.services.supervisor.fail(error).pipe(Effect.andThen(Effect.never))
+
+/**
+ * `effect`, or the end of the invocation if it fails with a system failure.
+ * An `Exit` (what `Payload.decode` returns for JSON) is read at once.
+ */
+export const orFault = <A>(
+  context: DurableContext["Service"],
+  effect: Effect.Effect<A, SystemFailure>
+): Effect.Effect<A> => {
+  if (Exit.isExit(effect)) {
+    const exit = effect as Exit.Exit<A, SystemFailure>
+    if (Exit.isSuccess(exit)) return exit as Exit.Exit<A>
+    const error = Cause.findErrorOption(exit.cause)
+    if (error._tag === "Some") return fault(context, error.value)
+  }
+  return Effect.catch(effect, (error) => fault(context, error))
+}
 
 const printableAscii = /^[\x20-\x7e]{1,256}$/
 
@@ -63,7 +115,8 @@ export const open = (context: DurableContext["Service"], spec: Spec): Started | 
         "names must be 1 to 256 printable ASCII characters."
     })
   }
-  const { id, parentId, rawId } = allocate(context)
+  const ids = allocate(context)
+  const { id, rawId } = ids
   const { checkpointer, replay } = context.services
   const checkpoint = checkpointer.lookup(id)
   // The replay ends at the first operation without history, or at the last one
@@ -83,17 +136,10 @@ export const open = (context: DurableContext["Service"], spec: Spec): Started | 
         `has no completed checkpoint, but it runs inside a context that already completed.`
     })
   }
-  return {
-    context,
-    rawId,
-    parentId,
-    checkpoint,
-    meta: { id, type: spec.type, subType: spec.subType, name: spec.name },
-    label: spec.name ?? `${spec.subType} ${rawId}`
-  }
+  return new StartedImpl(context, ids, spec, checkpoint)
 }
 
-const isStarted = (opened: Started | SystemFailure): opened is Started => !("_tag" in opened)
+const isStarted = (opened: Started | SystemFailure): opened is Started => opened instanceof StartedImpl
 
 /**
  * Runs an operation: starts it (see {@link open}), then runs `body` with what

@@ -20,7 +20,7 @@ import { Cause, Effect, Exit } from "effect"
 import { DurableContext, makeChild } from "../DurableContext.ts"
 import { ChildContextError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, type Started, update } from "../internal/operation.ts"
+import { fault, operation, orFault, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
 import { OperationSubType } from "../Wire.ts"
@@ -94,9 +94,9 @@ const replayed = <A, E>(
   if (checkpoint === undefined || checkpoint.Status === "STARTED") return undefined
   if (checkpoint.Status === "SUCCEEDED") {
     if (checkpoint.ContextDetails?.ReplayChildren === true) return undefined
-    return Effect.catch(
-      Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint.ContextDetails?.Result, started.meta.name),
-      (error) => fault(started.context, error)
+    return orFault(
+      started.context,
+      Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint.ContextDetails?.Result, started.name)
     )
   }
   return Effect.flatMap(

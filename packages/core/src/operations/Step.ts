@@ -17,7 +17,7 @@ import { Cause, Context, Effect, Exit } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, type Started, update } from "../internal/operation.ts"
+import { fault, operation, orFault, type Started, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -148,9 +148,9 @@ export const make: {
     const status = checkpoint?.Status
     // Replay of a completed step: a decode, nothing else (no span, no scheduler).
     if (status === "SUCCEEDED") {
-      return Effect.catch(
-        Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint!.StepDetails?.Result, name),
-        (error) => fault(started.context, error)
+      return orFault(
+        started.context,
+        Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint!.StepDetails?.Result, name)
       )
     }
     if (status !== undefined && isTerminalStatus(status)) {
