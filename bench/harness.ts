@@ -1,18 +1,26 @@
 /**
- * Drives one durable execution on the in-memory Emulator, on the real clock,
- * with either SDK:
+ * Drives durable executions on the in-memory Emulator, on the real clock, with
+ * either SDK. Two ways in:
  *
- * - effect-durable: `Invocation.handle` with a `CheckpointClient` over the
- *   emulator;
- * - the official SDK: its `withDurableExecution` handler, with the emulator
- *   injected through `DurableExecutionInvocationInputWithClient` (as in the
- *   wire-compatibility harness, packages/testing/test/compat/OfficialRunner.ts,
- *   which runs under the TestClock instead).
+ * - through each SDK's Lambda entrypoint (`invokeHandler`, `runHandlerExecution`:
+ *   the hot-path benchmark): effect-durable's `LambdaHandler.make(workflow)`
+ *   and the official `withDurableExecution` handler get the same event and the
+ *   same transport, the official injection point
+ *   `DurableExecutionInvocationInputWithClient` (the event carries a
+ *   `durableExecutionClient`, which both handlers use instead of their AWS
+ *   client, as under the official testing library), so both run their
+ *   production code from the handler down, their response decoding included.
+ *   The transport (`transport`) plays the service and the network: an optional
+ *   fixed latency per call (a real timer), then the service's work, timed in
+ *   CPU time so that it can be subtracted from the SDKs': the request read from
+ *   JSON, the emulator, the response handed back as the AWS SDK returns it (a
+ *   copy, with `Date`s);
+ * - through `Invocation.handle` with a `CheckpointClient` (`invokeOnce`,
+ *   `runExecution`: the termination mix, which runs on a skipped clock), the
+ *   official SDK through a Promise adapter over the same client.
  *
- * Both go through the same instrumented client: an optional fixed latency per
- * call (a real timer, like a network round trip), the number of calls, the time
- * spent inside the emulator, and the time of the first call that carries an
- * update for a watched operation.
+ * Both count the calls and note when the first update of a watched operation
+ * is sent.
  */
 import { DurableExecutionInvocationInputWithClient, type DurableLambdaHandler } from "@aws/durable-execution-sdk-js"
 import type { DurableExecutionClient, DurableExecutionInvocationInput } from "@aws/durable-execution-sdk-js"
@@ -22,6 +30,7 @@ import type * as Termination from "@effect-durable/core/Termination"
 import * as Wire from "@effect-durable/core/Wire"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import type { Emulator } from "@effect-durable/testing/Emulator"
+import * as LambdaHandler from "@effect-durable/runtime-lambda/LambdaHandler"
 import { Cause, Clock, Duration, Effect, Exit, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
@@ -31,22 +40,38 @@ export type Sdk =
   | { readonly _tag: "ours"; readonly workflow: Workflow.Any; readonly policy?: Termination.PolicyInput | undefined }
   | { readonly _tag: "theirs"; readonly handler: DurableLambdaHandler }
 
-/** What the instrumented client counted. */
+/** What the instrumented client or the transport counted. */
 export interface Counters {
+  /** Checkpoint calls. */
   calls: number
+  /** GetDurableExecutionState calls (the transport). */
+  stateCalls: number
   updates: number
-  /** Wall time spent inside the emulator's calls. */
+  /** Wall time spent inside the emulator's calls (the instrumented client). */
   emulatorMillis: number
+  /** CPU time spent doing the service's work (the transport: JSON, emulator, response copy), to subtract from the SDK's. */
+  serviceMillis: number
   /** `performance.now()` of the first checkpoint call carrying an update of a watched operation. */
   firstWatchedAt: number | undefined
+  /** Process CPU ms at that call (the transport). */
+  firstWatchedCpu: number | undefined
 }
 
 export const makeCounters = (): Counters => ({
   calls: 0,
+  stateCalls: 0,
   updates: 0,
   emulatorMillis: 0,
-  firstWatchedAt: undefined
+  serviceMillis: 0,
+  firstWatchedAt: undefined,
+  firstWatchedCpu: undefined
 })
+
+/** CPU time of this process so far (user + system), in ms. */
+export const cpuMillis = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
 
 /** The emulator's client with latency and counters. */
 export const instrument = (
@@ -174,6 +199,145 @@ export const runExecution = (
       const event = yield* emulator.invoke(arn)
       const start = performance.now()
       const output = yield* invokeOnce(sdk, event, client, invocations.length + 1)
+      invocations.push({ outcome: output.Status, millis: performance.now() - start })
+      yield* emulator.complete(arn, output)
+      const execution = yield* emulator.execution(arn)
+      if (execution.status !== "RUNNING") return { execution, invocations }
+      const wakeup = yield* emulator.nextWakeup(arn)
+      if (wakeup === undefined) return yield* Effect.die(new Error("PENDING with nothing to wake it up"))
+      const now = yield* Clock.currentTimeMillis
+      if (wakeup > now) yield* Effect.sleep(Duration.millis(wakeup - now))
+      if (invocations.length > 20) return yield* Effect.die(new Error("too many invocations"))
+    }
+  })
+
+const decodeCheckpointRequestSync = Schema.decodeUnknownSync(Wire.CheckpointRequest)
+const decodeGetStateRequestSync = Schema.decodeUnknownSync(Wire.GetStateRequest)
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis))
+
+/**
+ * The service's side of one call: synchronous, and timed in CPU time (wall
+ * time would count the moments the process waits for a core on a busy machine).
+ */
+const serve = <A>(counters: Counters, timed: boolean, work: () => Effect.Effect<A, unknown>): A => {
+  const start = timed ? cpuMillis() : 0
+  try {
+    const exit = Effect.runSyncExit(work())
+    if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+    return structuredClone(exit.value)
+  } finally {
+    // The two readings cost a few µs of their own (a system call each): counted as the service's.
+    if (timed) counters.serviceMillis += cpuMillis() - start + readingMillis
+  }
+}
+
+/** What one `process.cpuUsage()` reading costs, measured once. */
+const readingMillis = (() => {
+  const count = 2000
+  const start = cpuMillis()
+  for (let i = 0; i < count; i++) cpuMillis()
+  return (cpuMillis() - start) / count
+})()
+
+/**
+ * The emulator as both SDKs reach it: the official `DurableExecutionClient`
+ * shape (Promise calls with the AWS SDK's request and response shapes).
+ */
+export const transport = (
+  client: Emulator["Service"]["client"],
+  counters: Counters,
+  options: {
+    readonly latencyMillis: number
+    readonly watch?: ReadonlySet<string> | undefined
+    /** Time the service's work (default); profiles turn it off. */
+    readonly timed?: boolean | undefined
+    /** Called at every call, before anything else (a heap sampler). */
+    readonly onCall?: (() => void) | undefined
+    /** Called when the first update of a watched operation is sent, after the counters noted it. */
+    readonly onWatched?: (() => void) | undefined
+  }
+): DurableExecutionClient => ({
+  getExecutionState: async (params) => {
+    options.onCall?.()
+    counters.stateCalls += 1
+    if (options.latencyMillis > 0) await sleep(options.latencyMillis)
+    return serve(counters, options.timed !== false, () => client.getExecutionState(decodeGetStateRequestSync(overTheWire(params)))) as never
+  },
+  checkpoint: async (params) => {
+    options.onCall?.()
+    const updates = params.Updates ?? []
+    counters.calls += 1
+    counters.updates += updates.length
+    if (
+      counters.firstWatchedAt === undefined && options.watch !== undefined &&
+      updates.some((u) => options.watch!.has(u.Id!))
+    ) {
+      counters.firstWatchedAt = performance.now()
+      counters.firstWatchedCpu = cpuMillis()
+      options.onWatched?.()
+    }
+    if (options.latencyMillis > 0) await sleep(options.latencyMillis)
+    return serve(counters, options.timed !== false, () => client.checkpoint(decodeCheckpointRequestSync(overTheWire(params)))) as never
+  }
+})
+
+const encodeEventSync = Schema.encodeSync(Wire.InvocationInput)
+
+/** The event as Lambda delivers it (JSON: timestamps as strings). */
+export const deliver = (event: Wire.InvocationInput): unknown => overTheWire(encodeEventSync(event))
+
+// One Lambda handler per workflow and policy, as one per container.
+const handlers = new Map<Workflow.Any, Map<unknown, LambdaHandler.Handler>>()
+const handlerOf = (sdk: Extract<Sdk, { _tag: "ours" }>): LambdaHandler.Handler => {
+  const byPolicy = handlers.get(sdk.workflow) ?? new Map<unknown, LambdaHandler.Handler>()
+  handlers.set(sdk.workflow, byPolicy)
+  let handler = byPolicy.get(sdk.policy)
+  if (handler === undefined) {
+    handler = LambdaHandler.make(sdk.workflow as Workflow.Workflow<unknown, unknown, unknown, never>, {
+      policy: sdk.policy
+    })
+    byPolicy.set(sdk.policy, handler)
+  }
+  return handler
+}
+
+/**
+ * Runs one invocation of `sdk` with a delivered event (see {@link deliver}) and
+ * a transport, with Lambda's deadline `timeoutMillis` away (15 minutes by
+ * default); returns its answer.
+ */
+export const invokeHandler = (
+  sdk: Sdk,
+  delivered: unknown,
+  client: DurableExecutionClient,
+  index: number,
+  timeoutMillis = defaultTimeoutMillis
+): Effect.Effect<Wire.InvocationOutput, unknown> =>
+  Effect.promise(() => {
+    const event = new DurableExecutionInvocationInputWithClient(delivered as DurableExecutionInvocationInput, client)
+    const context = lambdaContext(index, timeoutMillis)
+    return (sdk._tag === "ours" ? handlerOf(sdk)(event, context) : sdk.handler(event, context)) as Promise<
+      Wire.InvocationOutput
+    >
+  })
+
+/**
+ * Runs a whole execution on the real clock through the SDK's Lambda handler:
+ * invoke, complete, sleep until the emulator's next wake-up, invoke again.
+ */
+export const runHandlerExecution = (
+  emulator: Emulator["Service"],
+  sdk: Sdk,
+  input: unknown,
+  client: DurableExecutionClient
+) =>
+  Effect.gen(function*() {
+    const arn = yield* emulator.start({ input: JSON.stringify(input) })
+    const invocations: Array<InvocationTiming> = []
+    while (true) {
+      const event = deliver(yield* emulator.invoke(arn))
+      const start = performance.now()
+      const output = yield* invokeHandler(sdk, event, client, invocations.length + 1)
       invocations.push({ outcome: output.Status, millis: performance.now() - start })
       yield* emulator.complete(arn, output)
       const execution = yield* emulator.execution(arn)

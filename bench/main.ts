@@ -1,9 +1,13 @@
 /**
- * The benchmark: every scenario for both SDKs, several times, each
- * measurement in a fresh process (`run.ts`). Prints Markdown tables (median,
- * with min–max) and writes them, with the raw measurements, to `bench/results/`.
+ * The hot-path benchmark: every scenario for both SDKs, several times, each
+ * measurement in a fresh process (`run.ts`), configurations taking turns so
+ * that drift on a shared machine hits both SDKs alike. Prints Markdown tables
+ * (median, with min–max, and the ratio official / effect-durable: above 1,
+ * effect-durable is ahead) and writes them, with the raw measurements, to
+ * `bench/results/`.
  *
- * `npm run bench` (builds first). `BENCH_QUICK=1` runs one repetition of each.
+ * `npm run bench` (builds first). `BENCH_QUICK=1` runs one repetition of each;
+ * `BENCH_ONLY=replay,chain` runs only the named tables.
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -14,13 +18,14 @@ import type { Config } from "./run.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.env.BENCH_QUICK === "1"
+const only = process.env.BENCH_ONLY?.split(",")
 
 type Measurement = Config & Record<string, number | string | ReadonlyArray<number>>
 
 const measure = (config: Config): Measurement => {
   const child = spawnSync(process.execPath, ["--expose-gc", path.join(here, "run.js"), JSON.stringify(config)], {
     encoding: "utf8",
-    timeout: 120_000
+    timeout: 600_000
   })
   if (child.status !== 0) throw new Error(`run failed for ${JSON.stringify(config)}: ${child.stderr}`)
   const line = child.stdout.trim().split("\n").pop()!
@@ -34,126 +39,110 @@ const median = (xs: ReadonlyArray<number>) => {
 }
 
 const fmt = (x: number) =>
-  Number.isInteger(x) || x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3)
+  Number.isInteger(x) || Math.abs(x) >= 100
+    ? x.toFixed(0)
+    : Math.abs(x) >= 10
+    ? x.toFixed(1)
+    : Math.abs(x) >= 1
+    ? x.toFixed(2)
+    : x.toFixed(3)
 
-const med = (runs: ReadonlyArray<Measurement>, key: string) => fmt(median(runs.map((r) => r[key] as number)))
+const values = (runs: ReadonlyArray<Measurement>, key: string) => runs.map((r) => r[key] as number)
 
 /** "median (min–max)" of one metric over the repetitions. */
 const stat = (runs: ReadonlyArray<Measurement>, key: string) => {
-  const xs = runs.map((r) => r[key] as number)
+  const xs = values(runs, key)
   const [lo, hi] = [Math.min(...xs), Math.max(...xs)]
   return xs.length === 1 || lo === hi ? fmt(median(xs)) : `${fmt(median(xs))} (${fmt(lo)}–${fmt(hi)})`
 }
 
+/** Official / ours, of the medians: above 1, effect-durable is ahead (less time, CPU or memory). */
+const ratio = (ours: ReadonlyArray<Measurement>, theirs: ReadonlyArray<Measurement>, key: string) => {
+  const x = median(values(theirs, key)) / median(values(ours, key))
+  return `**${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×**`
+}
+
+/** A table of configurations, each measured for both SDKs and shown side by side. */
 interface Table {
+  readonly id: string
   readonly title: string
-  readonly configs: ReadonlyArray<Config>
+  readonly note: string
   readonly reps: number
-  readonly columns: ReadonlyArray<
-    readonly [header: string, render: (runs: ReadonlyArray<Measurement>, config: Config) => string]
-  >
+  readonly rows: ReadonlyArray<{ readonly label: ReadonlyArray<string>; readonly config: Omit<Config, "sdk"> }>
+  readonly labels: ReadonlyArray<string>
+  /** Metrics compared with a ratio; others are shown for each SDK. */
+  readonly metrics: ReadonlyArray<{ readonly header: string; readonly key: string; readonly ratio: boolean }>
 }
 
-const sdks = ["ours", "theirs"] as const
-const label = (sdk: Config["sdk"]) =>
-  sdk === "ours"
-    ? "effect-durable"
-    : sdk === "ours-eager"
-    ? "effect-durable, eager policy"
-    : sdk === "emulator"
-    ? "no SDK (emulator alone)"
-    : "official 2.4.0"
+const chainRows = (semantics: "AtLeastOncePerRetry" | "AtMostOncePerRetry") =>
+  ([[1000, 0], [10_000, 0], [300, 5], [300, 29]] as const).map(([n, latency]) => ({
+    label: [semantics === "AtMostOncePerRetry" ? "AtMostOnce" : "AtLeastOnce", String(n), `${latency} ms`],
+    config: { scenario: "chain", n, latency, semantics } as const
+  }))
 
-/** Every measurement so far, by configuration. */
-const measured = new Map<string, ReadonlyArray<Measurement>>()
-const keyOf = (config: Config) => JSON.stringify([config.scenario, config.sdk, config.n, config.latency])
-
-/** CPU ms per step of an SDK, minus the median CPU of the emulator alone for the same steps. */
-const sdkCpuPerStep = (runs: ReadonlyArray<Measurement>, config: Config) => {
-  if (config.sdk === "emulator") return "–"
-  const baseline = measured.get(keyOf({ ...config, sdk: "emulator" }))
-  if (baseline === undefined) return "?"
-  const emulatorCpu = median(baseline.map((r) => r.cpuMs as number))
-  return stat(runs.map((r) => ({ ...r, x: ((r.cpuMs as number) - emulatorCpu) / r.n })), "x")
-}
-
-const tables: Array<Table> = [
+const tables: ReadonlyArray<Table> = [
   {
-    title: "Sequential steps in one invocation",
-    reps: 5,
-    configs: [[1000, 0], [3000, 0], [300, 5]].flatMap(([n, latency]) =>
-      (["emulator", ...sdks] as const).map((sdk) => ({ scenario: "sequential", sdk, n, latency }) as Config)
-    ),
-    columns: [
-      ["wall ms", (runs) => stat(runs, "wallMs")],
-      ["ms/step", (runs) => stat(runs, "msPerStep")],
-      ["CPU ms", (runs) => stat(runs, "cpuMs")],
-      ["SDK CPU ms/step (CPU − emulator alone)", sdkCpuPerStep],
-      ["checkpoint calls", (runs) => stat(runs, "calls")],
-      ["heap peak / baseline MB", (runs) => `${med(runs, "heapPeakMB")} / ${med(runs, "heapBaselineMB")}`],
-      ["RSS peak MB", (runs) => stat(runs, "rssPeakMB")]
-    ]
-  },
-  {
-    title: "Replay: N completed steps re-invoked, time until the first new operation is checkpointed",
-    reps: 5,
-    configs: [1000, 3000].flatMap((n) => sdks.map((sdk) => ({ scenario: "replay", sdk, n, latency: 0 }) as Config)),
-    columns: [
-      ["replay ms", (runs) => stat(runs, "replayMs")],
-      ["µs/replayed op", (runs) => stat(runs, "replayUsPerOp")],
-      ["invocation ms", (runs) => stat(runs, "wallMs")],
-      ["invocation CPU ms", (runs) => stat(runs, "cpuMs")],
-      ["heap peak / baseline MB", (runs) => `${med(runs, "heapPeakMB")} / ${med(runs, "heapBaselineMB")}`]
-    ]
-  },
-  {
-    title: "A 3 s wait that suspends and resumes (step, wait, step)",
+    id: "chain",
+    title: "Sequential steps in one invocation (chains)",
+    note: "`calls/step`: checkpoint calls per step; each is one round trip (one call in flight at a time). " +
+      "`SDK CPU`: the process's CPU time minus the service's (transport) work, per step.",
     reps: 3,
-    configs: (["ours", "ours-eager", "theirs"] as const).map((sdk) =>
-      ({ scenario: "wait", sdk, n: 3, latency: 0 }) as Config
-    ),
-    columns: [
-      ["invocations", (runs) => stat(runs, "invocations")],
-      ["outcomes", (runs) => String(runs[0]!.outcomes)],
-      [
-        "ms per invocation",
-        (runs) =>
-          (runs[0]!.invocationMs as ReadonlyArray<number>).map((_, i) =>
-            stat(runs.map((r) => ({ ...r, x: (r.invocationMs as ReadonlyArray<number>)[i]! })), "x")
-          ).join(" + ")
-      ],
-      ["billed ms (sum)", (runs) => stat(runs, "billedMs")],
-      ["end to end ms", (runs) => stat(runs, "totalMs")],
-      ["checkpoint calls", (runs) => stat(runs, "calls")]
+    rows: [...chainRows("AtLeastOncePerRetry"), ...chainRows("AtMostOncePerRetry")],
+    labels: ["semantics", "N", "round trip"],
+    metrics: [
+      { header: "calls/step", key: "callsPerStep", ratio: true },
+      { header: "wall ms", key: "wallMs", ratio: true },
+      { header: "SDK CPU ms/step", key: "sdkCpuMsPerStep", ratio: true }
     ]
   },
   {
-    title: "Concurrent steps in one invocation (Effect.all unbounded vs Promise.all)",
+    id: "replay",
+    title: "Replay: N completed steps re-invoked, until the first new operation is checkpointed",
+    note: "`CPU µs/op`: the process's CPU time from the handler's call to the first new checkpoint, minus the " +
+      "service's work (the state's pages), per replayed operation; each process replays five executions in a row " +
+      "and reports the median one. `heap peak KB/op`: peak heap during the invocation above the heap after a " +
+      "forced GC just before it (garbage included, so it depends on when V8 collects), per operation. " +
+      "`retained KB/op`: the heap after a GC forced when the first new operation is checkpointed, above the same " +
+      "baseline, per operation: what the SDK holds for the replayed history.",
     reps: 5,
-    configs: [500, 2000].flatMap((n) => sdks.map((sdk) => ({ scenario: "concurrent", sdk, n, latency: 0 }) as Config)),
-    columns: [
-      ["wall ms", (runs) => stat(runs, "wallMs")],
-      ["ms/step", (runs) => stat(runs, "msPerStep")],
-      ["CPU ms", (runs) => stat(runs, "cpuMs")],
-      ["checkpoint calls", (runs) => stat(runs, "calls")],
-      ["heap peak / baseline MB", (runs) => `${med(runs, "heapPeakMB")} / ${med(runs, "heapBaselineMB")}`],
-      ["RSS peak MB", (runs) => stat(runs, "rssPeakMB")]
+    rows: [1000, 10_000].map((n) => ({ label: [String(n)], config: { scenario: "replay", n, latency: 0 } as const })),
+    labels: ["N"],
+    metrics: [
+      { header: "CPU µs/op", key: "replayCpuUsPerOp", ratio: true },
+      { header: "wall µs/op", key: "replayUsPerOp", ratio: true },
+      { header: "heap peak KB/op", key: "heapKBPerOp", ratio: true },
+      { header: "retained KB/op", key: "retainedKBPerOp", ratio: true }
+    ]
+  },
+  {
+    id: "concurrent",
+    title: "Concurrent steps in one invocation (Effect.all unbounded vs Promise.all)",
+    note: "",
+    reps: 5,
+    rows: [500, 2000].map((n) => ({ label: [String(n)], config: { scenario: "concurrent", n, latency: 0 } as const })),
+    labels: ["N"],
+    metrics: [
+      { header: "calls", key: "calls", ratio: false },
+      { header: "wall ms", key: "wallMs", ratio: true },
+      { header: "SDK CPU ms/step", key: "sdkCpuMsPerStep", ratio: true },
+      { header: "heap peak MB", key: "heapPeakMB", ratio: true }
+    ]
+  },
+  {
+    id: "map",
+    title: "map over N items, maxConcurrency 50, one step per item, in one invocation",
+    note: "",
+    reps: 3,
+    rows: [{ label: ["10000"], config: { scenario: "map", n: 10_000, latency: 0 } as const }],
+    labels: ["N"],
+    metrics: [
+      { header: "calls", key: "calls", ratio: false },
+      { header: "wall ms", key: "wallMs", ratio: true },
+      { header: "SDK CPU ms/item", key: "sdkCpuMsPerStep", ratio: true },
+      { header: "heap peak MB", key: "heapPeakMB", ratio: true }
     ]
   }
 ]
-
-tables.push({
-  title: "map over N items, maxConcurrency 50, one step per item, in one invocation",
-  reps: 3,
-  configs: [10_000].flatMap((n) => sdks.map((sdk) => ({ scenario: "map", sdk, n, latency: 0 }) as Config)),
-  columns: [
-    ["wall ms", (runs) => stat(runs, "wallMs")],
-    ["CPU ms", (runs) => stat(runs, "cpuMs")],
-    ["checkpoint calls", (runs) => stat(runs, "calls")],
-    ["heap peak / baseline MB", (runs) => `${med(runs, "heapPeakMB")} / ${med(runs, "heapBaselineMB")}`],
-    ["RSS peak MB", (runs) => stat(runs, "rssPeakMB")]
-  ]
-})
 
 const started = Date.now()
 const loadAtStart = os.loadavg()
@@ -164,22 +153,35 @@ const lines: Array<string> = [
   ""
 ]
 const raw: Array<Measurement> = []
-for (const table of tables) {
+
+for (const table of tables.filter((t) => only === undefined || only.includes(t.id))) {
   const reps = quick ? 1 : table.reps
-  lines.push(`### ${table.title}`, "", `${reps} runs each, median (min–max).`, "")
-  lines.push(`| SDK | N | latency | ${table.columns.map(([h]) => h).join(" | ")} |`)
-  lines.push(`|${"---|".repeat(table.columns.length + 3)}`)
-  // Each run is a process of its own; the configurations take turns, so that drift hits all of them alike.
-  const runs = table.configs.map((): Array<Measurement> => [])
-  for (let i = 0; i < reps; i++) table.configs.forEach((config, j) => runs[j]!.push(measure(config)))
-  for (const [j, config] of table.configs.entries()) measured.set(keyOf(config), runs[j]!)
-  for (const [j, config] of table.configs.entries()) {
-    raw.push(...runs[j]!)
-    const row = `| ${label(config.sdk)} | ${config.n} | ${config.latency} ms | ${
-      table.columns.map(([, render]) => render(runs[j]!, config)).join(" | ")
-    } |`
-    lines.push(row)
-    process.stderr.write(`${row}\n`)
+  lines.push(`### ${table.title}`, "", `${reps} runs each, median (min–max); ratio = official / effect-durable.`)
+  if (table.note !== "") lines.push("", table.note)
+  lines.push("")
+  const headers = table.metrics.flatMap((m) =>
+    m.ratio ? [`${m.header} ours`, `${m.header} official`, "ratio"] : [`${m.header} ours`, `${m.header} official`]
+  )
+  lines.push(`| ${[...table.labels, ...headers].join(" | ")} |`)
+  lines.push(`|${"---|".repeat(table.labels.length + headers.length)}`)
+  const configs = table.rows.flatMap((row) =>
+    (["ours", "theirs"] as const).map((sdk) => ({ ...row.config, sdk }) as Config)
+  )
+  const runs = configs.map((): Array<Measurement> => [])
+  for (let i = 0; i < reps; i++) configs.forEach((config, j) => runs[j]!.push(measure(config)))
+  for (const [j, row] of table.rows.entries()) {
+    const ours = runs[2 * j]!
+    const theirs = runs[2 * j + 1]!
+    raw.push(...ours, ...theirs)
+    const cells = table.metrics.flatMap((m) =>
+      m.ratio ? [stat(ours, m.key), stat(theirs, m.key), ratio(ours, theirs, m.key)] : [
+        stat(ours, m.key),
+        stat(theirs, m.key)
+      ]
+    )
+    const line = `| ${[...row.label, ...cells].join(" | ")} |`
+    lines.push(line)
+    process.stderr.write(`${line}\n`)
   }
   lines.push("")
 }
@@ -191,6 +193,7 @@ lines.push(
 
 const out = path.join(here, "..", "results")
 mkdirSync(out, { recursive: true })
-writeFileSync(path.join(out, "latest.md"), lines.join("\n") + "\n")
-writeFileSync(path.join(out, "latest.json"), JSON.stringify(raw, null, 1) + "\n")
+const name = only === undefined ? "latest" : `latest-${only.join("-")}`
+writeFileSync(path.join(out, `${name}.md`), lines.join("\n") + "\n")
+writeFileSync(path.join(out, `${name}.json`), JSON.stringify(raw, null, 1) + "\n")
 process.stdout.write(lines.join("\n") + "\n")

@@ -1,41 +1,73 @@
 /**
- * A driver for profilers: replays N seeded operations R times with one SDK, so
- * that the replay dominates the profile (`node --cpu-prof`, `valgrind --tool=callgrind`).
+ * A driver for profilers: runs one scenario R times in one process with one
+ * SDK, so that the scenario dominates the profile (`node --cpu-prof`,
+ * `valgrind --tool=callgrind`), and prints the window of the measured runs on
+ * the monotonic clock (µs) so that a profile can be cut to it.
  *
- * `node --cpu-prof bench/dist/profile.js '{"sdk":"ours","n":10000,"reps":5}'`
+ * `node --cpu-prof bench/dist/profile.js '{"scenario":"replay","sdk":"ours","n":10000,"reps":5}'`
  */
 import { Emulator } from "@effect-durable/testing/Emulator"
 import { Effect } from "effect"
 import { performance } from "node:perf_hooks"
-import { instrument, invokeOnce, makeCounters, seed, type Sdk } from "./harness.ts"
+import { deliver, invokeHandler, makeCounters, runHandlerExecution, type Sdk, seed, transport } from "./harness.ts"
 import * as Workflows from "./workflows.ts"
 
-const config = JSON.parse(process.argv[2] ?? "{}") as { sdk: "ours" | "theirs"; n: number; reps: number }
-const sdk: Sdk = config.sdk === "ours"
-  ? { _tag: "ours", workflow: Workflows.replay.ours }
-  : { _tag: "theirs", handler: Workflows.replay.theirs }
+const config = JSON.parse(process.argv[2] ?? "{}") as {
+  readonly scenario: "replay" | "chain" | "chainAtMostOnce" | "concurrent" | "map"
+  readonly sdk: "ours" | "theirs"
+  readonly n: number
+  readonly reps: number
+}
+const pair = config.scenario === "replay"
+  ? Workflows.replay
+  : config.scenario === "concurrent"
+  ? Workflows.concurrent
+  : config.scenario === "map"
+  ? Workflows.map
+  : config.scenario === "chainAtMostOnce"
+  ? Workflows.sequentialAtMostOnce
+  : Workflows.sequential
+const sdk: Sdk = config.sdk === "ours" ? { _tag: "ours", workflow: pair.ours } : { _tag: "theirs", handler: pair.theirs }
+
+const report = (start: number, cpu: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(cpu)
+  process.stdout.write(
+    `${config.sdk} ${config.scenario} n=${config.n}: ${(performance.now() - start).toFixed(1)} ms wall, ${
+      ((used.user + used.system) / 1000).toFixed(1)
+    } ms CPU\n`
+  )
+}
 
 const program = Effect.gen(function*() {
   const emulator = yield* Emulator
-  const client = instrument(emulator.client, makeCounters(), { latencyMillis: 0 })
-  const events = []
-  for (let i = 0; i < config.reps; i++) {
-    const arn = yield* emulator.start({ input: JSON.stringify({ n: config.n }) })
-    yield* seed(emulator, arn, config.n)
-    events.push(yield* emulator.invoke(arn))
+  const client = transport(emulator.client, makeCounters(), { latencyMillis: 0, timed: false })
+  if (config.scenario === "replay") {
+    const events = []
+    for (let i = 0; i < config.reps; i++) {
+      const arn = yield* emulator.start({ input: JSON.stringify({ n: config.n }) })
+      yield* seed(emulator, arn, config.n)
+      events.push(deliver(yield* emulator.invoke(arn)))
+    }
+    const from = process.hrtime.bigint() / 1000n
+    // For an allocation profiler loaded with --import (see RESULTS.md): start and stop around the replays.
+    const hooks = globalThis as { __startAlloc?: () => Promise<unknown>; __stopAlloc?: () => Promise<unknown> }
+    if (hooks.__startAlloc !== undefined) yield* Effect.promise(() => hooks.__startAlloc!())
+    for (const [i, event] of events.entries()) {
+      const start = performance.now()
+      const cpu = process.cpuUsage()
+      yield* invokeHandler(sdk, event, client, i)
+      report(start, cpu)
+    }
+    if (hooks.__stopAlloc !== undefined) yield* Effect.promise(() => hooks.__stopAlloc!())
+    process.stdout.write(`window ${from} ${process.hrtime.bigint() / 1000n}\n`)
+    return
   }
-  // The window of the replays on the monotonic clock (µs), for tools that keep only its samples.
   const from = process.hrtime.bigint() / 1000n
-  for (const [i, event] of events.entries()) {
+  for (let i = 0; i < config.reps; i++) {
     const start = performance.now()
     const cpu = process.cpuUsage()
-    yield* invokeOnce(sdk, event, client, i)
-    const used = process.cpuUsage(cpu)
-    process.stdout.write(
-      `${config.sdk} n=${config.n}: ${(performance.now() - start).toFixed(1)} ms wall, ${
-        ((used.user + used.system) / 1000).toFixed(1)
-      } ms CPU\n`
-    )
+    yield* runHandlerExecution(emulator, sdk, { n: config.n }, client)
+    report(start, cpu)
   }
   process.stdout.write(`window ${from} ${process.hrtime.bigint() / 1000n}\n`)
 }).pipe(Effect.provide(Emulator.layer))

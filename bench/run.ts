@@ -1,24 +1,39 @@
 /**
  * One measurement, in a process of its own (so that peak RSS and heap belong
- * to it alone): `node bench/dist/run.js '{"scenario":"sequential","sdk":"ours","n":1000,"latency":0}'`.
+ * to it alone): `node --expose-gc bench/dist/run.js '{"scenario":"chain","sdk":"ours","n":1000,"latency":0}'`.
  * Prints one JSON line with the metrics.
+ *
+ * Each process first runs a small execution and a small replay with the same
+ * SDK (a warm Lambda container has run the code before), forces a GC, then
+ * measures. "SDK CPU" is the process's CPU time minus the time the transport
+ * spent doing the service's work (see `harness.ts`).
  */
 import { Emulator } from "@effect-durable/testing/Emulator"
 import { Effect } from "effect"
 import { performance } from "node:perf_hooks"
 import * as v8 from "node:v8"
-import { instrument, invokeOnce, makeCounters, runExecution, type Sdk, seed, wireId } from "./harness.ts"
+import {
+  cpuMillis,
+  deliver,
+  invokeHandler,
+  makeCounters,
+  runHandlerExecution,
+  type Sdk,
+  seed,
+  transport,
+  wireId
+} from "./harness.ts"
 import * as Workflows from "./workflows.ts"
 
 export interface Config {
-  readonly scenario: "sequential" | "replay" | "wait" | "concurrent" | "map"
-  /**
-   * `ours-eager`: effect-durable with the `eager` policy (suspends as soon as the official SDK does). `emulator`: no
-   * SDK, the checkpoint calls both SDKs make for sequential steps, sent by a bare loop (the emulator's own cost).
-   */
-  readonly sdk: "ours" | "ours-eager" | "theirs" | "emulator"
+  readonly scenario: "chain" | "replay" | "wait" | "concurrent" | "map"
+  /** `ours-eager`: effect-durable with the `eager` policy (suspends as soon as the official SDK does). */
+  readonly sdk: "ours" | "ours-eager" | "theirs"
   readonly n: number
+  /** Injected round trip of every call to the service, in ms. */
   readonly latency: number
+  /** The steps' semantics, for `chain`. */
+  readonly semantics?: "AtLeastOncePerRetry" | "AtMostOncePerRetry" | undefined
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as Config
@@ -31,12 +46,26 @@ const sdkOf = (pair: Workflows.Pair): Sdk => {
       return { _tag: "ours", workflow: pair.ours, policy: "eager" }
     case "theirs":
       return { _tag: "theirs", handler: pair.theirs }
-    case "emulator":
-      throw new Error("no SDK")
   }
 }
 
-// Peak heap, sampled every 10 ms (both SDKs yield to the event loop between steps, so the sampler runs).
+const pairOf = (): Workflows.Pair => {
+  switch (config.scenario) {
+    case "chain":
+      return config.semantics === "AtMostOncePerRetry" ? Workflows.sequentialAtMostOnce : Workflows.sequential
+    case "replay":
+      return Workflows.replay
+    case "wait":
+      return Workflows.waiting
+    case "concurrent":
+      return Workflows.concurrent
+    case "map":
+      return Workflows.map
+  }
+}
+
+// Peak heap, sampled every 10 ms and at every call to the service (a run that never
+// yields to the event loop's timers phase is still sampled).
 // `v8.getHeapStatistics` is cheap; `process.memoryUsage` reads /proc and cost ~0.3 ms a call.
 let heapPeak = 0
 let heapBaseline = 0
@@ -46,85 +75,42 @@ const sample = () => {
   if (used > heapPeak) heapPeak = used
 }
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024 * 10) / 10
-
-/** CPU time of this process so far (user + system), in ms: less disturbed than wall time on a busy machine. */
-const cpuMillis = () => {
-  const usage = process.cpuUsage()
-  return (usage.user + usage.system) / 1000
-}
+const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
 /**
- * The calls both SDKs make for `n` sequential steps (one call per step with its
- * START and SUCCEED, as the wire-compatibility test shows), without an SDK.
- */
-const bareSequential = (emulator: Emulator["Service"], client: Emulator["Service"]["client"], n: number) =>
-  Effect.gen(function*() {
-    const arn = yield* emulator.start({ input: JSON.stringify({ n }) })
-    const event = yield* emulator.invoke(arn)
-    const start = performance.now()
-    let token = event.CheckpointToken
-    let sum = 0
-    for (let i = 1; i <= n; i++) {
-      const id = wireId(String(i))
-      const response = yield* client.checkpoint({
-        DurableExecutionArn: arn,
-        CheckpointToken: token,
-        Updates: [
-          { Id: id, Name: `s${i}`, Type: "STEP", SubType: "Step", Action: "START" },
-          { Id: id, Name: `s${i}`, Type: "STEP", SubType: "Step", Action: "SUCCEED", Payload: String(i) }
-        ]
-      })
-      token = response.CheckpointToken!
-      sum += i
-    }
-    yield* emulator.complete(arn, { Status: "SUCCEEDED", Result: String(sum) })
-    return {
-      execution: yield* emulator.execution(arn),
-      invocations: [{ outcome: "SUCCEEDED", millis: performance.now() - start }]
-    }
-  })
-
-/**
- * Warms the JIT up with a small run of the same SDK on another emulator (a warm
- * Lambda container has run the code before), so that the measurement is not
- * dominated by compilation.
+ * Warms the JIT up with runs of the same SDK on another emulator (a warm Lambda
+ * container has run the code before), so that the measurement is not
+ * dominated by compilation: 2,000 operations of the scenario's workflow and a
+ * 1,000-operation replay.
  */
 const warmUp = Effect.gen(function*() {
   const emulator = yield* Emulator
-  const pair = config.scenario === "concurrent" ? Workflows.concurrent : Workflows.sequential
-  const client = instrument(emulator.client, makeCounters(), { latencyMillis: 0 })
-  if (config.sdk === "emulator") return yield* bareSequential(emulator, client, 200)
-  yield* runExecution(emulator, sdkOf(pair), { n: 200 }, client)
-  const arn = yield* emulator.start({ input: JSON.stringify({ n: 200 }) })
-  yield* seed(emulator, arn, 200)
-  yield* invokeOnce(sdkOf(Workflows.replay), yield* emulator.invoke(arn), client, 1)
+  const client = transport(emulator.client, makeCounters(), { latencyMillis: 0, timed: false })
+  yield* runHandlerExecution(emulator, sdkOf(pairOf()), { n: config.scenario === "map" ? 500 : 1000 }, client)
+  const arn = yield* emulator.start({ input: JSON.stringify({ n: 1000 }) })
+  yield* seed(emulator, arn, 1000)
+  yield* invokeHandler(sdkOf(Workflows.replay), deliver(yield* emulator.invoke(arn)), client, 1)
 }).pipe(Effect.provide(Emulator.layer))
 
 const program = Effect.gen(function*() {
-  if (config.scenario !== "wait") yield* warmUp
+  if (config.scenario !== "wait") for (let i = 0; i < 2; i++) yield* warmUp
   const emulator = yield* Emulator
-  const counters = makeCounters()
   const n = config.n
-  if (global.gc) global.gc()
-  heapBaseline = heapUsed()
-  heapPeak = heapBaseline
-  setInterval(sample, 10).unref()
+  const sdk = sdkOf(pairOf())
 
   switch (config.scenario) {
-    case "sequential":
+    case "chain":
     case "concurrent":
     case "map": {
-      const pair = config.scenario === "sequential"
-        ? Workflows.sequential
-        : config.scenario === "map"
-        ? Workflows.map
-        : Workflows.concurrent
-      const client = instrument(emulator.client, counters, { latencyMillis: config.latency })
+      const counters = makeCounters()
+      const client = transport(emulator.client, counters, { latencyMillis: config.latency, onCall: sample })
+      gc()
+      heapBaseline = heapPeak = heapUsed()
+      const sampler = setInterval(sample, 10)
       const cpuStart = cpuMillis()
-      const { execution, invocations } = config.sdk === "emulator"
-        ? yield* bareSequential(emulator, client, n)
-        : yield* runExecution(emulator, sdkOf(pair), { n }, client)
+      const { execution, invocations } = yield* runHandlerExecution(emulator, sdk, { n }, client)
       const cpu = cpuMillis() - cpuStart
+      clearInterval(sampler)
       if (execution.status !== "SUCCEEDED" || execution.result !== String(n * (n + 1) / 2)) {
         return yield* Effect.die(new Error(`unexpected end: ${execution.status} ${execution.result}`))
       }
@@ -133,45 +119,77 @@ const program = Effect.gen(function*() {
         wallMs: wall,
         msPerStep: wall / n,
         cpuMs: cpu,
-
+        sdkCpuMsPerStep: (cpu - counters.serviceMillis) / n,
         invocations: invocations.length,
         calls: counters.calls,
+        callsPerStep: counters.calls / n,
+        roundTripsPerStep: (counters.calls + counters.stateCalls) / n,
         updates: counters.updates,
-        emulatorMs: counters.emulatorMillis
+        serviceMs: counters.serviceMillis
       }
     }
     case "replay": {
-      const arn = yield* emulator.start({ input: JSON.stringify({ n }) })
-      yield* seed(emulator, arn, n)
-      const after = wireId(String(n + 1))
-      const client = instrument(emulator.client, counters, { latencyMillis: config.latency, watch: new Set([after]) })
-      const event = yield* emulator.invoke(arn)
-      const cpuStart = cpuMillis()
-      const start = performance.now()
-      const output = yield* invokeOnce(sdkOf(Workflows.replay), event, client, 1)
-      const wall = performance.now() - start
-      const cpu = cpuMillis() - cpuStart
-      if (output.Status !== "SUCCEEDED" || output.Result !== String(n * (n + 1) / 2)) {
-        return yield* Effect.die(new Error(`unexpected end: ${JSON.stringify(output)}`))
+      // Five replays in a row, each of a fresh execution (a warm container replays
+      // one execution after another); the median one is reported.
+      const replays: Array<Record<string, number>> = []
+      for (let i = 0; i < 5; i++) {
+        const counters = makeCounters()
+        const arn = yield* emulator.start({ input: JSON.stringify({ n }) })
+        yield* seed(emulator, arn, n)
+        // What the invocation holds once it replayed everything: the heap after a GC
+        // forced when the first new operation is checkpointed.
+        let retained = 0
+        const client = transport(emulator.client, counters, {
+          latencyMillis: config.latency,
+          watch: new Set([wireId(String(n + 1))]),
+          onCall: sample,
+          onWatched: () => {
+            sample()
+            gc()
+            retained = heapUsed()
+          }
+        })
+        const event = deliver(yield* emulator.invoke(arn))
+        gc()
+        heapBaseline = heapPeak = heapUsed()
+        const sampler = setInterval(sample, 10)
+        const cpuStart = cpuMillis()
+        const start = performance.now()
+        const from = process.hrtime.bigint() / 1000n
+        const output = yield* invokeHandler(sdk, event, client, 1)
+        // For profilers: the measured window on the monotonic clock (µs).
+        process.stderr.write(`window ${from} ${process.hrtime.bigint() / 1000n}\n`)
+        const wall = performance.now() - start
+        const cpu = cpuMillis() - cpuStart
+        clearInterval(sampler)
+        if (output.Status !== "SUCCEEDED" || output.Result !== String(n * (n + 1) / 2)) {
+          return yield* Effect.die(new Error(`unexpected end: ${JSON.stringify(output)}`))
+        }
+        // Until the first new operation is checkpointed: the replay itself. The
+        // service's work until then is the state's pages (the same for both SDKs).
+        const replayMs = counters.firstWatchedAt! - start
+        const replayCpu = counters.firstWatchedCpu! - cpuStart - counters.serviceMillis
+        replays.push({
+          replayMs,
+          replayUsPerOp: replayMs * 1000 / n,
+          replayCpuUsPerOp: replayCpu * 1000 / n,
+          heapKBPerOp: (heapPeak - heapBaseline) / 1024 / n,
+          retainedKBPerOp: (retained - heapBaseline) / 1024 / n,
+          wallMs: wall,
+          cpuMs: cpu,
+          calls: counters.calls,
+          stateCalls: counters.stateCalls,
+          serviceMs: counters.serviceMillis
+        })
       }
-      return {
-        replayMs: counters.firstWatchedAt! - start,
-        replayUsPerOp: (counters.firstWatchedAt! - start) * 1000 / n,
-        wallMs: wall,
-        cpuMs: cpu,
-        calls: counters.calls,
-        emulatorMs: counters.emulatorMillis
-      }
+      const byCpu = [...replays].sort((a, b) => a.replayCpuUsPerOp! - b.replayCpuUsPerOp!)
+      return { ...byCpu[2]!, replayCpuUsPerOpAll: replays.map((r) => r.replayCpuUsPerOp!) }
     }
     case "wait": {
-      const client = instrument(emulator.client, counters, { latencyMillis: config.latency })
+      const counters = makeCounters()
+      const client = transport(emulator.client, counters, { latencyMillis: config.latency })
       const start = performance.now()
-      const { execution, invocations } = yield* runExecution(
-        emulator,
-        sdkOf(Workflows.waiting),
-        { seconds: n },
-        client
-      )
+      const { execution, invocations } = yield* runHandlerExecution(emulator, sdk, { seconds: n }, client)
       if (execution.status !== "SUCCEEDED") return yield* Effect.die(new Error(`unexpected end: ${execution.status}`))
       return {
         totalMs: performance.now() - start,
@@ -184,7 +202,6 @@ const program = Effect.gen(function*() {
     }
   }
 }).pipe(
-  Effect.tap(() => Effect.sync(sample)),
   Effect.map((metrics) => {
     const usage = process.resourceUsage()
     return {

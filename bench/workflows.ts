@@ -1,7 +1,7 @@
 /**
  * The benchmarked workflows, each written with both SDKs.
  */
-import { type DurableLambdaHandler, withDurableExecution } from "@aws/durable-execution-sdk-js"
+import { type DurableLambdaHandler, StepSemantics, withDurableExecution } from "@aws/durable-execution-sdk-js"
 import { Batch, Durable } from "@effect-durable/core"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import { Effect } from "effect"
@@ -11,22 +11,31 @@ export interface Pair {
   readonly theirs: DurableLambdaHandler
 }
 
-/** `n` sequential steps, each returning its index; the input is `{ n }`. */
-export const sequential: Pair = {
+/** `n` sequential steps with the given semantics, each returning its index; the input is `{ n }`. */
+const chain = (semantics: "AtLeastOncePerRetry" | "AtMostOncePerRetry"): Pair => ({
   ours: Durable.workflow(
-    { name: "sequential" },
+    { name: `chain-${semantics}` },
     Effect.fn(function*({ n }: { n: number }) {
       let sum = 0
-      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i))
+      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i), { semantics })
       return sum
     })
   ),
   theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
+    const semanticsOption = semantics === "AtMostOncePerRetry"
+      ? StepSemantics.AtMostOncePerRetry
+      : StepSemantics.AtLeastOncePerRetry
     let sum = 0
-    for (let i = 1; i <= n; i++) sum += await ctx.step(`s${i}`, async () => i)
+    for (let i = 1; i <= n; i++) sum += await ctx.step(`s${i}`, async () => i, { semantics: semanticsOption })
     return sum
   })
-}
+})
+
+/** `n` sequential AtLeastOncePerRetry steps (the default semantics of both SDKs). */
+export const sequential: Pair = chain("AtLeastOncePerRetry")
+
+/** `n` sequential AtMostOncePerRetry steps: START is checkpointed before the step's code runs. */
+export const sequentialAtMostOnce: Pair = chain("AtMostOncePerRetry")
 
 /** `n` sequential steps (replayed from a seeded state), then one new step "after". */
 export const replay: Pair = {
