@@ -2,19 +2,25 @@
  * The scheduler: the one place that knows where every operation of the
  * invocation stands.
  *
- * It is a `Ref` of lifecycle entries (see `Termination.LifecycleState`). An
- * operation that has to wait registers a resolver (a `Deferred`) together
- * with the condition that ends its wait and, where known, the time the
- * service will act; then it awaits. Operations never decide to end the
- * invocation: the `Supervisor` reads the scheduler, decides, and the
- * checkpointer resolves waiters when the service reports a change.
+ * It tracks the lifecycle of every operation of the invocation (see
+ * `Termination.LifecycleState`). An operation that has to wait registers a
+ * resolver (a `Deferred`) together with the condition that ends its wait and,
+ * where known, the time the service will act; then it awaits. Operations never
+ * decide to end the invocation: the `Supervisor` reads the scheduler, decides,
+ * and the checkpointer resolves waiters when the service reports a change.
  *
  * Every change bumps a signal the supervisor sleeps on, so the decision is
  * re-evaluated exactly when something happens, and never on stale state.
  *
+ * No cost grows with the number of operations in flight: executing operations
+ * are a set (the decision reads their number), waiting ones a map of their
+ * entries (the decision reads those), and each change is O(1). The state is
+ * plain mutable data, changed only inside single synchronous steps of the
+ * fibers (JavaScript runs one at a time), so no `Ref` is needed around it.
+ *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Effect, Exit, HashMap, Ref } from "effect"
+import { Context, Deferred, Effect, Exit } from "effect"
 import type * as OperationId from "./OperationId.ts"
 import * as Termination from "./Termination.ts"
 import type * as Wire from "./Wire.ts"
@@ -60,6 +66,19 @@ export interface Registration {
   readonly await: Effect.Effect<Wire.Operation>
 }
 
+/**
+ * The scheduler as the termination decision reads it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Snapshot {
+  /** How many operations execute. */
+  readonly executing: number
+  /** The operations that wait (`RETRY_WAITING`, `IDLE_AWAITED`, `IDLE_NOT_AWAITED`). */
+  readonly waiting: ReadonlyArray<Termination.OperationView>
+}
+
 interface Entry extends OperationMeta, Termination.OperationView {
   readonly polls: number
   readonly waiter: { readonly until: (operation: Wire.Operation) => boolean; readonly deferred: Deferred.Deferred<Wire.Operation> } | undefined
@@ -88,8 +107,11 @@ export class Scheduler extends Context.Service<Scheduler, {
   readonly notify: (operations: Iterable<Wire.Operation>) => Effect.Effect<void>
   /** Records that the given operations were polled without news, pushing their next poll back. */
   readonly polled: (ids: ReadonlyArray<OperationId.WireId>) => Effect.Effect<void>
-  /** The operations as the termination decision sees them. */
-  readonly snapshot: Effect.Effect<ReadonlyArray<Termination.OperationView>>
+  /**
+   * What the termination decision reads: the number of executing operations,
+   * and the waiting ones.
+   */
+  readonly snapshot: Effect.Effect<Snapshot>
   /** A `Deferred` completed at the next change of the scheduler or of the checkpoint queue. */
   readonly changed: Effect.Effect<Deferred.Deferred<void>>
   /** Signals a change that happened outside the scheduler (the checkpoint queue drained). */
@@ -117,139 +139,130 @@ export class Scheduler extends Context.Service<Scheduler, {
  * @since 0.1.0
  */
 export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Service"]> =>
-  Effect.gen(function*() {
-    const entries = yield* Ref.make(HashMap.empty<OperationId.WireId, Entry>())
-    const changes = yield* Ref.make(Deferred.makeUnsafe<void>())
+  Effect.clockWith((clock) =>
+    Effect.sync(() => {
+      const executingIds = new Set<OperationId.WireId>()
+      // Entries are replaced, never changed: a snapshot keeps what it read.
+      const waiting = new Map<OperationId.WireId, Entry>()
+      // Created when someone waits for the next change, completed by it.
+      let changes: Deferred.Deferred<void> | undefined
+      let activity = clock.currentTimeMillisUnsafe()
+      let first: number | undefined
 
-    const activity = yield* Ref.make(yield* Clock.currentTimeMillis)
-    const first = yield* Ref.make<number | undefined>(undefined)
+      const notifyChangeUnsafe = () => {
+        if (changes === undefined) return
+        Deferred.doneUnsafe(changes, Exit.void)
+        changes = undefined
+      }
+      // A change of what is executing or waiting: it also moves the start of the idle period.
+      const signalUnsafe = () => {
+        activity = clock.currentTimeMillisUnsafe()
+        notifyChangeUnsafe()
+      }
+      // An operation is tracked: the first one ends the invocation's start-up.
+      const startedUnsafe = () => {
+        activity = clock.currentTimeMillisUnsafe()
+        first ??= activity
+        notifyChangeUnsafe()
+      }
 
-    const notifyChange = Effect.flatMap(
-      Ref.modify(changes, (previous) => [previous, Deferred.makeUnsafe<void>()] as const),
-      (previous) => Deferred.succeed(previous, undefined)
-    )
-    // A change of what is executing or waiting: it also moves the start of the idle period.
-    const signal = Clock.currentTimeMillis.pipe(
-      Effect.flatMap((now) => Ref.set(activity, now)),
-      Effect.andThen(notifyChange)
-    )
-    // An operation is tracked: the first one ends the invocation's start-up.
-    const started = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Ref.update(first, (at) => at ?? now).pipe(Effect.andThen(Ref.set(activity, now)), Effect.andThen(notifyChange)))
-
-    const put = (meta: OperationMeta, fields: Pick<Entry, "state" | "wakeAt" | "pollAt" | "polls" | "waiter">) =>
-      Ref.update(entries, HashMap.set(meta.id, { id: meta.id, type: meta.type, subType: meta.subType, name: meta.name, ...fields }))
-
-    const executing = Effect.fnUntraced(function*(meta: OperationMeta) {
-      yield* put(meta, { state: "EXECUTING", wakeAt: undefined, pollAt: undefined, polls: 0, waiter: undefined })
-      yield* started
-    })
-
-    const complete = Effect.fnUntraced(function*(id: OperationId.WireId) {
-      // Replayed operations complete without ever being tracked: no change, no signal.
-      const tracked = yield* Ref.modify(entries, (map) => [HashMap.has(map, id), HashMap.remove(map, id)] as const)
-      if (tracked) yield* signal
-    })
-
-    const register = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Registration> =>
-      Effect.gen(function*() {
-        if (spec.current !== undefined && spec.until(spec.current)) {
-          return { await: Effect.succeed(spec.current) }
-        }
-        const now = yield* Clock.currentTimeMillis
-        const deferred = Deferred.makeUnsafe<Wire.Operation>()
-        yield* put(meta, {
-          state: spec.state,
-          wakeAt: spec.wakeAt,
-          pollAt: spec.wakeAt ?? Termination.nextPollAt(now, 1, policy),
-          polls: 0,
-          waiter: { until: spec.until, deferred }
+      const executing = (meta: OperationMeta) =>
+        Effect.sync(() => {
+          waiting.delete(meta.id)
+          executingIds.add(meta.id)
+          startedUnsafe()
         })
-        yield* started
-        const awaited = Ref.modify(entries, (map) => {
-          const entry = HashMap.get(map, meta.id)
-          if (entry._tag === "None" || entry.value.state !== "IDLE_NOT_AWAITED") return [false, map] as const
-          return [true, HashMap.set(map, meta.id, { ...entry.value, state: "IDLE_AWAITED" })] as const
-        }).pipe(Effect.flatMap((changed) => changed ? signal : Effect.void))
-        return {
-          await: Effect.uninterruptibleMask((restore) =>
-            awaited.pipe(
-              Effect.andThen(restore(Deferred.await(deferred))),
-              Effect.onInterrupt(() => complete(meta.id))
-            )
-          )
-        }
-      })
 
-    const await_ = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Wire.Operation> =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(register(meta, spec), (registration) => restore(registration.await))
-      )
+      const completeUnsafe = (id: OperationId.WireId) => {
+        // Replayed operations complete without ever being tracked: no change, no signal.
+        const executed = executingIds.delete(id)
+        if (waiting.delete(id) || executed) signalUnsafe()
+      }
+      const complete = (id: OperationId.WireId) => Effect.sync(() => completeUnsafe(id))
 
-    const notify = Effect.fnUntraced(function*(operations: Iterable<Wire.Operation>) {
-      const resolved = yield* Ref.modify(entries, (map) => {
-        const woken: Array<readonly [Deferred.Deferred<Wire.Operation>, Wire.Operation]> = []
-        let next = map
-        for (const operation of operations) {
-          const entry = HashMap.get(next, operation.Id)
-          if (entry._tag === "None" || entry.value.waiter === undefined) continue
-          if (!entry.value.waiter.until(operation)) continue
-          woken.push([entry.value.waiter.deferred, operation])
-          // Nobody awaits it yet: it is simply done.
-          if (entry.value.state === "IDLE_NOT_AWAITED") {
-            next = HashMap.remove(next, operation.Id)
-            continue
+      const register = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Registration> =>
+        Effect.sync(() => {
+          if (spec.current !== undefined && spec.until(spec.current)) {
+            return { await: Effect.succeed(spec.current) }
           }
-          // The resumed operation executes from now on: the supervisor must not
-          // suspend between this resolution and the fiber running again.
-          next = HashMap.set(next, operation.Id, {
-            ...entry.value,
-            state: "EXECUTING",
-            wakeAt: undefined,
-            pollAt: undefined,
+          const deferred = Deferred.makeUnsafe<Wire.Operation>()
+          executingIds.delete(meta.id)
+          waiting.set(meta.id, {
+            id: meta.id,
+            type: meta.type,
+            subType: meta.subType,
+            name: meta.name,
+            state: spec.state,
+            wakeAt: spec.wakeAt,
+            pollAt: spec.wakeAt ?? Termination.nextPollAt(clock.currentTimeMillisUnsafe(), 1, policy),
             polledAt: undefined,
-            waiter: undefined
+            polls: 0,
+            waiter: { until: spec.until, deferred }
           })
-        }
-        return [woken, next] as const
-      })
-      if (resolved.length === 0) return
-      for (const [deferred, operation] of resolved) Deferred.doneUnsafe(deferred, Exit.succeed(operation))
-      yield* signal
-    })
-
-    const polled = Effect.fnUntraced(function*(ids: ReadonlyArray<OperationId.WireId>) {
-      const now = yield* Clock.currentTimeMillis
-      yield* Ref.update(entries, (map) => {
-        let next = map
-        for (const id of ids) {
-          const entry = HashMap.get(next, id)
-          if (entry._tag === "None" || entry.value.waiter === undefined) continue
-          const polls = entry.value.polls + 1
-          next = HashMap.set(next, id, {
-            ...entry.value,
-            polls,
-            polledAt: now,
-            pollAt: Termination.nextPollAt(now, polls, policy)
+          startedUnsafe()
+          const awaited = Effect.sync(() => {
+            const entry = waiting.get(meta.id)
+            if (entry === undefined || entry.state !== "IDLE_NOT_AWAITED") return
+            waiting.set(meta.id, { ...entry, state: "IDLE_AWAITED" })
+            signalUnsafe()
           })
-        }
-        return next
-      })
-      yield* notifyChange
-    })
+          return {
+            await: Effect.uninterruptibleMask((restore) =>
+              awaited.pipe(
+                Effect.andThen(restore(Deferred.await(deferred))),
+                Effect.onInterrupt(() => complete(meta.id))
+              )
+            )
+          }
+        })
 
-    return Scheduler.of({
-      executing,
-      complete,
-      await: await_,
-      register,
-      notify,
-      polled,
-      snapshot: Effect.map(Ref.get(entries), HashMap.toValues),
-      changed: Ref.get(changes),
-      signal,
-      wake: notifyChange,
-      lastActivity: Ref.get(activity),
-      firstActivity: Ref.get(first)
+      const await_ = (meta: OperationMeta, spec: WaitSpec): Effect.Effect<Wire.Operation> =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(register(meta, spec), (registration) => restore(registration.await))
+        )
+
+      const notify = (operations: Iterable<Wire.Operation>) =>
+        Effect.sync(() => {
+          let resolved = false
+          for (const operation of operations) {
+            const entry = waiting.get(operation.Id)
+            if (entry === undefined || entry.waiter === undefined || !entry.waiter.until(operation)) continue
+            resolved = true
+            waiting.delete(operation.Id)
+            // Nobody awaits it yet: it is simply done. Otherwise the resumed operation
+            // executes from now on: the supervisor must not suspend between this
+            // resolution and the fiber running again.
+            if (entry.state !== "IDLE_NOT_AWAITED") executingIds.add(operation.Id)
+            Deferred.doneUnsafe(entry.waiter.deferred, Exit.succeed(operation))
+          }
+          if (resolved) signalUnsafe()
+        })
+
+      const polled = (ids: ReadonlyArray<OperationId.WireId>) =>
+        Effect.sync(() => {
+          const now = clock.currentTimeMillisUnsafe()
+          for (const id of ids) {
+            const entry = waiting.get(id)
+            if (entry === undefined || entry.waiter === undefined) continue
+            const polls = entry.polls + 1
+            waiting.set(id, { ...entry, polls, polledAt: now, pollAt: Termination.nextPollAt(now, polls, policy) })
+          }
+          notifyChangeUnsafe()
+        })
+
+      return Scheduler.of({
+        executing,
+        complete,
+        await: await_,
+        register,
+        notify,
+        polled,
+        snapshot: Effect.sync(() => ({ executing: executingIds.size, waiting: Array.from(waiting.values()) })),
+        changed: Effect.sync(() => changes ??= Deferred.makeUnsafe<void>()),
+        signal: Effect.sync(signalUnsafe),
+        wake: Effect.sync(notifyChangeUnsafe),
+        lastActivity: Effect.sync(() => activity),
+        firstActivity: Effect.sync(() => first)
+      })
     })
-  })
+  )

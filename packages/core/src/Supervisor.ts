@@ -154,9 +154,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         // Taken before reading the state: any change after the read completes it.
         const changed = yield* scheduler.changed
         const now = yield* Clock.currentTimeMillis
-        const operations = yield* scheduler.snapshot
+        const { executing, waiting: operations } = yield* scheduler.snapshot
         const checkpointsDrained = yield* checkpointer.drained
-        const idleSince = Termination.idleSince(yield* scheduler.lastActivity, operations, checkpointsDrained)
+        const idleSince = Termination.idleSince(
+          yield* scheduler.lastActivity,
+          operations,
+          checkpointsDrained,
+          executing
+        )
         const startupMillis = ((yield* scheduler.firstActivity) ?? now) - startedAt
         const decision = Termination.decide(
           {
@@ -167,6 +172,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             startupMillis,
             roundTripMillis: yield* checkpointer.roundTrip,
             operations,
+            executing,
             expired: yield* Deferred.isDone(expired)
           },
           policy

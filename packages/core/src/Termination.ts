@@ -330,6 +330,12 @@ export interface Snapshot {
    */
   readonly roundTripMillis: number
   readonly operations: Iterable<OperationView>
+  /**
+   * How many operations execute besides the `EXECUTING` ones listed in
+   * `operations`: the scheduler counts executing operations instead of listing
+   * them, so that a decision costs nothing per operation at work.
+   */
+  readonly executing?: number | undefined
 }
 
 /**
@@ -410,7 +416,7 @@ export const horizonMillis = (policy: Policy, startupMillis: number): number => 
  */
 export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
   const { now } = snapshot
-  let executing = false
+  let executing = (snapshot.executing ?? 0) > 0
   let waiting = false
   let unknown = false
   let nextWake: number | undefined
@@ -480,7 +486,8 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
 /**
  * Since when the invocation has been idle (nothing executes, something waits,
  * no checkpoint queued): the last activity, if it is idle now; `undefined`
- * otherwise.
+ * otherwise. `executing` counts executing operations not listed in
+ * `operations` (see `Snapshot.executing`).
  *
  * @category decision
  * @since 0.1.0
@@ -488,9 +495,10 @@ export const decide = (snapshot: Snapshot, policy: Policy): Decision => {
 export const idleSince = (
   lastActivity: number,
   operations: ReadonlyArray<OperationView>,
-  checkpointsDrained: boolean
+  checkpointsDrained: boolean,
+  executing = 0
 ): number | undefined =>
-  checkpointsDrained && operations.some((op) => isWaiting(op.state)) &&
+  checkpointsDrained && executing === 0 && operations.some((op) => isWaiting(op.state)) &&
     !operations.some((op) => op.state === "EXECUTING")
     ? lastActivity
     : undefined

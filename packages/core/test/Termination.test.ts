@@ -48,6 +48,19 @@ describe("Termination.decide", () => {
     assert.strictEqual(decision._tag, "Sleep")
   })
 
+  it("counts executing operations the scheduler only counts as it counts listed ones", () => {
+    const waiting = [op({ wakeAt: 3_600_000, pollAt: 3_600_000 })]
+    const listed = Termination.decide(
+      snapshot({ now: 60_000, operations: [...waiting, op({ id: "b", type: "STEP", state: "EXECUTING" })] }),
+      policy
+    )
+    const counted = Termination.decide(snapshot({ now: 60_000, operations: waiting, executing: 3 }), policy)
+    assert.deepStrictEqual(counted, listed)
+    assert.strictEqual(Termination.decide(snapshot({ now: 60_000, operations: waiting }), policy)._tag, "Suspend")
+    assert.isUndefined(Termination.idleSince(5, waiting, true, 1))
+    assert.strictEqual(Termination.idleSince(5, waiting, true, 0), 5)
+  })
+
   it("never suspends while checkpoints are queued or in flight", () => {
     const decision = Termination.decide(
       snapshot({ now: 60_000, checkpointsDrained: false, operations: [op({ wakeAt: 3_600_000, pollAt: 3_600_000 })] }),

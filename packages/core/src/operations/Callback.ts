@@ -23,7 +23,7 @@ import {
   ConfigValidationError,
   InvalidEventError
 } from "../DurableError.ts"
-import { fault, operation, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -157,9 +157,7 @@ export const make = <A = string>(
     if (current !== undefined && callbackId !== undefined && isTerminalStatus(current.Status)) {
       return Effect.succeed({ callbackId, await: Effect.suspend(() => awaitResult(started, options)(current)) })
     }
-    return Effect.withSpan(live(started, name, options), "Durable.createCallback", {
-      attributes: { "durable.operation.name": name ?? "" }
-    })
+    return traced(live(started, name, options), "Durable.createCallback", { "durable.operation.name": name ?? "" })
   })
 
 const live = <A>(started: Started, name: string | undefined, options: Options<A>) =>

@@ -20,7 +20,7 @@ import { Cause, Effect, Exit } from "effect"
 import { DurableContext, makeChild } from "../DurableContext.ts"
 import { ChildContextError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, orFault, type Started, update } from "../internal/operation.ts"
+import { fault, operation, orFault, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
 import { OperationSubType } from "../Wire.ts"
@@ -79,7 +79,7 @@ export const child: {
     name
   }, (started) =>
     replayed(started, options) ??
-      Effect.withSpan(run(started, effect, options), "Durable.child", { attributes: { "durable.operation.name": name } }))
+      traced(run(started, effect, options), "Durable.child", { "durable.operation.name": name }))
 
 /**
  * The outcome of a context completed in an earlier invocation, straight from

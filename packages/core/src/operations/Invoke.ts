@@ -13,7 +13,7 @@
 import { Effect } from "effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { InvokeError } from "../DurableError.ts"
-import { fault, operation, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus, OperationSubType } from "../Wire.ts"
@@ -57,9 +57,7 @@ export const invoke = <I, O = unknown>(
     // Replay of a completed invoke: its outcome, straight from the checkpoint.
     started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
       ? outcome(started, functionName, options, started.checkpoint)
-      : Effect.withSpan(live(started, functionName, input, options), "Durable.invoke", {
-        attributes: { "durable.operation.name": name }
-      }))
+      : traced(live(started, functionName, input, options), "Durable.invoke", { "durable.operation.name": name }))
 
 const live = <I, O>(started: Started, functionName: string, input: I, options: Options<I, O>) =>
   Effect.gen(function*() {

@@ -17,7 +17,7 @@ import { Cause, Context, Effect, Exit } from "effect"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, orFault, type Started, update } from "../internal/operation.ts"
+import { fault, operation, orFault, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -156,9 +156,9 @@ export const make: {
     if (status !== undefined && isTerminalStatus(status)) {
       return Effect.flatMap(rebuildError(options.error, checkpoint!.StepDetails?.Error), Effect.fail)
     }
-    return run(started, effect as Effect.Effect<A, E, never>, options).pipe(
-      Effect.withSpan("Durable.step", { attributes: { "durable.operation.name": name ?? "" } })
-    )
+    return traced(run(started, effect as Effect.Effect<A, E, never>, options), "Durable.step", {
+      "durable.operation.name": name ?? ""
+    })
   })
 
 /** The failure a step's checkpointed error stands for: the typed error its Schema rebuilds, else a `StepError`. */

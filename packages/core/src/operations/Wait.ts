@@ -13,7 +13,7 @@
 import { Duration, Effect } from "effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { ConfigValidationError } from "../DurableError.ts"
-import { fault, operation, type Started, update } from "../internal/operation.ts"
+import { fault, operation, type Started, traced, update } from "../internal/operation.ts"
 import { isTerminalStatus, OperationSubType } from "../Wire.ts"
 
 /**
@@ -61,7 +61,7 @@ export const wait = (name: string, duration: Duration.Input): Effect.Effect<void
     // Replay of a completed wait: nothing to do.
     started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
       ? Effect.void
-      : Effect.withSpan(live(started, name, duration), "Durable.wait", { attributes: { "durable.operation.name": name } }))
+      : traced(live(started, name, duration), "Durable.wait", { "durable.operation.name": name }))
 
 const live = (started: Started, name: string, duration: Duration.Input) =>
   Effect.gen(function*() {

@@ -11,7 +11,7 @@ import type {
   OperationUpdate as AwsOperationUpdate
 } from "@aws-sdk/client-lambda"
 import { CheckpointClient, Wire } from "@effect-durable/core"
-import { type Context, Effect, Schema } from "effect"
+import { type Context, Effect, type Schema, Tracer } from "effect"
 
 // ---------------------------------------------------------------------------
 // Conversions
@@ -61,46 +61,58 @@ export interface PromiseCalls {
 }
 
 /**
+ * `effect` in a span, when a tracing backend is installed (the native tracer
+ * exports nothing: no span is made for it, as the core does for operations).
+ */
+const traced = <A, E>(name: string, attributes: Record<string, unknown>, effect: Effect.Effect<A, E>) =>
+  Effect.withFiber((fiber) =>
+    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
+      ? effect
+      : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
+  )
+
+/**
  * The `CheckpointClient` over Promise-returning calls: each call is a span
- * named `<name>.<call>`, interruptible (the signal aborts the request), its
- * failures classified by `toError`, its response decoded with the wire
- * Schemas (a malformed response is an invocation error).
+ * named `<name>.<call>` (when a tracing backend is installed), interruptible
+ * (the signal aborts the request), its failures classified by `toError`, its
+ * response decoded with the wire Schemas (a malformed response is an
+ * invocation error).
  */
 export const fromPromises = (
   name: string,
   calls: PromiseCalls,
   toError: (operation: string, cause: unknown) => CheckpointClient.CheckpointClientError
 ): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
-  const getExecutionState = Effect.fn(`${name}.getExecutionState`)(function*(request: Wire.GetStateRequest) {
-    yield* Effect.annotateCurrentSpan({
+  const getExecutionState = (request: Wire.GetStateRequest) =>
+    traced(`${name}.getExecutionState`, {
       "durable.execution_arn": request.DurableExecutionArn,
       "durable.marker": request.Marker ?? ""
-    })
-    const output = yield* Effect.tryPromise({
-      try: (signal) => calls.getExecutionState({ ...request }, signal),
-      catch: (cause) => toError("GetDurableExecutionState", cause)
-    })
-    if (!isObject(output)) return yield* CheckpointClient.malformed("GetDurableExecutionState", notAnObject(output))
-    return yield* Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
-      Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
-    )
-  })
+    }, Effect.gen(function*() {
+      const output = yield* Effect.tryPromise({
+        try: (signal) => calls.getExecutionState({ ...request }, signal),
+        catch: (cause) => toError("GetDurableExecutionState", cause)
+      })
+      if (!isObject(output)) return yield* CheckpointClient.malformed("GetDurableExecutionState", notAnObject(output))
+      return yield* Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
+        Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
+      )
+    }))
 
-  const checkpoint = Effect.fn(`${name}.checkpoint`)(function*(request: Wire.CheckpointRequest) {
-    yield* Effect.annotateCurrentSpan({
+  const checkpoint = (request: Wire.CheckpointRequest) =>
+    traced(`${name}.checkpoint`, {
       "durable.execution_arn": request.DurableExecutionArn,
       "durable.updates": request.Updates?.length ?? 0
-    })
-    const output = yield* Effect.tryPromise({
-      try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
-      catch: (cause) => toError("CheckpointDurableExecution", cause)
-    })
-    if (!isObject(output)) return yield* CheckpointClient.malformed("CheckpointDurableExecution", notAnObject(output))
-    return yield* Wire.decodeCheckpointResponse({
-      CheckpointToken: output.CheckpointToken,
-      NewExecutionState: output.NewExecutionState
-    }).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
-  })
+    }, Effect.gen(function*() {
+      const output = yield* Effect.tryPromise({
+        try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
+        catch: (cause) => toError("CheckpointDurableExecution", cause)
+      })
+      if (!isObject(output)) return yield* CheckpointClient.malformed("CheckpointDurableExecution", notAnObject(output))
+      return yield* Wire.decodeCheckpointResponse({
+        CheckpointToken: output.CheckpointToken,
+        NewExecutionState: output.NewExecutionState
+      }).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
+    }))
 
   return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
 }
