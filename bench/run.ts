@@ -80,8 +80,9 @@ const gc = () => (globalThis as { gc?: () => void }).gc?.()
 /**
  * Warms the JIT up with runs of the same SDK on another emulator (a warm Lambda
  * container has run the code before), so that the measurement is not
- * dominated by compilation: 2,000 operations of the scenario's workflow and a
- * 1,000-operation replay.
+ * dominated by compilation: five times 1,000 operations of the scenario's
+ * workflow and a 1,000-operation replay (V8 takes about that many to optimize
+ * both SDKs' paths).
  */
 const warmUp = Effect.gen(function*() {
   const emulator = yield* Emulator
@@ -93,7 +94,7 @@ const warmUp = Effect.gen(function*() {
 }).pipe(Effect.provide(Emulator.layer))
 
 const program = Effect.gen(function*() {
-  if (config.scenario !== "wait") for (let i = 0; i < 2; i++) yield* warmUp
+  if (config.scenario !== "wait") for (let i = 0; i < 5; i++) yield* warmUp
   const emulator = yield* Emulator
   const n = config.n
   const sdk = sdkOf(pairOf())

@@ -165,44 +165,89 @@ export const make: {
 const rebuildError = <E>(codec: Payload.Codec<E> | undefined, error: Wire.ErrorObject | undefined) =>
   Payload.decodeError(codec, error, (fields) => new StepError(fields))
 
+/** What a step that runs (not replayed) knows: one object per step, shared by its attempts. */
+interface Live<A, E> {
+  readonly started: Started
+  readonly effect: Effect.Effect<A, E>
+  readonly success: Payload.Format<A>
+  readonly error: Payload.Codec<E> | undefined
+  readonly semantics: Semantics
+  readonly policy: RetryPolicy.RetryPolicy<unknown>
+}
+
 const run = <A, E>(
   started: Started,
   effect: Effect.Effect<A, E>,
   options: Options<A, E>
 ): Effect.Effect<A, E | StepError> => {
+  const live: Live<A, E> = {
+    started,
+    effect,
+    success: options.success ?? (Payload.Json as Payload.Format<A>),
+    error: options.error,
+    semantics: options.semantics ?? "AtLeastOncePerRetry",
+    policy: (options.retry ?? RetryPolicy.standard) as RetryPolicy.RetryPolicy<unknown>
+  }
   const { checkpointer, scheduler } = started.context.services
-  const { meta } = started
-  const success = options.success ?? (Payload.Json as Payload.Format<A>)
-  const semantics = options.semantics ?? "AtLeastOncePerRetry"
-  const policy = (options.retry ?? RetryPolicy.standard) as RetryPolicy.RetryPolicy<unknown>
+  return Effect.gen(function*() {
+    while (true) {
+      const current = checkpointer.lookup(started.id)
+      const status = current?.Status
+      if (status === "SUCCEEDED") return yield* succeedWith(live, current!.StepDetails?.Result)
+      if (status !== undefined && isTerminalStatus(status)) return yield* failWith(live, current!.StepDetails?.Error)
+      if (status === "PENDING") {
+        // A retry is scheduled: wait until the service makes the step READY.
+        yield* scheduler.await(started, {
+          state: "RETRY_WAITING",
+          wakeAt: current!.StepDetails?.NextAttemptTimestamp?.getTime(),
+          current,
+          until: isNotPending
+        })
+        continue
+      }
+      // Absent or READY: a new attempt. STARTED: an attempt was cut short; AtLeastOncePerRetry runs it again.
+      const outcome = status === "STARTED" && live.semantics === "AtMostOncePerRetry"
+        ? yield* interrupted(live, current!)
+        : yield* attempt(live, current)
+      if (outcome?._tag === "Succeeded") return yield* succeedWith(live, outcome.payload)
+      if (outcome?._tag === "Failed") return yield* failWith(live, outcome.error)
+    }
+  })
+}
 
-  const failWith = (error: Wire.ErrorObject | undefined) =>
-    Effect.flatMap(
-      rebuildError(options.error, error),
-      (rebuilt) => scheduler.complete(meta.id).pipe(Effect.andThen(Effect.fail(rebuilt)))
-    )
+const isNotPending = (operation: Wire.Operation) => operation.Status !== "PENDING"
 
-  const succeedWith = (payload: string | undefined) =>
-    Payload.decode(success, payload, meta.name).pipe(
-      Effect.catch((error) => fault(started.context, error)),
-      Effect.tap(() => scheduler.complete(meta.id))
-    )
+const failWith = <A, E>(live: Live<A, E>, error: Wire.ErrorObject | undefined) =>
+  Effect.flatMap(
+    rebuildError(live.error, error),
+    (rebuilt) => live.started.context.services.scheduler.complete(live.started.id).pipe(Effect.andThen(Effect.fail(rebuilt)))
+  )
 
-  /**
-   * Records a failed attempt: RETRY with a delay, or FAIL. A defect is written
-   * with its own type (`TypeError`, ...), as the official SDK writes a thrown
-   * error, and reaches the retry policy as a `StepError`.
-   */
-  const failedAttempt = Effect.fnUntraced(function*(failure: unknown, attempt: number, defect?: unknown) {
+const succeedWith = <A, E>(live: Live<A, E>, payload: string | undefined) =>
+  Effect.tap(
+    orFault(live.started.context, Payload.decode(live.success, payload, live.started.name)),
+    live.started.context.services.scheduler.complete(live.started.id)
+  )
+
+/**
+ * Records a failed attempt: RETRY with a delay, or FAIL. A defect is written
+ * with its own type (`TypeError`, ...), as the official SDK writes a thrown
+ * error, and reaches the retry policy as a `StepError`. Returns the error
+ * written with FAIL, or `undefined` after a RETRY.
+ */
+const failedAttempt = <A, E>(live: Live<A, E>, failure: unknown, attempt: number, defect?: unknown) =>
+  Effect.gen(function*() {
+    const { started } = live
+    const { checkpointer } = started.context.services
     const written = defect === undefined
-      ? Payload.encodeError(options.error as Payload.Codec<unknown> | undefined, failure, meta.name)
-      : Payload.encodeError(undefined, defect, meta.name)
+      ? Payload.encodeError(live.error as Payload.Codec<unknown> | undefined, failure, started.name)
+      : Payload.encodeError(undefined, defect, started.name)
     const encoded = yield* written
       .pipe(
         Effect.tap((error) => Payload.checkSize(JSON.stringify(error), started.label, Payload.maxErrorBytes)),
         Effect.catch((error) => fault(started.context, error))
       )
-    const decision = yield* RetryPolicy.decide(policy, failure, attempt).pipe(
+    const decision = yield* RetryPolicy.decide(live.policy, failure, attempt).pipe(
       Effect.catch((error) => fault(started.context, error))
     )
     if (decision._tag === "Retry") {
@@ -215,22 +260,25 @@ const run = <A, E>(
     return encoded
   })
 
-  /** Runs one attempt and checkpoints its outcome; `undefined` means "look at the checkpoint again". */
-  const attempt = Effect.fnUntraced(function*(current: Wire.Operation | undefined) {
+/** Runs one attempt and checkpoints its outcome; `undefined` means "look at the checkpoint again". */
+const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
+  Effect.gen(function*() {
+    const { started } = live
+    const { checkpointer, scheduler, supervisor } = started.context.services
     const number = (current?.StepDetails?.Attempt ?? 0) + 1
-    yield* scheduler.executing(meta)
+    yield* scheduler.executing(started)
     if (current === undefined || current.Status === "READY") {
       const start = update(started, "START")
-      if (semantics === "AtMostOncePerRetry") yield* checkpointer.checkpoint(start)
+      if (live.semantics === "AtMostOncePerRetry") yield* checkpointer.checkpoint(start)
       else yield* checkpointer.enqueue(start)
     }
-    const running = effect.pipe(
-      Effect.provideService(StepContext, { attempt: number, name: started.label, operationId: meta.id }),
+    const running = live.effect.pipe(
+      Effect.provideService(StepContext, { attempt: number, name: started.label, operationId: started.id }),
       Effect.provideService(DurableContext, { ...started.context, location: "step" }),
-      Effect.annotateLogs({ operationId: meta.id, operationName: started.label, attempt: number }),
+      Effect.annotateLogs({ operationId: started.id, operationName: started.label, attempt: number }),
       // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
       Effect.raceFirst(Effect.andThen(
-        started.context.services.supervisor.expired,
+        supervisor.expired,
         Effect.suspend(() =>
           Effect.fail(
             new StepInterruptedError({
@@ -245,9 +293,10 @@ const run = <A, E>(
     const dispatch = started.context.services.instrumentation
     const exit = yield* (dispatch === undefined ? running : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome))
     if (Exit.isSuccess(exit)) {
-      const payload = yield* Payload.encode(success, exit.value, meta.name).pipe(
-        Effect.flatMap((payload) => Payload.checkSize(payload, started.label)),
-        Effect.catch((error) => fault(started.context, error))
+      const payload = yield* orFault(
+        started.context,
+        Effect.flatMap(Payload.encode(live.success, exit.value, started.name), (payload) =>
+          Payload.checkSize(payload, started.label))
       )
       yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
       return { _tag: "Succeeded", payload } as const
@@ -256,18 +305,21 @@ const run = <A, E>(
     const failure = Cause.findErrorOption(exit.cause)
     const defect = failure._tag === "Some" ? undefined : Cause.squash(exit.cause)
     const error = failure._tag === "Some" ? failure.value : defectError(defect)
-    const final = yield* failedAttempt(error, number, defect)
+    const final = yield* failedAttempt(live, error, number, defect)
     return final === undefined ? undefined : { _tag: "Failed", error: final } as const
   })
 
-  /**
-   * An AtMostOncePerRetry step found STARTED: the attempt may have run, so it is
-   * not run again; it counts as failed with a `StepInterruptedError`.
-   */
-  const interrupted = Effect.fnUntraced(function*(current: Wire.Operation) {
-    yield* scheduler.executing(meta)
+/**
+ * An AtMostOncePerRetry step found STARTED: the attempt may have run, so it is
+ * not run again; it counts as failed with a `StepInterruptedError`.
+ */
+const interrupted = <A, E>(live: Live<A, E>, current: Wire.Operation) =>
+  Effect.gen(function*() {
+    const { started } = live
+    yield* started.context.services.scheduler.executing(started)
     const number = (current.StepDetails?.Attempt ?? 0) + 1
     const final = yield* failedAttempt(
+      live,
       new StepInterruptedError({
         operationName: started.label,
         message: `Step "${started.label}" was interrupted during attempt ${number} and is AtMostOncePerRetry: ` +
@@ -277,32 +329,6 @@ const run = <A, E>(
     )
     return final === undefined ? undefined : { _tag: "Failed", error: final } as const
   })
-
-  return Effect.gen(function*() {
-    while (true) {
-      const current = yield* checkpointer.get(meta.id)
-      const status = current?.Status
-      if (status === "SUCCEEDED") return yield* succeedWith(current!.StepDetails?.Result)
-      if (status !== undefined && isTerminalStatus(status)) return yield* failWith(current!.StepDetails?.Error)
-      if (status === "PENDING") {
-        // A retry is scheduled: wait until the service makes the step READY.
-        yield* scheduler.await(meta, {
-          state: "RETRY_WAITING",
-          wakeAt: current!.StepDetails?.NextAttemptTimestamp?.getTime(),
-          current,
-          until: (operation) => operation.Status !== "PENDING"
-        })
-        continue
-      }
-      // Absent or READY: a new attempt. STARTED: an attempt was cut short; AtLeastOncePerRetry runs it again.
-      const outcome = status === "STARTED" && semantics === "AtMostOncePerRetry"
-        ? yield* interrupted(current!)
-        : yield* attempt(current)
-      if (outcome?._tag === "Succeeded") return yield* succeedWith(outcome.payload)
-      if (outcome?._tag === "Failed") return yield* failWith(outcome.error)
-    }
-  })
-}
 
 /** A defect (`Effect.die`, a thrown exception) reaches the retry policy as a `StepError`. */
 const defectError = (defect: unknown): StepError =>

@@ -22,10 +22,12 @@ const toAwsError = (error: Wire.ErrorObject): AwsErrorObject => ({
   StackTrace: error.StackTrace === undefined ? undefined : [...error.StackTrace]
 })
 
-const toAwsUpdate = (update: Wire.OperationUpdate): AwsOperationUpdate => ({
-  ...update,
-  Error: update.Error === undefined ? undefined : toAwsError(update.Error)
-})
+// The AWS types are mutable where the wire types are readonly; only an error's
+// `StackTrace` differs in type, so only an update with an error is copied.
+const toAwsUpdate = (update: Wire.OperationUpdate): AwsOperationUpdate =>
+  update.Error === undefined
+    ? update as Omit<Wire.OperationUpdate, "Error">
+    : { ...update, Error: toAwsError(update.Error) }
 
 export const toAwsCheckpointRequest = (request: Wire.CheckpointRequest): CheckpointDurableExecutionRequest => ({
   ...request,
