@@ -7,7 +7,8 @@
  * `bench/results/`.
  *
  * `npm run bench` (builds first). `BENCH_QUICK=1` runs one repetition of each;
- * `BENCH_ONLY=replay,chain` runs only the named tables.
+ * `BENCH_ONLY=replay,chain` runs only the named tables (chain, replay,
+ * concurrent, map, wait).
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -20,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.env.BENCH_QUICK === "1"
 const only = process.env.BENCH_ONLY?.split(",")
 
-type Measurement = Config & Record<string, number | string | ReadonlyArray<number>>
+type Measurement = Config & Record<string, number | string | ReadonlyArray<number> | undefined>
 
 const measure = (config: Config): Measurement => {
   const child = spawnSync(process.execPath, ["--expose-gc", path.join(here, "run.js"), JSON.stringify(config)], {
@@ -185,6 +186,32 @@ for (const table of tables.filter((t) => only === undefined || only.includes(t.i
   }
   lines.push("")
 }
+// A suspension's cost: one table of its own (three variants, no pairing).
+if (only === undefined || only.includes("wait")) {
+  const reps = quick ? 1 : 3
+  const variants = [["ours", "effect-durable"], ["ours-eager", "effect-durable, eager policy"], ["theirs", "official"]] as const
+  lines.push("### A 3 s wait that suspends and resumes (step, wait, step)", "", `${reps} runs each, median (min–max).`, "")
+  lines.push("| SDK | invocations | outcomes | ms per invocation | billed ms (sum) | end to end ms | checkpoint calls |")
+  lines.push("|---|---|---|---|---|---|---|")
+  const runs = variants.map((): Array<Measurement> => [])
+  for (let i = 0; i < reps; i++) {
+    variants.forEach(([sdk], j) => runs[j]!.push(measure({ scenario: "wait", sdk, n: 3, latency: 0 })))
+  }
+  for (const [j, [, label]] of variants.entries()) {
+    const r = runs[j]!
+    raw.push(...r)
+    const perInvocation = (r[0]!.invocationMs as ReadonlyArray<number>).map((_, i) =>
+      stat(r.map((m) => ({ ...m, x: (m.invocationMs as ReadonlyArray<number>)[i]! })), "x")
+    ).join(" + ")
+    const line = `| ${label} | ${stat(r, "invocations")} | ${String(r[0]!.outcomes)} | ${perInvocation} | ${
+      stat(r, "billedMs")
+    } | ${stat(r, "totalMs")} | ${stat(r, "calls")} |`
+    lines.push(line)
+    process.stderr.write(`${line}\n`)
+  }
+  lines.push("")
+}
+
 lines.push(
   `Total benchmark time: ${Math.round((Date.now() - started) / 1000)} s. Load average at the start: ${
     loadAtStart.map((l) => l.toFixed(2)).join(", ")
