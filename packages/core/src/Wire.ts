@@ -395,7 +395,9 @@ export const GetExecutionResponse = Schema.Struct({
 export type GetExecutionResponse = typeof GetExecutionResponse.Type
 
 /**
- * The type of an event of an execution's history (`GetDurableExecutionHistory`).
+ * The types of event of an execution's history (`GetDurableExecutionHistory`)
+ * that this SDK knows. A history event may have another type (one the service
+ * added later): {@link HistoryEvent} keeps it, as its string.
  *
  * @category literals
  * @since 0.1.0
@@ -455,6 +457,11 @@ const empty = Schema.Struct({})
  * details of its type (`StepSucceededDetails`, `CallbackStartedDetails`, ...).
  * Payloads are the wire strings; timestamps decode to `Date`.
  *
+ * An event of a type this SDK does not know (one the service added later, see
+ * {@link HistoryEventType}) decodes too: its `EventType` is the service's
+ * string and its details (`<EventType>Details`) are kept as they came, so a
+ * newer service never breaks a reader of the history.
+ *
  * @example
  * ```ts
  * const callbackIds = events.flatMap((e) => e.CallbackStartedDetails?.CallbackId ?? [])
@@ -463,8 +470,8 @@ const empty = Schema.Struct({})
  * @category schemas
  * @since 0.1.0
  */
-export const HistoryEvent = Schema.Struct({
-  EventType: HistoryEventType,
+export const HistoryEvent = Schema.StructWithRest(Schema.Struct({
+  EventType: Schema.Union([HistoryEventType, Schema.String]),
   EventId: Schema.Number,
   EventTimestamp: Timestamp,
   Id: Schema.optionalKey(Schema.String),
@@ -522,7 +529,7 @@ export const HistoryEvent = Schema.Struct({
     RequestId: Schema.optionalKey(Schema.String),
     Error: Schema.optionalKey(EventError)
   }))
-})
+}), [Schema.Record(Schema.TemplateLiteral([Schema.String, "Details"]), Schema.Unknown)])
 /** @since 0.1.0 */
 export type HistoryEvent = typeof HistoryEvent.Type
 

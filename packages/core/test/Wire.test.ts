@@ -211,3 +211,29 @@ describe("Wire.decodeInvocationInput limits", () => {
       assert.strictEqual(input.CheckpointToken, "token-1")
     }))
 })
+
+describe("Wire.HistoryEvent", () => {
+  const decode = Schema.decodeUnknownExit(Schema.Array(Wire.HistoryEvent))
+  const at = "2026-11-29T09:00:00.000Z"
+
+  it("decodes an event of a type the service added later, its details kept as they came", () => {
+    const exit = decode([
+      { EventType: "StepStarted", EventId: 1, EventTimestamp: at, Id: "c4ca", StepStartedDetails: {} },
+      { EventType: "SnapshotTaken", EventId: 2, EventTimestamp: at, Id: "c81e", SnapshotTakenDetails: { Size: 3 } }
+    ])
+    assert.isTrue(Exit.isSuccess(exit))
+    if (Exit.isSuccess(exit)) {
+      const [known, unknown] = exit.value
+      assert.strictEqual(known.EventType, "StepStarted")
+      assert.deepStrictEqual(known.StepStartedDetails, {})
+      assert.strictEqual(unknown.EventType, "SnapshotTaken")
+      assert.strictEqual(unknown.EventTimestamp.getTime(), Date.parse(at))
+      assert.deepStrictEqual(unknown["SnapshotTakenDetails"], { Size: 3 })
+    }
+  })
+
+  it("still refuses a known event with malformed details", () => {
+    const exit = decode([{ EventType: "WaitStarted", EventId: 1, EventTimestamp: at, WaitStartedDetails: { Duration: "5" } }])
+    assert.isTrue(Exit.isFailure(exit))
+  })
+})
