@@ -331,10 +331,11 @@ export class ExecutionAlreadyStartedError extends Schema.TaggedError<ExecutionAl
 ) {}
 
 /**
- * A callback could not be completed: unknown id, already closed (completed,
- * cancelled or timed out), or a result over the service's limit
- * ({@link maxCallbackResultBytes}). `reason` says which (absent: one of the
- * first two, told apart by the message).
+ * A callback could not be completed. `reason` says why, as the service answers:
+ * `NotFound`, no callback has this id (`ResourceNotFoundException`); `Closed`,
+ * it was already completed, cancelled or timed out (`CallbackTimeoutException`);
+ * `TooLarge`, the result is over {@link maxCallbackResultBytes}
+ * (`RequestTooLargeException`).
  *
  * @category errors
  * @since 0.1.0
@@ -342,7 +343,7 @@ export class ExecutionAlreadyStartedError extends Schema.TaggedError<ExecutionAl
 export class CallbackError extends Schema.TaggedError<CallbackError>()("CallbackError", {
   callbackId: Schema.String,
   message: Schema.String,
-  reason: Schema.optionalKey(Schema.Literals(["NotFound", "Closed", "TooLarge"]))
+  reason: Schema.Literals(["NotFound", "Closed", "TooLarge"])
 }) {}
 
 /**

@@ -155,11 +155,14 @@ const fromEmulator = (error: unknown): ApiError => {
   if (error instanceof ExecutionNotFoundError) return notFound(error.message)
   if (error instanceof ExecutionNotRunningError) return invalidParameter(error.message)
   if (error instanceof CallbackError) {
-    // The emulator refuses an unknown id, a callback that is no longer STARTED, or a result too large.
-    if (error.reason === "TooLarge") return tooLarge(error.message)
-    return error.reason === "NotFound" || error.message.startsWith("No callback")
-      ? notFound(error.message)
-      : new ApiError({ status: 400, errorType: "CallbackTimeoutException", message: error.message })
+    switch (error.reason) {
+      case "NotFound":
+        return notFound(error.message)
+      case "Closed":
+        return new ApiError({ status: 400, errorType: "CallbackTimeoutException", message: error.message })
+      case "TooLarge":
+        return tooLarge(error.message)
+    }
   }
   return serviceException(error)
 }

@@ -305,11 +305,17 @@ const fromApiError = (operation: string) => (error: LambdaApiServer.ApiError) =>
 const executionNotFound = (error: EmulatorExecutionNotFoundError) =>
   new ExecutionNotFoundError({ arn: error.arn, message: error.message })
 
-const callbackFailure = (error: CallbackError) =>
-  // The emulator refuses an unknown id, or a callback that is no longer STARTED.
-  error.message.startsWith("No callback")
-    ? new CallbackNotFoundError({ callbackId: error.callbackId, message: error.message })
-    : new CallbackTimedOutError({ callbackId: error.callbackId, message: error.message, retried: false })
+/** The emulator's refusal of a callback completion, as the Lambda API answers it (see `LambdaApiServer`). */
+const callbackFailure = (operation: string) => (error: CallbackError) => {
+  switch (error.reason) {
+    case "NotFound":
+      return new CallbackNotFoundError({ callbackId: error.callbackId, message: error.message })
+    case "Closed":
+      return new CallbackTimedOutError({ callbackId: error.callbackId, message: error.message, retried: false })
+    case "TooLarge":
+      return new LambdaApiError({ operation, errorName: "RequestTooLargeException", statusCode: 413, message: error.message })
+  }
+}
 
 const decodeWith = <S extends Schema.Codec<any, unknown>>(schema: S, operation: string) => {
   const decode = Schema.decodeUnknownEffect(schema)
@@ -437,19 +443,25 @@ export const makeExecutionApi = Effect.gen(function*() {
   const sendCallbackSuccess = Effect.fn("LocalService.sendCallbackSuccess")(function*(
     request: Api.CallbackSuccessRequest
   ) {
-    return yield* emulator.sendCallbackSuccess(request.CallbackId, request.Result).pipe(Effect.mapError(callbackFailure))
+    return yield* emulator.sendCallbackSuccess(request.CallbackId, request.Result).pipe(
+      Effect.mapError(callbackFailure("SendDurableExecutionCallbackSuccess"))
+    )
   })
 
   const sendCallbackFailure = Effect.fn("LocalService.sendCallbackFailure")(function*(
     request: Api.CallbackFailureRequest
   ) {
-    return yield* emulator.sendCallbackFailure(request.CallbackId, request.Error).pipe(Effect.mapError(callbackFailure))
+    return yield* emulator.sendCallbackFailure(request.CallbackId, request.Error).pipe(
+      Effect.mapError(callbackFailure("SendDurableExecutionCallbackFailure"))
+    )
   })
 
   const sendCallbackHeartbeat = Effect.fn("LocalService.sendCallbackHeartbeat")(function*(
     request: { readonly CallbackId: string }
   ) {
-    return yield* emulator.sendCallbackHeartbeat(request.CallbackId).pipe(Effect.mapError(callbackFailure))
+    return yield* emulator.sendCallbackHeartbeat(request.CallbackId).pipe(
+      Effect.mapError(callbackFailure("SendDurableExecutionCallbackHeartbeat"))
+    )
   })
 
   return ExecutionApi.of({

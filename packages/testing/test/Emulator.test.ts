@@ -586,12 +586,14 @@ describe("Emulator", () => {
         assert.strictEqual(reported.NewExecutionState!.Operations![0]!.CallbackDetails?.Result, "\"yes\"")
         const again = yield* Effect.flip(emulator.sendCallbackSuccess(id1))
         assert.strictEqual(again._tag, "CallbackError")
+        assert.strictEqual(again.reason, "Closed")
         assert.strictEqual(yield* emulator.nextWakeup(arn), 60_000)
         yield* TestClock.adjust("60 seconds")
         const timedOut = yield* checkpoint([])
         assert.strictEqual(timedOut.NewExecutionState!.Operations![0]!.Status, "TIMED_OUT")
         const unknown = yield* Effect.flip(emulator.sendCallbackFailure("nope"))
         assert.include(unknown.message, "No callback")
+        assert.strictEqual(unknown.reason, "NotFound")
       })))
 
     it.effect("chained invokes complete externally", () =>

@@ -9,7 +9,8 @@ import { Durable, RetryPolicy } from "@effect-durable/core"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Layer, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { Emulator } from "../src/Emulator.ts"
+import { ExecutionApi } from "@effect-durable/client/ExecutionApi"
+import { Emulator, maxCallbackResultBytes } from "../src/Emulator.ts"
 import type * as LocalRunner from "../src/LocalRunner.ts"
 import * as LocalService from "../src/LocalService.ts"
 
@@ -24,6 +25,19 @@ const Ticker = Durable.workflow(
     yield* Durable.wait("wait", `${seconds} seconds`)
     yield* Durable.step("tock", Effect.sync(() => ticks.push(`${id} tock`)))
     return id
+  })
+)
+
+class Inbox extends Context.Service<Inbox, { readonly ids: Array<string> }>()("test/Inbox") {}
+
+/** Creates a callback, hands its id over, and waits for it. */
+const Signer = Durable.workflow(
+  { name: "signer", output: Schema.String },
+  Effect.fn(function*() {
+    const { ids } = yield* Inbox
+    const signature = yield* Durable.createCallback("signature", { timeout: "1 hour" })
+    yield* Durable.step("send", Effect.sync(() => void ids.push(signature.callbackId)))
+    return yield* signature.await
   })
 )
 
@@ -110,6 +124,33 @@ describe("LocalService", () => {
           Durable.step("stubborn", Effect.uninterruptible(Effect.sleep("20 minutes")), { retry: RetryPolicy.noRetry }))
       }, { policy: eager, invocationTimeout: "1 minute", maxConsecutiveFailures: 1 }).pipe(
         Layer.provideMerge(Emulator.layer)
+      )
+    )))
+
+  it.effect("its in-process API refuses callback completions as the Lambda API does", () =>
+    Effect.gen(function*() {
+      const { ids } = yield* Inbox
+      const local = yield* LocalService.LocalService
+      const api = yield* ExecutionApi
+      const emulator = yield* Emulator
+      yield* emulator.start({ name: "signer", input: "{}" })
+      yield* local.idle
+      const [callbackId] = ids
+      assert.isDefined(callbackId)
+      const tooLarge = yield* Effect.flip(
+        api.sendCallbackSuccess({ CallbackId: callbackId!, Result: JSON.stringify("x".repeat(maxCallbackResultBytes)) })
+      )
+      assert.strictEqual(tooLarge._tag, "LambdaApiError")
+      if (tooLarge._tag === "LambdaApiError") {
+        assert.deepStrictEqual([tooLarge.errorName, tooLarge.statusCode], ["RequestTooLargeException", 413])
+      }
+      yield* api.sendCallbackSuccess({ CallbackId: callbackId!, Result: "\"signed\"" })
+      assert.strictEqual((yield* Effect.flip(api.sendCallbackHeartbeat({ CallbackId: callbackId! })))._tag, "CallbackTimedOutError")
+      assert.strictEqual((yield* Effect.flip(api.sendCallbackFailure({ CallbackId: "nope" })))._tag, "CallbackNotFoundError")
+    }).pipe(Effect.provide(
+      LocalService.layerExecutionApi.pipe(
+        Layer.provideMerge(LocalService.layer({ signer: Signer }, { policy: eager })),
+        Layer.provideMerge(Layer.mergeAll(Emulator.layer, Layer.succeed(Inbox, { ids: [] })))
       )
     )))
 
