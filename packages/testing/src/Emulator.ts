@@ -409,8 +409,6 @@ interface ExecutionRecord {
   /** The last pruned state, computed at `version`. */
   pruned: { readonly version: number; readonly operations: ReadonlyArray<Wire.Operation> } | undefined
   token: string | undefined
-  tokenSerial: number
-  callbackSerial: number
   /** Ids changed by the service itself and not yet reported to the function, in order. */
   readonly unreported: Set<string>
   invocation: number | undefined
@@ -592,6 +590,18 @@ const invalidToken = () => clientError("Invalid checkpoint token", "INVOCATION")
  * its current token).
  */
 const secret = (): string => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")
+
+/**
+ * A callback id: a {@link secret} that does not start with `-`, so that it can
+ * be passed as it is to a command line (`effect-durable callback succeed <id>`)
+ * without being read as a flag.
+ */
+const newCallbackId = (): string => {
+  for (;;) {
+    const id = secret()
+    if (!id.startsWith("-")) return id
+  }
+}
 
 const uuidOf = (serial: number): string => `00000000-0000-4000-8000-${serial.toString(16).padStart(12, "0")}`
 
@@ -918,8 +928,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           version: 0,
           pruned: undefined,
           token: undefined,
-          tokenSerial: 0,
-          callbackSerial: 0,
           unreported: new Set(),
           invocation: undefined,
           invocations: 0,
@@ -972,7 +980,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
             reason: "superseded by a new invocation"
           })
         }
-        const tokenSerial = r.tokenSerial + 1
         const token = secret()
         const invocation = r.invocations + 1
         const state = prunedOf(r)
@@ -990,7 +997,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           ...(updated.length > 0 ? { UpdatedOperationIds: updated } : {})
         }
         r.token = token
-        r.tokenSerial = tokenSerial
         r.invocation = invocation
         r.invocations = invocation
         r.unreported.clear()
@@ -1218,7 +1224,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
         // Stage the batch over the stored operations: nothing is stored before every update has passed.
         const staged = new Map<string, Wire.Operation>()
         const newTimers: Array<Ops.CallbackTimer> = []
-        let callbackSerial = r.callbackSerial
         let terminal: Wire.OperationUpdate | undefined
         for (let index = 0; index < updates.length; index++) {
           const update = updates[index]!
@@ -1227,10 +1232,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           if (rule !== undefined) {
             return fail({ index, operationId: original[index]!.Id, type: update.Type, action: update.Action, rule })
           }
-          const next = Ops.applyUpdate(current, update, tx.now, () => {
-            callbackSerial += 1
-            return secret()
-          })
+          const next = Ops.applyUpdate(current, update, tx.now, newCallbackId)
           staged.set(next.Id, next)
           if (update.Type === "CALLBACK" && update.Action === "START") {
             const timeout = update.CallbackOptions?.TimeoutSeconds
@@ -1256,7 +1258,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
         for (const id of staged.keys()) reportedIds.add(id)
         const reported = [...reportedIds].map((id) => r.operations.get(id)!)
         r.unreported.clear()
-        r.callbackSerial = callbackSerial
         r.checkpointCalls += 1
         record(tx, r, {
           _tag: "Checkpointed",
@@ -1272,7 +1273,6 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           else endExecution(r, tx, "FAILED", undefined, terminal.Error)
           return accepted({ NewExecutionState: { Operations: reported } })
         }
-        r.tokenSerial += 1
         r.token = secret()
         return accepted({ CheckpointToken: r.token, NewExecutionState: { Operations: reported } })
       })

@@ -837,6 +837,16 @@ describe("Emulator strictness (issue 7)", () => {
       }
     })))
 
+  it.effect("hands out callback ids a command line takes as they are: none starts with '-'", () =>
+    run(Effect.gen(function*() {
+      // One base64url id in 64 would start with "-": over 300 ids, a leading dash would show (p > 0.99).
+      const { checkpoint } = yield* setup()
+      const started = yield* checkpoint(Array.from({ length: 300 }, (_, i) => callbackStart(`cb${i}`)))
+      const callbackIds = started.NewExecutionState!.Operations!.map((op) => op.CallbackDetails!.CallbackId!)
+      assert.strictEqual(new Set(callbackIds).size, 300)
+      assert.deepStrictEqual(callbackIds.filter((id) => id.startsWith("-")), [])
+    })))
+
   it.effect("a token is only good for the execution that issued it: a forged EXECUTION FAIL is refused", () =>
     run(Effect.gen(function*() {
       const victim = yield* setup()
