@@ -17,9 +17,39 @@ import type * as Report from "./Report.ts"
 export const requirementsSubpath = ["shared", "reference", "conformance", "requirements"] as const
 
 /**
- * The default requirements folder: `../shared/reference/conformance/requirements`
- * relative to the repository root, or the same path beside the nearest
- * ancestor that has it (a git worktree lives deeper than the main checkout).
+ * Where the default requirements folder may be, nearest first:
+ * `../shared/reference/conformance/requirements` relative to the repository
+ * root, then the same path beside each ancestor (a git worktree lives deeper
+ * than the main checkout), up to the file system's root. Pure: `path` is
+ * Node's `path` module or effect's `Path`.
+ *
+ * @example
+ * ```ts
+ * Files.requirementsCandidates("/work/wt/review", path)
+ * // ["/work/wt/shared/reference/conformance/requirements", "/work/shared/...", "/shared/..."]
+ * ```
+ *
+ * @category paths
+ * @since 0.1.0
+ */
+export const requirementsCandidates = (
+  repoRoot: string,
+  path: {
+    readonly resolve: (...paths: Array<string>) => string
+    readonly dirname: (path: string) => string
+    readonly join: (...paths: Array<string>) => string
+  }
+): ReadonlyArray<string> => {
+  const candidates: Array<string> = []
+  for (let dir = path.dirname(path.resolve(repoRoot)); ; dir = path.dirname(dir)) {
+    candidates.push(path.join(dir, ...requirementsSubpath))
+    if (path.dirname(dir) === dir) return candidates
+  }
+}
+
+/**
+ * The default requirements folder: the first of {@link requirementsCandidates}
+ * that exists, if any.
  *
  * @category paths
  * @since 0.1.0
@@ -28,11 +58,10 @@ export const defaultRequirementsDir = (repoRoot: string): Effect.Effect<string |
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    for (let dir = path.dirname(path.resolve(repoRoot)); ; dir = path.dirname(dir)) {
-      const candidate = path.join(dir, ...requirementsSubpath)
+    for (const candidate of requirementsCandidates(repoRoot, path)) {
       if (yield* fs.exists(candidate).pipe(Effect.orElseSucceed(() => false))) return candidate
-      if (path.dirname(dir) === dir) return undefined
     }
+    return undefined
   })
 
 /**

@@ -21,24 +21,55 @@ import * as Requirement from "../src/Requirement.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 
-/** The requirements folder: `CONFORMANCE_REQUIREMENTS`, else `../shared/...` beside the checkout or an ancestor. */
-const requirementsDir = (): string | undefined => {
-  if (process.env.CONFORMANCE_REQUIREMENTS !== undefined) return process.env.CONFORMANCE_REQUIREMENTS
-  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, ...Files.requirementsSubpath)
-    if (fs.existsSync(candidate)) return candidate
-    if (path.dirname(dir) === dir) return undefined
+/**
+ * Where the gate finds the requirement files (reference data beside the
+ * repository, not part of it):
+ *
+ * - `CONFORMANCE_REQUIREMENTS=<dir>`: that folder, which must exist (else the
+ *   gate fails);
+ * - else the default folder (`Files.requirementsCandidates`), if one exists;
+ * - else none: the gate cannot run. With `CONFORMANCE_GATE=required` (`.ci/run`
+ *   sets it) that fails the build; otherwise the gate is skipped, and says so.
+ */
+const locate = (): { readonly dir: string } | { readonly missing: string; readonly given: boolean } => {
+  const given = process.env.CONFORMANCE_REQUIREMENTS
+  if (given !== undefined && given !== "") {
+    return fs.existsSync(given)
+      ? { dir: given }
+      : { missing: `CONFORMANCE_REQUIREMENTS=${given} does not exist`, given: true }
   }
+  const candidates = Files.requirementsCandidates(root, path)
+  const found = candidates.find((candidate) => fs.existsSync(candidate))
+  return found !== undefined
+    ? { dir: found }
+    : {
+      missing: `no requirements folder (looked for ${candidates.join(", ")}); set CONFORMANCE_REQUIREMENTS=<dir>`,
+      given: false
+    }
 }
 
-const dir = requirementsDir()
+const located = locate()
+/** Skipped only when nobody asked for it: no folder given, and not `CONFORMANCE_GATE=required`. */
+const skipped = "missing" in located && !located.given && process.env.CONFORMANCE_GATE !== "required"
+
+if (skipped) {
+  console.warn(
+    `\n*** The conformance gate is NOT RUN: ${located.missing}.\n` +
+      "*** No requirement of conformance/passing.json is checked. CI (.ci/run, CONFORMANCE_GATE=required) fails here.\n"
+  )
+}
 
 describe("conformance", () => {
-  // The requirement files are reference data beside the repository, not part of it: without them there is nothing to run.
-  it.effect.skipIf(dir === undefined)("every requirement of the record still passes, and the record is up to date", () =>
+  if (skipped) {
+    it.skip(`the gate is NOT RUN: ${located.missing} (CONFORMANCE_GATE=required makes this a failure)`, () => {})
+    return
+  }
+  it.effect("every requirement of the record still passes, and the record is up to date", () =>
     Effect.gen(function*() {
-      const requirements = yield* Requirement.loadAll(dir!)
+      if ("missing" in located) return yield* Effect.die(new Error(`The conformance gate cannot run: ${located.missing}`))
+      const requirements = yield* Requirement.loadAll(located.dir)
       assert.isAtLeast(requirements.length, 1)
+      console.log(`conformance gate: ${requirements.length} requirements from ${located.dir}`)
       const outcomes = yield* Conformance.run(requirements, suites, { seed: 1 })
       const recorded = yield* Files.readRecord(path.join(root, "conformance", "passing.json"))
       const { regressions, unrecorded } = Report.compare(recorded, outcomes)
