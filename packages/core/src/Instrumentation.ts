@@ -145,6 +145,12 @@ export interface OperationChangeInfo {
 export interface AttemptInfo extends OperationIdentity {
   /** 1-based. */
   readonly attempt: number
+  /**
+   * A step's semantics: whether its code may run again within an attempt cut
+   * short (`AtLeastOncePerRetry`) or never (`AtMostOncePerRetry`). Undefined
+   * for a `waitForCondition` check.
+   */
+  readonly semantics?: "AtLeastOncePerRetry" | "AtMostOncePerRetry" | undefined
   readonly startTimestamp: Date
   /** Whether the operation was checkpointed before this invocation. */
   readonly isReplay: boolean

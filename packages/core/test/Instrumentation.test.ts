@@ -129,4 +129,19 @@ describe("Instrumentation", () => {
       assert.strictEqual(result.status, "FAILED")
       assert.deepStrictEqual(seen, ["FAILED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("an attempt says its step's semantics (none for a waitForCondition check)", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const workflow = Durable.workflow({ name: "semantics" }, () =>
+        Effect.gen(function*() {
+          yield* Durable.step("at-least", Effect.succeed(1))
+          yield* Durable.step("at-most", Effect.succeed(2), { semantics: "AtMostOncePerRetry" })
+          yield* Durable.waitForCondition("poll", (n: number) => Effect.succeed(n + 1), { initial: 0, until: (n) => n > 0 })
+        }))
+      yield* run(workflow).pipe(Effect.provide(Instrumentation.layer({
+        onAttemptStart: (a) => Effect.sync(() => seen.push(`${a.name} ${a.semantics}`))
+      })))
+      assert.deepStrictEqual(seen, ["at-least AtLeastOncePerRetry", "at-most AtMostOncePerRetry", "poll undefined"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

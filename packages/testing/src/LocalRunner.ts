@@ -740,9 +740,13 @@ const makeServiceSide = (
     yield* deliverAt(update.Id, [0], Effect.flatMap(run, complete))
   })
 
+  // A call sent again after its answer was lost gets the same answer without being applied again: the
+  // operations it started are answered once.
+  const started = new Set<string>()
   const accepted = (request: Wire.CheckpointRequest, response: Wire.CheckpointResponse) =>
     Effect.forEach(request.Updates ?? [], (update) => {
-      if (update.Action !== "START") return Effect.void
+      if (update.Action !== "START" || started.has(update.Id)) return Effect.void
+      started.add(update.Id)
       if (update.Type === "CALLBACK") return callbackStarted(update, request, response)
       if (update.Type === "CHAINED_INVOKE") return invokeStarted(update)
       return Effect.void

@@ -12,8 +12,8 @@
  *
  * The invariants, checked after every run:
  *
- * - `at-most-once`: the body of an `AtMostOncePerRetry` step ran at most once
- *   per attempt (for the bodies that report their runs with {@link bodyRan});
+ * - `at-most-once`: the code of an `AtMostOncePerRetry` step ran at most once
+ *   per attempt (observed through `Instrumentation`'s attempts);
  * - `result`: the result equals the fault-free run's, or is a documented
  *   failure (a checkpoint the service rejected for the execution fails it; a
  *   step attempt cut short, by an early deadline or by an invocation that
@@ -50,11 +50,11 @@
  * @since 0.1.0
  */
 import { CheckpointClientError, classify } from "@effect-durable/core/CheckpointClient"
-import { StepContext } from "@effect-durable/core/operations/Step"
+import * as Instrumentation from "@effect-durable/core/Instrumentation"
 import type * as Termination from "@effect-durable/core/Termination"
 import * as Wire from "@effect-durable/core/Wire"
 import type * as Workflow from "@effect-durable/core/Workflow"
-import { Context, Duration, Effect, Exit, Layer, type LogLevel, Option, References, Schema } from "effect"
+import { Duration, Effect, Exit, Layer, type LogLevel, Option, References, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { Emulator, type Event, type Execution } from "./Emulator.ts"
 import { describeCause } from "./internal/cause.ts"
@@ -377,36 +377,58 @@ const inject = (schedule: Schedule, unansweredIds: ReadonlySet<string> = new Set
 }
 
 // ---------------------------------------------------------------------------
-// Step bodies
+// Attempts
 // ---------------------------------------------------------------------------
 
-/** The runs of step bodies in the current simulation run, by operation id and attempt. */
-const BodyRuns = Context.Reference<Map<string, number> | undefined>("@effect-durable/testing/Simulation/BodyRuns", {
-  defaultValue: () => undefined
-})
-
 /**
- * Reports that a step's body runs, for the `at-most-once` invariant: put it
- * at the start of the body of an `AtMostOncePerRetry` step, and the
- * simulation checks that no attempt ran it twice, whatever the faults. Outside
- * a simulation (or a step) it does nothing.
+ * The `at-most-once` invariant, as a pure function of the attempts a run
+ * started (what `Instrumentation`'s `onAttemptStart` is told): the code of an
+ * `AtMostOncePerRetry` step runs at most once per attempt, whatever happened
+ * to the invocations. Returns one message per attempt that ran more than once.
  *
  * @example
  * ```ts
- * Durable.step("charge", Effect.andThen(Simulation.bodyRan, chargeCard(order)), { semantics: "AtMostOncePerRetry" })
+ * Simulation.checkAttempts([
+ *   { id: "a1", name: "charge", attempt: 1, semantics: "AtMostOncePerRetry" },
+ *   { id: "a1", name: "charge", attempt: 1, semantics: "AtMostOncePerRetry" }
+ * ]) // ["the code of step a1 \"charge\" ran 2 times in attempt 1"]
  * ```
  *
  * @category invariants
  * @since 0.1.0
  */
-export const bodyRan: Effect.Effect<void> = Effect.gen(function*() {
-  const runs = yield* BodyRuns
-  if (runs === undefined) return
-  const step = yield* Effect.serviceOption(StepContext)
-  if (Option.isNone(step)) return
-  const key = `${step.value.operationId} "${step.value.name}" attempt ${step.value.attempt}`
-  runs.set(key, (runs.get(key) ?? 0) + 1)
-})
+export const checkAttempts = (
+  attempts: ReadonlyArray<Pick<Instrumentation.AttemptInfo, "id" | "name" | "attempt" | "semantics">>
+): ReadonlyArray<string> => {
+  const runs = new Map<string, { readonly label: string; readonly attempt: number; count: number }>()
+  for (const attempt of attempts) {
+    if (attempt.semantics !== "AtMostOncePerRetry") continue
+    const key = `${attempt.id}#${attempt.attempt}`
+    const seen = runs.get(key)
+    if (seen === undefined) {
+      runs.set(key, { label: `${attempt.id}${attempt.name === undefined ? "" : ` "${attempt.name}"`}`, attempt: attempt.attempt, count: 1 })
+    } else seen.count += 1
+  }
+  return [...runs.values()].filter((r) => r.count > 1).map((r) =>
+    `the code of step ${r.label} ran ${r.count} times in attempt ${r.attempt}`
+  )
+}
+
+/**
+ * The instrumentation of a run: the context's own plugins (if any), and a
+ * plugin that records the attempts.
+ */
+const recordAttempts = (attempts: Array<Instrumentation.AttemptInfo>) =>
+  Effect.map(Effect.serviceOption(Instrumentation.Instrumentation), (existing): Instrumentation.Dispatch => {
+    const ours = Instrumentation.make({ onAttemptStart: (attempt) => Effect.sync(() => void attempts.push(attempt)) })
+    if (Option.isNone(existing)) return ours
+    const theirs = existing.value
+    const both: Record<string, (info: never) => Effect.Effect<void>> = {}
+    for (const hook of Object.keys(ours) as Array<keyof Instrumentation.Dispatch>) {
+      both[hook] = (info: never) => Effect.andThen(ours[hook](info), theirs[hook](info))
+    }
+    return both as unknown as Instrumentation.Dispatch
+  })
 
 // ---------------------------------------------------------------------------
 // Options and reports
@@ -506,6 +528,8 @@ export interface Run {
   /** How the run ended: the execution's status, or the run's error. */
   readonly outcome: string
   readonly invocations: number
+  /** Attempts of steps' code (and `waitForCondition` checks) the run started. */
+  readonly attempts: number
 }
 
 /**
@@ -562,8 +586,8 @@ interface Observed {
   readonly exit: Exit.Exit<LocalRunner.Result<unknown>, LocalRunner.RunError | LocalRunner.HorizonExceededError>
   readonly execution: Execution
   readonly injection: Injection
-  /** Runs of the step bodies that report them ({@link bodyRan}). */
-  readonly bodyRuns: ReadonlyMap<string, number>
+  /** The attempts of steps (and checks) the run started. */
+  readonly attempts: ReadonlyArray<Instrumentation.AttemptInfo>
 }
 
 const execute = <W extends Workflow.Any, R, L>(
@@ -574,7 +598,7 @@ const execute = <W extends Workflow.Any, R, L>(
   unanswered?: ReadonlySet<string>
 ): Effect.Effect<Observed, never, Needs<W, R, L>> => {
   const injection = inject(schedule, unanswered)
-  const bodyRuns = new Map<string, number>()
+  const attempts: Array<Instrumentation.AttemptInfo> = []
   return Effect.gen(function*() {
     const emulator = yield* Emulator
     const exit = yield* Effect.exit(LocalRunner.runUnderTestClock(workflow, input, {
@@ -588,9 +612,9 @@ const execute = <W extends Workflow.Any, R, L>(
       faults: injection.faults
     }))
     const [execution] = yield* emulator.executions
-    return { exit, execution: execution!, injection, bodyRuns } satisfies Observed
+    return { exit, execution: execution!, injection, attempts } satisfies Observed
   }).pipe(
-    Effect.provideService(BodyRuns, bodyRuns),
+    Effect.provideServiceEffect(Instrumentation.Instrumentation, recordAttempts(attempts)),
     Effect.provideService(References.MinimumLogLevel, options.logLevel ?? "None"),
     Effect.provide([Emulator.layer, TestClock.layer(), options.layer ?? Layer.empty])
   ) as Effect.Effect<Observed, never, Needs<W, R, L>>
@@ -773,9 +797,7 @@ const check = (observed: Observed, reference: Reference | undefined, options: Op
     }
   }
   for (const problem of checkHistory(execution.history)) add("history", problem)
-  for (const [body, runs] of observed.bodyRuns) {
-    if (runs > 1) add("at-most-once", `the body of ${body} ran ${runs} times`)
-  }
+  for (const problem of checkAttempts(observed.attempts)) add("at-most-once", problem)
 
   if (Exit.isFailure(observed.exit)) {
     const refused = violations.some((v) => v.invariant === "pending-with-nothing-pending" || v.invariant === "run")
@@ -874,7 +896,8 @@ const makeSession = <W extends Workflow.Any, R, L>(
         fired: observed.injection.fired,
         violations: check(observed, expected, options),
         outcome: outcomeOf(observed),
-        invocations: observed.execution.invocations
+        invocations: observed.execution.invocations,
+        attempts: observed.attempts.length
       }
       return run
     })

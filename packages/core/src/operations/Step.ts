@@ -291,7 +291,9 @@ const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
       Effect.exit
     )
     const dispatch = started.context.services.instrumentation
-    const exit = yield* (dispatch === undefined ? running : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome))
+    const exit = yield* (dispatch === undefined
+      ? running
+      : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, semantics))
     if (Exit.isSuccess(exit)) {
       const payload = yield* orFault(
         started.context,
