@@ -293,7 +293,7 @@ const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
     const dispatch = started.context.services.instrumentation
     const exit = yield* (dispatch === undefined
       ? running
-      : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, semantics))
+      : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, live.semantics))
     if (Exit.isSuccess(exit)) {
       const payload = yield* orFault(
         started.context,
