@@ -28,8 +28,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
  * - `CONFORMANCE_REQUIREMENTS=<dir>`: that folder, which must exist (else the
  *   gate fails);
  * - else the default folder (`Files.requirementsCandidates`), if one exists;
- * - else none: the gate cannot run. With `CONFORMANCE_GATE=required` (`.ci/run`
- *   sets it) that fails the build; otherwise the gate is skipped, and says so.
+ * - else none: the gate cannot run. With `CONFORMANCE_GATE=required` that
+ *   fails the build; otherwise the gate is skipped, and says so loudly.
  */
 const locate = (): { readonly dir: string } | { readonly missing: string; readonly given: boolean } => {
   const given = process.env.CONFORMANCE_REQUIREMENTS
@@ -55,7 +55,7 @@ const skipped = "missing" in located && !located.given && process.env.CONFORMANC
 if (skipped) {
   console.warn(
     `\n*** The conformance gate is NOT RUN: ${located.missing}.\n` +
-      "*** No requirement of conformance/passing.json is checked. CI (.ci/run, CONFORMANCE_GATE=required) fails here.\n"
+      "*** No requirement of conformance/passing.json is checked. (CONFORMANCE_GATE=required makes this a failure.)\n"
   )
 }
 
