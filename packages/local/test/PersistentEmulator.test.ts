@@ -53,6 +53,16 @@ const defined = (value: unknown): unknown =>
 
 const stored = (filename: string) => Emulator.Emulator.layerStore().pipe(Layer.provide(SqliteStore.layer({ filename })))
 
+/** Answers `"yes"` to every callback a minute after it starts. */
+const answerCallbacks = (emulator: Emulator.Emulator["Service"]) => (event: LocalRunner.Event) => {
+  const callback = event._tag === "Checkpointed"
+    ? event.operations.find((op) => op.Type === "CALLBACK" && op.Status === "STARTED")
+    : undefined
+  return callback === undefined ? Effect.void : Effect.forkDetach(
+    Effect.andThen(Effect.sleep("1 minute"), emulator.sendCallbackSuccess(callback.CallbackDetails!.CallbackId!, "\"yes\""))
+  ).pipe(Effect.asVoid)
+}
+
 /** Runs one invocation of the execution by hand, as Lambda would. */
 const invokeOnce = (arn: string) =>
   Effect.gen(function*() {
@@ -72,14 +82,7 @@ describe("Emulator over the SQLite store", () => {
     Effect.gen(function*() {
       const filename = yield* tempFile
       const run = yield* Effect.gen(function*() {
-        const emulator = yield* Emulator.Emulator
-        const onEvent = (event: LocalRunner.Event) =>
-          event._tag === "Checkpointed" && event.operations.some((op) => op.Type === "CALLBACK" && op.Status === "STARTED")
-            ? Effect.forkDetach(Effect.andThen(
-              Effect.sleep("1 minute"),
-              emulator.sendCallbackSuccess(event.operations.find((op) => op.Type === "CALLBACK")!.CallbackDetails!.CallbackId!, "\"yes\"")
-            )).pipe(Effect.asVoid)
-            : Effect.void
+        const onEvent = answerCallbacks(yield* Emulator.Emulator)
         return yield* LocalRunner.runUnderTestClock(Order, "book", { onEvent, waitForExternal: true })
       }).pipe(Effect.provide(stored(filename)))
       assert.strictEqual(run.status, "SUCCEEDED")
@@ -121,16 +124,9 @@ describe("Emulator over the SQLite store", () => {
         const execution = yield* emulator.execution(arn)
         const wait = execution.operations.find((op) => op.Name === "settle")!
         assert.strictEqual(yield* emulator.nextWakeup(arn), wait.WaitDetails!.ScheduledEndTimestamp!.getTime())
-        const fiber = yield* Effect.forkChild(LocalRunner.drive(Order, arn, {
-          waitForExternal: true,
-          onEvent: (event) =>
-            event._tag === "Checkpointed" && event.operations.some((op) => op.Type === "CALLBACK" && op.Status === "STARTED")
-              ? Effect.forkDetach(Effect.andThen(
-                Effect.sleep("1 minute"),
-                emulator.sendCallbackSuccess(event.operations.find((op) => op.Type === "CALLBACK")!.CallbackDetails!.CallbackId!, "\"yes\"")
-              )).pipe(Effect.asVoid)
-              : Effect.void
-        }))
+        const fiber = yield* Effect.forkChild(
+          LocalRunner.drive(Order, arn, { waitForExternal: true, onEvent: answerCallbacks(emulator) })
+        )
         while (fiber.pollUnsafe() === undefined) yield* TestClock.adjust("1 minute")
         return yield* Fiber.join(fiber)
       }).pipe(Effect.provide(stored(filename)))

@@ -29,17 +29,6 @@ const print = (events: ReadonlyArray<Wire.HistoryEvent>) => {
   return Console.log(events.map((event) => describe(event, origin)).join("\n"))
 }
 
-/** The ARN of an execution named by its ARN or its name. */
-const resolve = (execution: string, executions: ReadonlyArray<{ readonly arn: string; readonly name: string }>) =>
-  execution.startsWith("arn:") ? Effect.succeed(execution) : Effect.gen(function*() {
-    const found = executions.filter((e) => e.name === execution)
-    if (found.length === 0) return yield* new Local.CommandError({ message: `No execution is named ${execution}` })
-    if (found.length > 1) {
-      return yield* new Local.CommandError({ message: `${found.length} executions are named ${execution}: give its ARN` })
-    }
-    return found[0]!.arn
-  })
-
 /**
  * The `history` command.
  *
@@ -61,7 +50,7 @@ export const command = Command.make(
       yield* Effect.gen(function*() {
         const client = yield* DurableClient.DurableClient
         const all = yield* Effect.forEach(service.functions, (f) => Stream.runCollect(client.list({ function: f })))
-        const arn = yield* resolve(execution, all.flat())
+        const arn = yield* Local.resolveExecution(execution, all.flat())
         const events = yield* Stream.runCollect(client.handle(arn).history())
         yield* print(events)
         // the timeline with what only the local service knows (termination reasons, running invocations)
@@ -74,7 +63,7 @@ export const command = Command.make(
       yield* Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const executions = yield* emulator.executions
-        const arn = yield* resolve(execution, executions.map((e) => ({ arn: e.arn, name: e.executionName })))
+        const arn = yield* Local.resolveExecution(execution, executions.map((e) => ({ arn: e.arn, name: e.executionName })))
         const found = yield* emulator.execution(arn).pipe(
           Effect.mapError(() => new Local.CommandError({ message: `No execution has the ARN ${arn}` }))
         )

@@ -21,25 +21,16 @@ export const command = Command.make(
   { execution: Argument.String("execution").pipe(Argument.withDescription("The execution's ARN or name")) },
   Effect.fn(function*({ execution }) {
     const running = yield* Local.runningService
-    const byName = (executions: ReadonlyArray<{ readonly arn: string; readonly name: string }>) => {
-      if (execution.startsWith("arn:")) return Effect.succeed(execution)
-      const found = executions.filter((e) => e.name === execution)
-      return found.length === 1
-        ? Effect.succeed(found[0]!.arn)
-        : Effect.fail(new Local.CommandError({
-          message: found.length === 0 ? `No execution is named ${execution}` : `${found.length} executions are named ${execution}: give its ARN`
-        }))
-    }
     const stoppedAt = Option.isSome(running)
       ? yield* Effect.gen(function*() {
         const client = yield* DurableClient.DurableClient
         const all = yield* Effect.forEach(running.value.functions, (f) => Stream.runCollect(client.list({ function: f })))
-        const arn = yield* byName(all.flat())
+        const arn = yield* Local.resolveExecution(execution, all.flat())
         return yield* client.handle(arn).stop()
       }).pipe(Effect.provide(Local.clientOf(running.value)))
       : yield* Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
-        const arn = yield* byName((yield* emulator.executions).map((e) => ({ arn: e.arn, name: e.executionName })))
+        const arn = yield* Local.resolveExecution(execution, (yield* emulator.executions).map((e) => ({ arn: e.arn, name: e.executionName })))
         return yield* emulator.stop(arn)
       }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(Option.none()), { readonly: false })))
     yield* Console.log(`stopped at ${stoppedAt.toISOString()}`)

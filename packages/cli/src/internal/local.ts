@@ -178,6 +178,27 @@ export const loadModule = (file: string) =>
     return { functions, byExport }
   })
 
+/**
+ * The ARN of an execution given by its ARN or by its name (which must name
+ * exactly one execution).
+ *
+ * @internal
+ */
+export const resolveExecution = (
+  execution: string,
+  executions: ReadonlyArray<{ readonly arn: string; readonly name: string }>
+): Effect.Effect<string, CommandError> => {
+  if (execution.startsWith("arn:")) return Effect.succeed(execution)
+  const found = executions.filter((e) => e.name === execution)
+  return found.length === 1 ? Effect.succeed(found[0]!.arn) : Effect.fail(
+    new CommandError({
+      message: found.length === 0
+        ? `No execution is named ${execution}`
+        : `${found.length} executions are named ${execution}: give its ARN`
+    })
+  )
+}
+
 /** Parses a JSON argument, or fails with one clear line. @internal */
 export const parseJson = (text: string, what: string) =>
   Effect.try({
