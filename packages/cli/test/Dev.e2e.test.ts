@@ -35,7 +35,13 @@ const freePort = () =>
 
 /** Runs the CLI to its end. */
 const cli = (cwd: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) => {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8" })
+  // bounded: a command that hangs fails the test instead of blocking it
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000
+  })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

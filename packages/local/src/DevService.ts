@@ -66,13 +66,18 @@ export class DevService extends Context.Service<DevService, {
   readonly skipTime: boolean
 }>()("@effect-durable/local/DevService") {}
 
-/** While time skips: whenever the service is idle, jump to the earliest timer of a running execution. */
+/**
+ * While time skips: whenever the service is idle, jump to the earliest timer of a running execution. A
+ * driver that measured its sleep just before a skip sleeps past its execution's wake-up; when a wake-up
+ * stays due while nothing happens, the clock jumps to the earliest sleep instead.
+ */
 const skipper = (clock: SkipClock.SkipClock) =>
   Effect.gen(function*() {
     const local = yield* LocalService.LocalService
     const emulator = yield* Emulator
+    let overdue = 0
     while (true) {
-      yield* local.idle
+      const idle = yield* Effect.timeoutOption(local.idle, "50 millis")
       let next: number | undefined
       for (const execution of yield* emulator.executions) {
         if (execution.status !== "RUNNING") continue
@@ -80,7 +85,14 @@ const skipper = (clock: SkipClock.SkipClock) =>
         if (wakeup !== undefined && (next === undefined || wakeup < next)) next = wakeup
       }
       const now = clock.currentTimeMillisUnsafe()
-      if (next !== undefined && next > now) yield* clock.skipTo(next)
+      if (next !== undefined && next > now) {
+        overdue = 0
+        if (idle._tag === "Some") yield* clock.skipTo(next)
+      } else if (next !== undefined && ++overdue >= 10) {
+        overdue = 0
+        const due = clock.nextDue()
+        if (due !== undefined) yield* clock.skipTo(due)
+      }
       // let what woke up run (or wait a moment for something to happen from outside)
       yield* Effect.sleep(next !== undefined && next > now ? "5 millis" : "50 millis")
     }

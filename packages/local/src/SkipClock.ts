@@ -33,6 +33,8 @@ export interface SkipClock extends Clock.Clock {
   readonly skipTo: (at: number) => Effect.Effect<void>
   /** How far ahead of the wall clock it is, in ms. */
   readonly offset: () => number
+  /** When the earliest sleep on this clock ends (epoch ms), if any sleeps. */
+  readonly nextDue: () => number | undefined
 }
 
 interface Sleeper {
@@ -84,6 +86,11 @@ export const make = (): SkipClock => {
     monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint() + BigInt(offset) * 1_000_000n),
     sleep,
     offset: () => offset,
+    nextDue: () => {
+      let due: number | undefined
+      for (const sleeper of sleepers) if (due === undefined || sleeper.due < due) due = sleeper.due
+      return due
+    },
     skipTo: (at) =>
       Effect.sync(() => {
         const ahead = at - now()
