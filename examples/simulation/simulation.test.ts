@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ciFaults, examples, operations } from "./catalog.ts"
 
-const runs = 30
+const runs = 60
 const seed = 20_261_201
 
 describe("simulation", () => {

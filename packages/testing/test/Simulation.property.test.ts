@@ -172,7 +172,7 @@ describe("Simulation: properties", () => {
           compare: races(tree) ? "none" : "all"
         })
       }),
-    { timeout: 120_000, arbitrary: { runs: 30, seed: 20261201, size: 5 } }
+    { timeout: 120_000, arbitrary: { runs: 40, seed: 20261201, size: 5 } }
   )
 
   // -------------------------------------------------------------------------
