@@ -138,6 +138,9 @@ export const examples: ReadonlyArray<Entry> = [
     email: "ada@example.com",
     phone: "+44 7700 900001",
     deviceToken: "tok-1"
+  }, {
+    // The first channel to answer wins: a call held up long enough lets another one answer first.
+    without: timeShifting
   }),
   entry("wait-for-condition", ReportExport, { reportId: "sales-2025-q1", format: "csv" }, {
     layer: exportApi,

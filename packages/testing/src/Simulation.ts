@@ -211,7 +211,15 @@ const errorOf = (error: ErrorClass): CheckpointClientError => {
   })
 }
 
-const garble = (kind: GarbageKind, response: Wire.CheckpointResponse): Effect.Effect<Wire.CheckpointResponse> => {
+/**
+ * A garbled response. `known` holds the operations this invocation already saw end: moving one of them back is
+ * a lie the function can tell (moving back an operation it never saw end is not: it would look like news).
+ */
+const garble = (
+  kind: GarbageKind,
+  response: Wire.CheckpointResponse,
+  known: ReadonlySet<string>
+): Effect.Effect<Wire.CheckpointResponse> => {
   switch (kind) {
     case "no-token":
       return Effect.succeed(
@@ -223,7 +231,9 @@ const garble = (kind: GarbageKind, response: Wire.CheckpointResponse): Effect.Ef
       return Effect.succeed(null as unknown as Wire.CheckpointResponse)
     case "moved-back": {
       const operations = response.NewExecutionState?.Operations ?? []
-      const index = operations.findIndex((o) => o.Type !== "EXECUTION" && Wire.isTerminalStatus(o.Status))
+      const index = operations.findIndex((o) =>
+        o.Type !== "EXECUTION" && Wire.isTerminalStatus(o.Status) && known.has(o.Id)
+      )
       if (index < 0) return Effect.succeed(response)
       const moved = operations.map((o, i) => i === index ? { ...o, Status: "STARTED" as const } : o)
       return Effect.succeed({ ...response, NewExecutionState: { ...response.NewExecutionState, Operations: moved } })
@@ -297,6 +307,20 @@ const inject = (schedule: Schedule, unansweredIds: ReadonlySet<string> = new Set
   const unanswered = new Set<string>()
   const shape: Shape = { calls: 0, invocations: 0, callbacks: [] }
   const tokens = new Map<number, string>()
+  // The operations each invocation saw end in a response.
+  const ended = new Map<number, Set<string>>()
+  const endedIn = (invocation: number) => {
+    let set = ended.get(invocation)
+    if (set === undefined) ended.set(invocation, set = new Set())
+    return set
+  }
+  const see = (invocation: number) => (response: Wire.CheckpointResponse) =>
+    Effect.sync(() => {
+      for (const operation of response?.NewExecutionState?.Operations ?? []) {
+        if (Wire.isTerminalStatus(operation.Status)) endedIn(invocation).add(operation.Id)
+      }
+      return response
+    })
 
   const faults: LocalRunner.Faults = {
     checkpoint: (call) => {
@@ -305,7 +329,7 @@ const inject = (schedule: Schedule, unansweredIds: ReadonlySet<string> = new Set
       const previous = tokens.get(call.invocation)
       tokens.set(call.invocation, call.request.CheckpointToken)
       const fault = byCall.get(call.attempt)
-      if (fault === undefined) return call.send()
+      if (fault === undefined) return Effect.flatMap(call.send(), see(call.invocation))
       fire(fault)
       switch (fault._tag) {
         case "CrashBefore":
@@ -319,7 +343,7 @@ const inject = (schedule: Schedule, unansweredIds: ReadonlySet<string> = new Set
         case "CallSlow":
           return Effect.delay(call.send(), Duration.millis(fault.millis))
         case "Garbage":
-          return Effect.flatMap(call.send(), (response) => garble(fault.kind, response))
+          return Effect.flatMap(call.send(), (response) => garble(fault.kind, response, endedIn(call.invocation)))
         case "ResponseLost":
           return Effect.andThen(call.send(), Effect.fail(errorOf("network")))
         case "StaleToken":
