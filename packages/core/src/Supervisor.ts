@@ -114,6 +114,17 @@ export interface Options {
 }
 
 /**
+ * Sleeps until the clock reads `at`. A timer may fire a millisecond before the
+ * clock reads its time (Node's timers and `Date.now` round differently): then
+ * it sleeps again, rather than wake the supervisor to the same decision, which
+ * would leave nothing to wake it up when its time has really come.
+ */
+const sleepUntil = (at: number, now: number): Effect.Effect<void> =>
+  now >= at
+    ? Effect.void
+    : Effect.andThen(Effect.sleep(at - now), Effect.flatMap(Clock.currentTimeMillis, (next) => sleepUntil(at, next)))
+
+/**
  * Builds the supervisor of one invocation.
  *
  * @category constructors
@@ -142,7 +153,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           : {
             at,
             // Started at once, so that its timer is set from `now`, before anything else runs.
-            fiber: yield* Effect.forkChild(Effect.andThen(Effect.sleep(Math.max(0, at - now)), scheduler.wake), {
+            fiber: yield* Effect.forkChild(Effect.andThen(sleepUntil(at, now), scheduler.wake), {
               startImmediately: true
             })
           }

@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
-import { Duration, Effect, Schema } from "effect"
+import { Clock, Duration, Effect, Schema } from "effect"
 import { answerCallbacks } from "./support.ts"
 
 class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
@@ -77,6 +77,31 @@ describe("Supervisor", () => {
       assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
       const [only] = result.invocations
       assert.strictEqual(only.endedAt - only.startedAt, 1_000)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("an in-process wait resumes even when timers fire a millisecond before the clock reads their time", () =>
+    Effect.gen(function*() {
+      // Node's timers and Date.now round differently: a timer may fire when the clock
+      // still reads a millisecond less. The supervisor's alarm must not take that for
+      // its time and go back to sleep with nothing left to wake it up.
+      const clock = yield* Clock.Clock
+      const early = new Proxy(clock, {
+        get: (target, key) =>
+          key === "sleep"
+            ? (duration: Duration.Duration) =>
+              target.sleep(
+                Duration.isGreaterThan(duration, Duration.millis(1))
+                  ? Duration.subtract(duration, Duration.millis(1))
+                  : duration
+              )
+            : Reflect.get(target, key, target)
+      })
+      const result = yield* run(waitsFor("1 second"), undefined, { policy: "latency" }).pipe(
+        Effect.provideService(Clock.Clock, early)
+      )
+      assert.deepStrictEqual(outcomes(result), ["SUCCEEDED"])
+      const [only] = result.invocations
+      assert.isAtMost(only.endedAt - only.startedAt, 1_001)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("the eager policy suspends 20 ms after nothing runs, as the official SDK does", () =>
