@@ -20,7 +20,8 @@ import { ExportApi, ReportExport } from "../wait-for-condition/workflow.ts"
 
 /**
  * The fault kinds of the CI runs: every kind but `Garbage`, until a poll's response without its state is
- * refused (notes/issue-11-findings.md, F8); `npm run simulate` draws every kind.
+ * refused and a response without a token no longer drops trailing updates (notes/issue-11-findings.md, F8 and
+ * F9); `npm run simulate` draws every kind.
  */
 export const ciFaults = Simulation.faultKinds.filter((kind) => kind !== "Garbage")
 
