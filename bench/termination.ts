@@ -6,7 +6,10 @@
  * `bench/results/termination.md`, the raw traces in `termination.json`, and
  * the plot `bench/termination.svg`.
  *
- * `npm run bench:termination` (builds first); `BENCH_QUICK=1` runs once.
+ * `npm run bench:termination` (builds first); `BENCH_QUICK=1` runs once,
+ * `BENCH_REPS=n` n times (3 by default); `BENCH_HISTORIES=0,1000` (the
+ * default) picks the histories, `BENCH_ONLY=0,3` the workloads, and
+ * `BENCH_NAME=x` writes the results under another name.
  */
 import * as CostModel from "@effect-durable/core/CostModel"
 import { spawnSync } from "node:child_process"
@@ -16,7 +19,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Accounting from "./mixAccounting.ts"
 import type { Config, WorkloadTrace } from "./mixRun.ts"
-import { workloads } from "./mixWorkloads.ts"
+import * as Mix from "./mixWorkloads.ts"
 import * as Plot from "./plot.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -25,6 +28,11 @@ const latency = 5
 const timeoutMillis = 60_000
 const memories = [128, 512, 1024] as const
 const histories: ReadonlyArray<number> = (process.env.BENCH_HISTORIES ?? "0,1000").split(",").map(Number)
+/** `BENCH_ONLY=0,3`: only these workloads (by index in the mix). */
+const only = process.env.BENCH_ONLY?.split(",").map(Number)
+const workloads = Mix.workloads.filter((_, i) => only === undefined || only.includes(i))
+/** `BENCH_NAME=x`: results in `termination-x.md` / `.json`, and no plot (the plot is the default run's). */
+const name = process.env.BENCH_NAME
 
 /** A run of the mix: the official SDK, or one of our policies (`cost` at one memory size). */
 interface Run {
@@ -74,7 +82,7 @@ for (let rep = 0; rep < reps; rep++) {
       const list = byRun.get(run.key) ?? []
       byRun.set(run.key, list)
       const t0 = Date.now()
-      list.push(execute({ ...run.config, history }))
+      list.push(execute({ ...run.config, history, ...(only === undefined ? {} : { only }) }))
       process.stderr.write(`rep ${rep + 1}/${reps}, history ${history}, ${run.label}: ${Math.round((Date.now() - t0) / 1000)} s\n`)
     }
   }
@@ -272,23 +280,30 @@ say(
 
 const out = path.join(here, "..", "results")
 mkdirSync(out, { recursive: true })
-writeFileSync(path.join(out, "termination.md"), lines.join("\n") + "\n")
+const file = name === undefined ? "termination" : `termination-${name}`
+writeFileSync(path.join(out, `${file}.md`), lines.join("\n") + "\n")
 writeFileSync(
-  path.join(out, "termination.json"),
+  path.join(out, `${file}.json`),
   JSON.stringify(Object.fromEntries([...traces].map(([h, byRun]) => [h, Object.fromEntries(byRun)]))) + "\n"
 )
-writeFileSync(
-  path.join(here, "..", "termination.svg"),
-  Plot.scatter({
-    title: "The termination mix at 512 MB: invocations against modeled cost",
-    x: "invocations (mix total)",
-    y: "$ per million executions (512 MB, x86_64)",
-    series: histories.map((history) => ({
-      name: history === 0 ? "each workload alone" : `after ${history} completed steps`,
-      points: runs
-        .filter((run) => relevant(run, 512))
-        .map((run) => ({ label: run.label, x: get(history, run.key).invocations, y: perMillion(get(history, run.key).cost[512]!) }))
-    }))
-  })
-)
+if (name === undefined) {
+  writeFileSync(
+    path.join(here, "..", "termination.svg"),
+    Plot.scatter({
+      title: "The termination mix at 512 MB: invocations against modeled cost",
+      x: "invocations (mix total)",
+      y: "$ per million executions (512 MB, x86_64)",
+      series: histories.map((history) => ({
+        name: history === 0 ? "each workload alone" : `after ${history} completed steps`,
+        points: runs
+          .filter((run) => relevant(run, 512))
+          .map((run) => ({
+            label: run.label,
+            x: get(history, run.key).invocations,
+            y: perMillion(get(history, run.key).cost[512]!)
+          }))
+      }))
+    })
+  )
+}
 process.stdout.write(lines.join("\n") + "\n")
