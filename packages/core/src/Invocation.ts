@@ -14,7 +14,10 @@
  * - a system failure: FAILED for failures of the execution
  *   (non-determinism, invalid context or configuration, a checkpoint the
  *   service rejected), or an `InvocationFailure` for failures Lambda should
- *   retry (a transient checkpoint failure, a serialization failure).
+ *   retry (a transient checkpoint failure, a serialization failure of an
+ *   operation, as the official SDK does). The workflow's own result is
+ *   different: an output its Schema refuses fails the execution
+ *   (`SerdesFailedError`), since every invocation would refuse it again.
  *
  * Whatever the service does, the invocation answers before Lambda's deadline:
  * the supervisor's watchdog covers everything from the event's arrival (the
@@ -460,7 +463,16 @@ const answer = Effect.fnUntraced(function*(
   execution: Wire.Operation
 ) {
   if (Exit.isSuccess(exit)) {
-    const result = yield* Payload.encode(workflow.output, exit.value, "execution result")
+    // An output its Schema refuses is refused on every invocation: a failure of the execution, not one to retry.
+    const encoded = yield* Effect.exit(Payload.encode(workflow.output, exit.value, "execution result"))
+    if (Exit.isFailure(encoded)) {
+      const error = Cause.findErrorOption(encoded.cause)
+      return failed({
+        ErrorType: "SerdesFailedError",
+        ErrorMessage: error._tag === "Some" ? error.value.message : "The execution result could not be encoded"
+      })
+    }
+    const result = encoded.value
     const output: Wire.InvocationOutput = result === undefined
       ? { Status: "SUCCEEDED" }
       : { Status: "SUCCEEDED", Result: result }

@@ -90,6 +90,22 @@ describe("Invocation", () => {
       assert.deepStrictEqual(outcomes(result), ["FAILED"])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
+  it.effect("an output its Schema refuses fails the execution with SerdesFailedError, instead of every invocation", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow(
+        { name: "counted", output: Schema.Struct({ count: Schema.Int }) },
+        () => Effect.succeed({ count: 1.5 })
+      )
+      const result = yield* run(workflow)
+      assert.strictEqual(result.status, "FAILED")
+      if (result.status === "FAILED") {
+        assert.strictEqual(result.error.ErrorType, "SerdesFailedError")
+        assert.include(result.error.ErrorMessage, "execution result")
+        assert.include(result.error.ErrorMessage, "count")
+      }
+      assert.deepStrictEqual(outcomes(result), ["FAILED"])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
   it.effect("a malformed event fails the invocation with InvalidEventError, naming the field", () =>
     Effect.gen(function*() {
       const workflow = Durable.workflow({ name: "any" }, () => Effect.void)

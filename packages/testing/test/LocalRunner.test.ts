@@ -204,10 +204,10 @@ describe("LocalRunner", () => {
 
   it.effect("retries failed invocations a bounded number of times", () =>
     provide(Effect.gen(function*() {
-      // the body returns a value its output codec cannot encode: a serialization failure Lambda retries
+      // a step returns a value its codec cannot encode: a serialization failure Lambda retries
       const workflow = Durable.workflow(
-        { name: "bad-output", output: Schema.Number },
-        () => Effect.succeed("not a number" as unknown as number)
+        { name: "bad-step-result" },
+        () => Durable.step("compute", Effect.succeed(1.5), { success: Schema.Int })
       )
       const error = yield* Effect.flip(LocalRunner.runUnderTestClock(workflow, undefined, { maxConsecutiveFailures: 2 }))
       assert.strictEqual(error._tag, "InvocationFailedError")
