@@ -75,7 +75,7 @@ describe("Init.init", () => {
       yield* fs.writeFileString(path.join(directory, "notes.txt"), "mine")
       const error = yield* Effect.flip(Init.init({ directory }))
       assert.strictEqual(error._tag, "InitError")
-      assert.match(error.message, /is not empty \(1 entries\): choose a new or empty directory$/)
+      assert.match(error.message, /is not empty \(1 entry\): choose a new or empty directory$/)
       assert.deepStrictEqual(yield* listFiles(directory), ["notes.txt"])
     }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
 
@@ -90,8 +90,21 @@ describe("Init.init", () => {
       assert.match(notADirectory.message, /is a file, not a directory/)
       const badName = yield* Effect.flip(Init.init({ directory: path.join(tmp, "app"), name: "Bad Name" }))
       assert.match(badName.message, /"Bad Name" is not a valid npm package name/)
+      assert.include(badName.message, "choose another")
       assert.isFalse(yield* fs.exists(path.join(tmp, "app")))
     }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
+})
+
+describe("Init.summary", () => {
+  it("says what to run next, with a path the shell reads back as it is", () => {
+    const created = { name: "my-app", files: ["package.json", "src/workflow.ts"] }
+    const lines = Init.summary(created, "My App").split("\n")
+    assert.deepStrictEqual(lines.slice(0, 3), ["Created the project my-app in My App:", "  package.json", "  src/workflow.ts"])
+    assert.include(lines, "  cd 'My App'")
+    assert.include(Init.summary(created, "../it's").split("\n"), `  cd '../it'\\''s'`)
+    assert.include(Init.summary(created, "apps/my-app").split("\n"), "  cd apps/my-app")
+    assert.notInclude(Init.summary(created, ".").split("\n").join("\n"), "cd ")
+  })
 })
 
 describe("Starter", () => {
@@ -125,7 +138,7 @@ describe("effect-durable init (the executable)", () => {
       assert.strictEqual(code, 1)
       assert.strictEqual(stdout, "")
       assert.deepStrictEqual(stderr.trim().split("\n"), [
-        `effect-durable: ${directory} is not empty (1 entries): choose a new or empty directory`
+        `effect-durable: ${directory} is not empty (1 entry): choose a new or empty directory`
       ])
     }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)), 30_000)
 

@@ -63,7 +63,8 @@ export const init = Effect.fn("Init.init")(function*(options: Options) {
   const name = options.name ?? Starter.packageNameFrom(path.basename(directory))
   if (!Starter.isPackageName(name)) {
     return yield* new InitError({
-      message: `"${name}" is not a valid npm package name: choose one with --name (lowercase letters, digits, - . _ ~)`
+      // Only a name given with --name can be invalid: one made from the directory's name always is valid.
+      message: `"${name}" is not a valid npm package name: choose another (lowercase letters, digits, - . _ ~)`
     })
   }
   if (yield* fs.exists(directory)) {
@@ -74,7 +75,9 @@ export const init = Effect.fn("Init.init")(function*(options: Options) {
     const entries = yield* fs.readDirectory(directory)
     if (entries.length > 0) {
       return yield* new InitError({
-        message: `${options.directory} is not empty (${entries.length} entries): choose a new or empty directory`
+        message: `${options.directory} is not empty (${entries.length} ${
+          entries.length === 1 ? "entry" : "entries"
+        }): choose a new or empty directory`
       })
     }
   }
@@ -86,6 +89,38 @@ export const init = Effect.fn("Init.init")(function*(options: Options) {
   }
   return { directory, name, files: files.map((file) => file.path) }
 })
+
+/**
+ * What the command prints once the project is created in `relative` (its path
+ * from the current directory, `.` for the current one): the files, then the
+ * commands to run next, ready to paste (a path with spaces is quoted).
+ *
+ * @example
+ * ```ts
+ * Init.summary({ name: "my-app", files: ["package.json"] }, "My App")
+ * // "Created the project my-app in My App:\n  package.json\n\nNext:\n  cd 'My App'\n  npm install\n..."
+ * ```
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const summary = (created: { readonly name: string; readonly files: ReadonlyArray<string> }, relative: string) =>
+  [
+    `Created the project ${created.name} in ${relative === "." ? "this directory" : relative}:`,
+    ...created.files.map((file) => `  ${file}`),
+    "",
+    "Next:",
+    ...(relative === "." ? [] : [`  cd ${shellQuoted(relative)}`]),
+    "  npm install",
+    "  npm test          # type-checks, then runs the workflow's tests under TestClock",
+    "  npm run bundle    # bundles the Lambda handler as `sam build` does",
+    "  sam build && sam deploy --guided",
+    ""
+  ].join("\n")
+
+/** A path as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
+const shellQuoted = (text: string): string =>
+  /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`
 
 /**
  * The `init` command.
@@ -107,21 +142,7 @@ export const command = Command.make(
   Effect.fn(function*({ directory, name }) {
     const created = yield* init({ directory, name: Option.getOrUndefined(name) })
     const path = yield* Path.Path
-    const relative = path.relative(process.cwd(), created.directory) || "."
-    yield* Console.log(`Created the project ${created.name} in ${relative === "." ? "this directory" : relative}:`)
-    for (const file of created.files) yield* Console.log(`  ${file}`)
-    yield* Console.log(
-      [
-        "",
-        "Next:",
-        ...(relative === "." ? [] : [`  cd ${relative}`]),
-        "  npm install",
-        "  npm test          # type-checks, then runs the workflow's tests under TestClock",
-        "  npm run bundle    # bundles the Lambda handler as `sam build` does",
-        "  sam build && sam deploy --guided",
-        ""
-      ].join("\n")
-    )
+    yield* Console.log(summary(created, path.relative(process.cwd(), created.directory) || "."))
   })
 ).pipe(
   Command.withDescription("Create a project with a durable workflow, its test, its Lambda handler and a SAM template"),
