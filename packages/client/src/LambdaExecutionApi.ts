@@ -24,6 +24,8 @@ import {
   SendDurableExecutionCallbackSuccessCommand,
   StopDurableExecutionCommand
 } from "@aws-sdk/client-lambda"
+import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
+import * as Payload from "@effect-durable/core/Payload"
 import * as Wire from "@effect-durable/core/Wire"
 import { Effect, Layer, Schema } from "effect"
 import {
@@ -82,18 +84,12 @@ export const describeFailure = (cause: unknown): {
   readonly statusCode: number | undefined
   readonly attempts: number
 } => {
-  const field = (value: unknown, key: string): unknown =>
-    typeof value === "object" && value !== null && key in value ? (value as Record<string, unknown>)[key] : undefined
-  const metadata = field(cause, "$metadata")
-  const name = field(cause, "name")
-  const message = field(cause, "message")
-  const statusCode = field(metadata, "httpStatusCode")
-  const attempts = field(metadata, "attempts")
+  const failure = CheckpointClient.describeFailure(cause)
   return {
-    name: typeof name === "string" ? name : "UnknownError",
-    message: typeof message === "string" ? message : String(cause),
-    statusCode: typeof statusCode === "number" ? statusCode : undefined,
-    attempts: typeof attempts === "number" ? attempts : 1
+    name: failure.name ?? "UnknownError",
+    message: failure.message ?? Payload.errorMessageOf(cause),
+    statusCode: failure.statusCode,
+    attempts: failure.attempts ?? 1
   }
 }
 

@@ -64,6 +64,48 @@ export interface FailureDescription {
   readonly name?: string | undefined
   readonly message?: string | undefined
   readonly statusCode?: number | undefined
+  /** How many times the transport sent the call (the AWS SDK retries by itself), when it says. */
+  readonly attempts?: number | undefined
+}
+
+/**
+ * Reads what is known of a failure thrown by an AWS SDK client (a service
+ * exception, a network error, or anything else): its `name`, its `message`,
+ * the HTTP status and the number of attempts in `$metadata`. Total: whatever
+ * was thrown (an object whose getters throw included) is described, never
+ * rethrown.
+ *
+ * @example
+ * ```ts
+ * CheckpointClient.describeFailure(error)
+ * // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429, attempts: 3 }
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export const describeFailure = (cause: unknown): FailureDescription => {
+  const read = <A>(f: () => A): A | undefined => {
+    try {
+      return f()
+    } catch {
+      return undefined
+    }
+  }
+  if (typeof cause !== "object" || cause === null) return { message: read(() => String(cause)) ?? "unreadable" }
+  const record = cause as { name?: unknown; message?: unknown; $metadata?: unknown }
+  const name = read(() => typeof record.name === "string" ? record.name : undefined)
+  const message = read(() => typeof record.message === "string" ? record.message : undefined)
+  const metadata = read(() => {
+    const metadata = record.$metadata
+    if (typeof metadata !== "object" || metadata === null) return undefined
+    const { attempts, httpStatusCode } = metadata as { httpStatusCode?: unknown; attempts?: unknown }
+    return {
+      statusCode: typeof httpStatusCode === "number" ? httpStatusCode : undefined,
+      attempts: typeof attempts === "number" ? attempts : undefined
+    }
+  })
+  return { name, message, statusCode: metadata?.statusCode, attempts: metadata?.attempts }
 }
 
 /**

@@ -58,39 +58,20 @@ export const defaultClientConfig: LambdaClientConfig = {
 
 /**
  * Reads what is known of a failure thrown by the AWS client (a service
- * exception, a network error or anything else): its `name`, its `message` and
- * the HTTP status in `$metadata.httpStatusCode`.
+ * exception, a network error or anything else): its `name`, its `message`,
+ * the HTTP status in `$metadata.httpStatusCode` and the attempts. Total (see
+ * `CheckpointClient.describeFailure`, which it is).
  *
  * @example
  * ```ts
  * LambdaCheckpointClient.describeFailure(error)
- * // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429 }
+ * // { name: "TooManyRequestsException", message: "Rate exceeded", statusCode: 429, attempts: 3 }
  * ```
  *
  * @category errors
  * @since 0.1.0
  */
-export const describeFailure = (cause: unknown): CheckpointClient.FailureDescription => {
-  // Total: whatever was thrown (an object whose getters throw included) is described, never rethrown.
-  const read = <A>(f: () => A): A | undefined => {
-    try {
-      return f()
-    } catch {
-      return undefined
-    }
-  }
-  if (typeof cause !== "object" || cause === null) return { message: read(() => String(cause)) ?? "unreadable" }
-  const record = cause as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } }
-  const name = read(() => typeof record.name === "string" ? record.name : undefined)
-  const message = read(() => typeof record.message === "string" ? record.message : undefined)
-  const statusCode = read(() => {
-    const metadata = record.$metadata
-    return typeof metadata === "object" && metadata !== null && typeof metadata.httpStatusCode === "number"
-      ? metadata.httpStatusCode
-      : undefined
-  })
-  return { name, message, statusCode }
-}
+export const describeFailure: (cause: unknown) => CheckpointClient.FailureDescription = CheckpointClient.describeFailure
 
 /**
  * Turns a failure thrown by the AWS client into a `CheckpointClientError`,
