@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, FileSystem, Path } from "effect"
-import type * as Report from "./Report.ts"
+import { Effect, FileSystem, Path, Schema } from "effect"
+import * as Report from "./Report.ts"
 
 /**
  * Where the requirements live relative to a checkout's neighbourhood: the
@@ -74,14 +74,33 @@ export const recordPath = (repoRoot: string): Effect.Effect<string, never, Path.
   Effect.map(Path.Path, (path) => path.join(repoRoot, "conformance", "passing.json"))
 
 /**
+ * The record could not be read: it is not JSON, or not a map from requirement
+ * to `passed` / `passed-eager`.
+ *
+ * @category record
+ * @since 0.1.0
+ */
+export class RecordError extends Schema.TaggedError<RecordError>()("RecordError", {
+  file: Schema.String,
+  message: Schema.String
+}) {}
+
+const decodeRecord = Schema.decodeUnknownEffect(Schema.fromJsonString(Report.PassingRecord))
+
+/**
  * Reads the record (empty when there is none yet).
  *
  * @category record
  * @since 0.1.0
  */
-export const readRecord = (file: string): Effect.Effect<Report.PassingRecord, never, FileSystem.FileSystem> =>
+export const readRecord = (file: string): Effect.Effect<Report.PassingRecord, RecordError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const text = yield* fs.readFileString(file).pipe(Effect.orElseSucceed(() => "{}"))
-    return JSON.parse(text) as Report.PassingRecord
+    if (!(yield* fs.exists(file).pipe(Effect.orElseSucceed(() => false)))) return {}
+    const text = yield* fs.readFileString(file).pipe(
+      Effect.mapError((error) => new RecordError({ file, message: `Cannot read the record: ${error.message}` }))
+    )
+    return yield* decodeRecord(text).pipe(
+      Effect.mapError((error) => new RecordError({ file, message: `Invalid record: ${error.message}` }))
+    )
   })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { History } from "@effect-durable/testing"
+import { Schema } from "effect"
 import type * as Requirement from "./Requirement.ts"
 import type * as Runner from "./Runner.ts"
 
@@ -230,7 +231,9 @@ export const json = (outcomes: ReadonlyArray<Outcome>, meta: Readonly<Record<str
  * @category record
  * @since 0.1.0
  */
-export type PassingRecord = Readonly<Record<string, "passed" | "passed-eager">>
+export const PassingRecord = Schema.Record(Schema.String, Schema.Literals(["passed", "passed-eager"]))
+/** @since 0.1.0 */
+export type PassingRecord = typeof PassingRecord.Type
 
 /**
  * The record of a run.
