@@ -640,7 +640,7 @@ const handleList = Effect.fnUntraced(function*(
       : Effect.succeed(date)
   }
   const statuses = query.getAll("Statuses").flatMap((value) => value.split(","))
-  const invalid = statuses.find((status) => !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"].includes(status))
+  const invalid = statuses.find((status) => !executionStatuses.has(status))
   if (invalid !== undefined) return yield* invalidParameter(`Invalid status "${invalid}"`)
   const executions = listExecutions(yield* emulator.executions, {
     functionName: fn.name,
@@ -654,6 +654,8 @@ const handleList = Effect.fnUntraced(function*(
   const { items, next } = yield* pageOf(executions, query.get("Marker"), yield* integerParam(query, "MaxItems"))
   return ok({ DurableExecutions: items, NextMarker: next })
 })
+
+const executionStatuses: ReadonlySet<string> = new Set(Wire.ExecutionStatus.literals)
 
 /**
  * Answers one request of the API: never fails, every error (including a defect
