@@ -709,23 +709,29 @@ const changesOf = (state: State, tx: Tx, committedSerial: number): Changes => {
   return { ...(state.serial === committedSerial ? {} : { serial: state.serial }), executions, operations, timers, events }
 }
 
+/**
+ * The parts of an execution record that are derived from its operations,
+ * timers and events, empty: filled as they are set (a new execution) or read
+ * back (a store's).
+ */
+const derivedParts = (withStore: boolean) => ({
+  operations: new Map<string, Wire.Operation>(),
+  positions: new Map<string, number>(),
+  timers: new Map<string, Ops.CallbackTimer>(),
+  due: new DueQueue.DueQueue(),
+  pending: 0,
+  version: 0,
+  pruned: undefined,
+  history: [],
+  changed: withStore ? new Set<string>() : undefined,
+  persisted: 0
+})
+
 /** The state a store holds. */
 const restore = (snapshot: Snapshot): State => {
   const state: State = { serial: snapshot.serial, executions: new Map(), names: new Map(), callbacks: new Map() }
   for (const row of snapshot.executions) {
-    const r: ExecutionRecord = {
-      ...decodeJson(row.state),
-      operations: new Map(),
-      positions: new Map(),
-      timers: new Map(),
-      due: new DueQueue.DueQueue(),
-      pending: 0,
-      version: 0,
-      pruned: undefined,
-      history: [],
-      changed: new Set(),
-      persisted: 0
-    }
+    const r: ExecutionRecord = { ...decodeJson(row.state), ...derivedParts(true) }
     state.executions.set(r.arn, r)
     state.serial = Math.max(state.serial, r.serial)
     const name = `${r.functionName}/${r.executionName}`
@@ -920,13 +926,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           executionOperationId: id,
           startedAt: tx.now,
           status: "RUNNING",
-          operations: new Map(),
-          positions: new Map(),
-          timers: new Map(),
-          due: new DueQueue.DueQueue(),
-          pending: 0,
-          version: 0,
-          pruned: undefined,
+          ...derivedParts(store !== undefined),
           token: undefined,
           unreported: new Set(),
           invocation: undefined,
@@ -936,10 +936,7 @@ const build = (options: Options, store: EmulatorStore["Service"] | undefined, in
           result: undefined,
           error: undefined,
           endedAt: undefined,
-          clientTokens: new Map(),
-          history: [],
-          changed: store === undefined ? undefined : new Set(),
-          persisted: 0
+          clientTokens: new Map()
         }
         setOperation(r, {
           Id: id,
