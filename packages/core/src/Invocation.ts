@@ -283,9 +283,11 @@ const run = Effect.fnUntraced(function*(
   // What the watchdog decides on: the pages read so far, then the checkpointer's state.
   const loaded: Array<Wire.Operation> = []
   let known: Effect.Effect<Iterable<Wire.Operation>> = Effect.sync(() => loaded)
-  yield* Effect.forkScoped(supervisor.watch(Effect.suspend(() => known)))
-  // Set once the body's answer is known and only the drain is left.
-  let draining: Wire.InvocationOutput | undefined
+  // Whether every checkpoint call was answered (state reads change nothing on the service).
+  let settled: Effect.Effect<boolean> = Effect.succeed(true)
+  yield* Effect.forkScoped(supervisor.watch(Effect.suspend(() => known), Effect.suspend(() => settled)))
+  // Set once the body's answer is known and only the drain is left: the answer, and whether nothing is left unsent.
+  let draining: { readonly output: Wire.InvocationOutput; readonly drained: Effect.Effect<boolean> } | undefined
   // Instrumentation: what the plugins were told when the invocation started.
   let started: Instrumentation.InvocationInfo | undefined
 
@@ -316,6 +318,7 @@ const run = Effect.fnUntraced(function*(
         : Observe.onMerged(instrumentation, arn, new Set(operations.map((operation) => operation.Id)))
     })
     known = checkpointer.operations
+    settled = checkpointer.drained
     const replaying = operations.some((operation) => operation.Type !== "EXECUTION")
     const context = makeRoot(arn, { checkpointer, scheduler, supervisor, replay: { replaying }, instrumentation })
     if (instrumentation !== undefined) {
@@ -352,7 +355,7 @@ const run = Effect.fnUntraced(function*(
 
     const output = yield* answer(workflow, yield* Deferred.await(body), checkpointer, execution)
     // Drain the checkpoint queue before answering.
-    draining = output
+    draining = { output, drained: checkpointer.drained }
     yield* checkpointer.flush
     return output
   })
@@ -367,8 +370,20 @@ const run = Effect.fnUntraced(function*(
       // An early end: told to `onTermination` (a suspension once the workflow has answered is not one).
       const told = outcome._tag === "Failed" || draining === undefined ? terminated(outcome, onTermination) : Effect.void
       if (outcome._tag === "Failed") return Effect.andThen(told, systemFailureOutput(outcome.error))
-      // A suspension once the workflow has answered keeps its answer: only trailing updates were left.
-      return Effect.as(told, draining ?? { Status: "PENDING" })
+      if (draining === undefined) return Effect.as(told, { Status: "PENDING" } as const)
+      // A suspension once the workflow has answered keeps its answer only if nothing it
+      // wrote is left unsent; otherwise (no token to send it with, the deadline) the
+      // invocation fails and Lambda retries it: the replay sends the trailing updates
+      // and gives the same answer, where answering now would leave them out for good.
+      const { drained, output } = draining
+      return Effect.flatMap(drained, (nothingLeft) =>
+        nothingLeft ? Effect.succeed(output) : Effect.fail(
+          new CheckpointFailedError({
+            scope: "INVOCATION",
+            message: "The workflow answered, but updates it wrote before answering could not be checkpointed; " +
+              "the invocation is retried to send them"
+          })
+        ))
     })
   )
   if (instrumentation === undefined) return yield* ended

@@ -95,8 +95,8 @@ const endsExecution = (update: Wire.OperationUpdate): boolean =>
 /**
  * Checks the envelope of a checkpoint response against its request: an object,
  * whose `CheckpointToken` (when present) is a non-empty string, whose
- * `NewExecutionState` (required when the request carried updates, unless it
- * ended the execution) is an object with an array of `Operations` and a string
+ * `NewExecutionState` (required, polls included, unless the request ended the
+ * execution) is an object with an array of `Operations` and a string
  * `NextMarker`, if any. The operations themselves are checked one by one with
  * {@link checkOperation} and {@link checkTransition}, and against the
  * request with {@link checkApplied}.
@@ -115,10 +115,15 @@ export const checkCheckpointResponse = (
   if (CheckpointToken !== undefined && (typeof CheckpointToken !== "string" || CheckpointToken === "")) {
     return "its CheckpointToken is not a non-empty string"
   }
+  // The service reports the state with every answer, polls included: a poll answered without it
+  // would hide the change it was sent to learn (a callback's end), and the invocation would
+  // suspend on a wait the service no longer holds. Only the execution's own end needs none.
   if (NewExecutionState === undefined) {
-    return updates.length > 0 && !updates.some(endsExecution)
+    return updates.some(endsExecution)
+      ? undefined
+      : updates.length > 0
       ? `it has no NewExecutionState, although the request carried ${updates.length} update(s)`
-      : undefined
+      : "it has no NewExecutionState (a poll is answered with the state, whatever changed)"
   }
   return checkPage(NewExecutionState, "its NewExecutionState")
 }

@@ -64,7 +64,10 @@ export class Supervisor extends Context.Service<Supervisor, {
    * something the service wakes the function up for, else failed with a
    * `DeadlineApproachingError`. Runs from the event's arrival to the answer.
    */
-  readonly watch: (known: Effect.Effect<Iterable<Wire.Operation>>) => Effect.Effect<void>
+  readonly watch: (
+    known: Effect.Effect<Iterable<Wire.Operation>>,
+    settled: Effect.Effect<boolean>
+  ) => Effect.Effect<void>
 }>()("@effect-durable/core/Supervisor") {}
 
 /**
@@ -194,7 +197,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             break
           }
           case "Suspend": {
-            yield* endOrSuspend(decision.reason, checkpointer.operations, "its deadline cut-off")
+            yield* endOrSuspend(decision.reason, checkpointer.operations, checkpointer.drained, "its deadline cut-off")
             return yield* Effect.never
           }
           case "Poll": {
@@ -225,24 +228,29 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const endOrSuspend = Effect.fnUntraced(function*(
     reason: Termination.TerminationReason,
     known: Effect.Effect<Iterable<Wire.Operation>>,
+    settled: Effect.Effect<boolean>,
     when: string
   ) {
-    if (Termination.endWithout(yield* known) === "Suspend") return yield* suspend(reason)
+    const answered = yield* settled
+    if (Termination.endWithout(yield* known, answered) === "Suspend") return yield* suspend(reason)
     yield* fail(
       new DeadlineApproachingError({
         message: `The invocation reached ${when} before it could answer (a checkpoint call, a state read, the ` +
-          "final drain or an operation still in progress), and the service has nothing to wake the function up " +
-          "for: it fails so that Lambda retries it, rather than time out"
+          "final drain or an operation still in progress), and " +
+          (answered
+            ? "the service has nothing to wake the function up for"
+            : "a checkpoint call is unanswered, so what the service holds is unknown") +
+          ": it fails so that Lambda retries it, rather than time out"
       })
     )
   })
 
-  const watch = (known: Effect.Effect<Iterable<Wire.Operation>>): Effect.Effect<void> =>
+  const watch = (known: Effect.Effect<Iterable<Wire.Operation>>, settled: Effect.Effect<boolean>): Effect.Effect<void> =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       yield* Effect.sleep(Math.max(0, Termination.watchdogAt(deadline, policy) - now))
       yield* Effect.logWarning("effect-durable: no answer yet, with Lambda's deadline near: the watchdog ends the invocation")
-      yield* endOrSuspend("DEADLINE_APPROACHING", known, "the last moment to answer before Lambda's deadline")
+      yield* endOrSuspend("DEADLINE_APPROACHING", known, settled, "the last moment to answer before Lambda's deadline")
     }).pipe(Effect.withSpan("Supervisor.watch"))
 
   return Supervisor.of({

@@ -543,18 +543,27 @@ export const wakesUp = (operation: { readonly Type: OperationType; readonly Stat
  * as a failed invocation, which Lambda retries. Never a timeout, never PENDING
  * with nothing to wake up for (the service refuses it, or waits forever).
  *
+ * What the function knows of the service is only as fresh as its last answer:
+ * while a checkpoint call is unanswered (`settled` false), the service may
+ * have applied it and reported changes the function never saw (a callback
+ * that completed meanwhile), so nothing it knows can vouch for a wake-up. It
+ * fails, and the retried invocation starts from what the service really holds.
+ *
  * @example
  * ```ts
  * Termination.endWithout([{ Type: "WAIT", Status: "STARTED" }]) // "Suspend"
  * Termination.endWithout([{ Type: "CONTEXT", Status: "STARTED" }]) // "Fail"
+ * Termination.endWithout([{ Type: "WAIT", Status: "STARTED" }], false) // "Fail": a call is unanswered
  * ```
  *
  * @category deadline
  * @since 0.1.0
  */
 export const endWithout = (
-  operations: Iterable<{ readonly Type: OperationType; readonly Status: string }>
+  operations: Iterable<{ readonly Type: OperationType; readonly Status: string }>,
+  settled = true
 ): "Suspend" | "Fail" => {
+  if (!settled) return "Fail"
   for (const operation of operations) if (wakesUp(operation)) return "Suspend"
   return "Fail"
 }

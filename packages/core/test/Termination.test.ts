@@ -451,6 +451,8 @@ describe("Termination at the deadline", () => {
     assert.strictEqual(Termination.endWithout([{ Type: "EXECUTION", Status: "STARTED" }]), "Fail")
     assert.strictEqual(Termination.endWithout([{ Type: "WAIT", Status: "SUCCEEDED" }]), "Fail")
     assert.strictEqual(Termination.endWithout([]), "Fail")
+    // a checkpoint call is unanswered: the service may hold changes the function never saw
+    assert.strictEqual(Termination.endWithout([{ Type: "WAIT", Status: "STARTED" }], false), "Fail")
   })
 
   it("answers after the supervisor's cut-offs, and closes the scope before the deadline", () => {

@@ -1,9 +1,11 @@
 import { Durable, RetryPolicy } from "@effect-durable/core"
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, Layer, Schema } from "effect"
 import { Emulator } from "../src/Emulator.ts"
 import * as LocalRunner from "../src/LocalRunner.ts"
 import * as Simulation from "../src/Simulation.ts"
+import { ContractSigning, Mailer } from "../../../examples/callbacks/workflow.ts"
+import { TripBooking } from "../../../examples/combinators/workflow.ts"
 import { ciFaults } from "../../../examples/simulation/catalog.ts"
 
 
@@ -102,6 +104,50 @@ describe("Simulation", () => {
       ])
       assert.strictEqual(run.outcome, "FAILED")
       assert.deepStrictEqual(run.violations, [])
+    }))
+
+  it.effect("a poll's response without its state is refused, not believed: a callback's end it hid is not lost (F8)", () =>
+    Effect.gen(function*() {
+      const workflow = Durable.workflow({ name: "w" }, () =>
+        Durable.map("map.0", [0], () =>
+          Durable.createCallback("cb", { timeout: "2 hours" }).pipe(
+            Effect.flatMap((callback) => callback.await),
+            Effect.catch((error) => Effect.succeed(error._tag))
+          )))
+      const run = yield* Simulation.replay(workflow, undefined, [{ _tag: "Garbage", call: 2, kind: "no-state" }], {
+        callbacks: { cb: { fail: "no" } }
+      })
+      assert.deepStrictEqual(run.violations, [])
+      assert.strictEqual(run.outcome, "SUCCEEDED")
+    }))
+
+  it.effect("a response without a token while the answer's trailing updates are queued fails the invocation, never answers without them (F9)", () =>
+    Effect.gen(function*() {
+      const run = yield* Simulation.replay(TripBooking, { tripId: "t-9", destination: "Lisbon", nights: 3 }, [
+        { _tag: "Garbage", call: 5, kind: "no-token" }
+      ])
+      assert.deepStrictEqual(run.violations, [])
+      assert.strictEqual(run.outcome, "SUCCEEDED")
+    }))
+
+  it.effect("the watchdog does not vouch for a wake-up while a checkpoint call is unanswered: the service may have moved on", () =>
+    Effect.gen(function*() {
+      // The callback is answered during the first invocation; the call that would have told the
+      // function hangs after the service applied it. At the deadline the function still believes
+      // the callback pending: answering PENDING on that belief was refused by the service (or, for
+      // a waitForCallback, left the execution waiting forever).
+      const run = yield* Simulation.replay(
+        ContractSigning,
+        { contractId: "c-7", signer: "ada@example.com" },
+        [{ _tag: "CallbackEarly", callback: 1 }, { _tag: "CallHangs", call: 3, applied: true }],
+        {
+          layer: Layer.succeed(Mailer, Mailer.of({ send: () => Effect.void })),
+          callbacks: { signature: { succeed: { signedBy: "Ada Lovelace", signedAt: "2025-01-02T10:00:00Z" }, after: "5 hours" } }
+        }
+      )
+      assert.deepStrictEqual(run.fired.map((fault) => fault._tag), ["CallbackEarly", "CallHangs"])
+      assert.deepStrictEqual(run.violations, [])
+      assert.strictEqual(run.outcome, "SUCCEEDED")
     }))
 
   it.effect("the planted defect (a step named after the wall clock) fails the simulation, and its seed reproduces it", () =>
