@@ -29,7 +29,7 @@ import type * as Workflow from "@effect-durable/core/Workflow"
 import { Emulator } from "@effect-durable/testing/Emulator"
 import * as LambdaApiServer from "@effect-durable/testing/LambdaApiServer"
 import * as LocalService from "@effect-durable/testing/LocalService"
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Semaphore } from "effect"
 import type { HttpServerError } from "effect/http"
 import * as LocalServer from "./LocalServer.ts"
 import * as SkipClock from "./SkipClock.ts"
@@ -67,36 +67,53 @@ export class DevService extends Context.Service<DevService, {
 }>()("@effect-durable/local/DevService") {}
 
 /**
- * While time skips: whenever the service is idle, jump to the earliest timer of a running execution. A
- * driver that measured its sleep just before a skip sleeps past its execution's wake-up; when a wake-up
- * stays due while nothing happens, the clock jumps to the earliest sleep instead.
+ * While time skips: whenever the service is idle, jump to the earliest timer of the executions it drives.
+ *
+ * The decision and the skip are made holding `gate`, which every invocation's start also takes (see
+ * {@link gated}): an invocation that starts while the skipper looks waits for the skip, so that no
+ * invocation ever runs across one (its deadline and its supervisor's timers are read after it). The drivers
+ * sleep until their wake-ups' times (`AbsoluteClock`), so a skip that lands while one is going to sleep
+ * wakes it on time.
  */
-const skipper = (clock: SkipClock.SkipClock) =>
+const skipper = (clock: SkipClock.SkipClock, gate: Semaphore.Semaphore) =>
   Effect.gen(function*() {
     const local = yield* LocalService.LocalService
     const emulator = yield* Emulator
-    let overdue = 0
-    while (true) {
-      const idle = yield* Effect.timeoutOption(local.idle, "50 millis")
+    const registered = new Set(local.functions)
+    /** The time to skip to: the earliest wake-up, unless an invocation runs or a wake-up is due now. */
+    const target = Effect.gen(function*() {
+      const gaveUp = new Set((yield* local.stalled).map((s) => s.arn))
+      const now = clock.currentTimeMillisUnsafe()
       let next: number | undefined
       for (const execution of yield* emulator.executions) {
-        if (execution.status !== "RUNNING") continue
+        if (execution.status !== "RUNNING" || gaveUp.has(execution.arn) || !registered.has(execution.functionName)) continue
+        if (execution.invocation !== undefined) return undefined
         const wakeup = yield* Effect.orDie(emulator.nextWakeup(execution.arn))
-        if (wakeup !== undefined && (next === undefined || wakeup < next)) next = wakeup
+        if (wakeup === undefined) continue
+        if (wakeup <= now) return undefined
+        if (next === undefined || wakeup < next) next = wakeup
       }
-      const now = clock.currentTimeMillisUnsafe()
-      if (next !== undefined && next > now) {
-        overdue = 0
-        if (idle._tag === "Some") yield* clock.skipTo(next)
-      } else if (next !== undefined && ++overdue >= 10) {
-        overdue = 0
-        const due = clock.nextDue()
-        if (due !== undefined) yield* clock.skipTo(due)
-      }
-      // let what woke up run (or wait a moment for something to happen from outside)
-      yield* Effect.sleep(next !== undefined && next > now ? "5 millis" : "50 millis")
+      return next
+    })
+    while (true) {
+      yield* local.idle
+      const skipped = yield* gate.withPermits(1)(
+        Effect.flatMap(target, (at) => at === undefined ? Effect.succeed(false) : Effect.as(clock.skipTo(at), true))
+      )
+      // nothing to skip to (every execution waits for a callback, or none runs): look again in a moment
+      if (!skipped) yield* Effect.sleep("50 millis")
     }
   })
+
+/** The emulator, whose invocations start only while the skipper is not deciding (see {@link skipper}). */
+const gated = (gate: Semaphore.Semaphore): Layer.Layer<Emulator, never, Emulator> =>
+  Layer.effect(
+    Emulator,
+    Effect.gen(function*() {
+      const emulator = yield* Emulator
+      return Emulator.of({ ...emulator, invoke: (arn) => gate.withPermits(1)(emulator.invoke(arn)) })
+    })
+  )
 
 /**
  * The whole service, over the `Emulator` in context, for the layer's
@@ -121,14 +138,14 @@ export const layer = <const F extends LocalService.Functions>(
       return DevService.of({ url, functions: local.functions, skipTime })
     })
   )
-  const local = LocalService.layer(options.functions, options.policy === undefined ? {} : { policy: options.policy })
-  const base = service.pipe(
-    Layer.provideMerge(Layer.merge(local, LocalServer.layer({ port: options.port })))
-  )
-  if (!skipTime) return base
+  const localLayer = LocalService.layer(options.functions, options.policy === undefined ? {} : { policy: options.policy })
+  const serve = (local: typeof localLayer) =>
+    service.pipe(Layer.provideMerge(Layer.merge(local, LocalServer.layer({ port: options.port }))))
+  if (!skipTime) return serve(localLayer)
   const clock = SkipClock.make()
-  return Layer.effectDiscard(Effect.forkScoped(skipper(clock))).pipe(
-    Layer.provideMerge(base),
+  const gate = Semaphore.makeUnsafe(1)
+  return Layer.effectDiscard(Effect.forkScoped(skipper(clock, gate))).pipe(
+    Layer.provideMerge(serve(localLayer.pipe(Layer.provide(gated(gate))))),
     Layer.provide(Layer.succeed(Clock.Clock, clock))
   ) as Layer.Layer<
     DevService | LocalService.LocalService | LambdaApiServer.LambdaApiServer,

@@ -20,21 +20,24 @@
  *
  * @since 0.1.0
  */
-import { type Clock, Duration, Effect } from "effect"
+import type { AbsoluteClock } from "@effect-durable/testing/AbsoluteClock"
+import { Duration, Effect } from "effect"
 
 /**
  * The clock, and how to move it forward.
  *
+ * It sleeps until a time as well as for a duration (an `AbsoluteClock`):
+ * `LocalRunner`'s drivers sleep until their execution's wake-up, so a skip can
+ * never be overslept, whenever it lands.
+ *
  * @category models
  * @since 0.1.0
  */
-export interface SkipClock extends Clock.Clock {
+export interface SkipClock extends AbsoluteClock {
   /** Moves the clock forward to `at` (epoch ms); nothing happens if `at` is not ahead. */
   readonly skipTo: (at: number) => Effect.Effect<void>
   /** How far ahead of the wall clock it is, in ms. */
   readonly offset: () => number
-  /** When the earliest sleep on this clock ends (epoch ms), if any sleeps. */
-  readonly nextDue: () => number | undefined
 }
 
 interface Sleeper {
@@ -56,6 +59,8 @@ export const make = (): SkipClock => {
   let offset = 0
   const sleepers = new Set<Sleeper>()
   const now = () => Date.now() + offset
+  // Wakes the sleeper if the clock reads its time, else sets a timer to look again: a timer that fires
+  // early (Node's timers round differently from Date.now) or a skip meanwhile is read from the clock itself.
   const arm = (sleeper: Sleeper) => {
     if (sleeper.timer !== undefined) clearTimeout(sleeper.timer)
     const remaining = sleeper.due - now()
@@ -67,9 +72,10 @@ export const make = (): SkipClock => {
     }
     sleeper.timer = setTimeout(() => arm(sleeper), Math.min(remaining, maxTimer))
   }
-  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
+  // `due` is computed when the sleep starts, in the same synchronous step as the sleeper is registered.
+  const sleepAt = (due: () => number): Effect.Effect<void> =>
     Effect.callback<void>((resume) => {
-      const sleeper: Sleeper = { due: now() + Duration.toMillis(duration), wake: () => resume(Effect.void), timer: undefined }
+      const sleeper: Sleeper = { due: due(), wake: () => resume(Effect.void), timer: undefined }
       sleepers.add(sleeper)
       arm(sleeper)
       return Effect.sync(() => {
@@ -84,13 +90,9 @@ export const make = (): SkipClock => {
     currentTimeNanos: Effect.sync(() => BigInt(now()) * 1_000_000n),
     monotonicTimeNanosUnsafe: () => process.hrtime.bigint() + BigInt(offset) * 1_000_000n,
     monotonicTimeNanos: Effect.sync(() => process.hrtime.bigint() + BigInt(offset) * 1_000_000n),
-    sleep,
+    sleep: (duration: Duration.Duration) => sleepAt(() => now() + Duration.toMillis(duration)),
+    sleepUntil: (at: number) => sleepAt(() => at),
     offset: () => offset,
-    nextDue: () => {
-      let due: number | undefined
-      for (const sleeper of sleepers) if (due === undefined || sleeper.due < due) due = sleeper.due
-      return due
-    },
     skipTo: (at) =>
       Effect.sync(() => {
         const ahead = at - now()

@@ -74,6 +74,7 @@ import {
   type InvalidInvocationOutputError,
   type InvalidStartError
 } from "./Emulator.ts"
+import * as AbsoluteClock from "./AbsoluteClock.ts"
 import { describeCause } from "./internal/cause.ts"
 
 // ---------------------------------------------------------------------------
@@ -672,7 +673,7 @@ const makeServiceSide = (
       yield* Effect.forkIn(
         Effect.gen(function*() {
           for (const at of times) {
-            yield* Effect.sleep(Math.max(0, at - (yield* Clock.currentTimeMillis)))
+            yield* AbsoluteClock.sleepUntil(at)
             // The service refuses a late or repeated answer (the callback is closed): that is its business.
             yield* Effect.ignore(send)
           }
@@ -1117,7 +1118,9 @@ const sleepUntilWakeup = (
         })
       }
       if (onEvent !== undefined) yield* onEvent({ _tag: "Sleeping", arn, at: now, until: wakeup })
-      const timer = wakeup === undefined ? Effect.never : Effect.sleep(Duration.millis(wakeup - now))
+      // Until the wake-up's time, not for `wakeup - now`: a clock that skipped ahead meanwhile (`--skip-time`,
+      // which skips when every driver reports Sleeping) would have made that sleep end a whole interval late.
+      const timer = wakeup === undefined ? Effect.never : AbsoluteClock.sleepUntil(wakeup)
       const woke = yield* Effect.raceFirst(Effect.as(timer, "timer" as const), Effect.as(externalChange, "change" as const))
       if (woke === "change") return
       // The timer fired: the wake-up is due now, unless it moved later meanwhile (a heartbeat pushed a

@@ -54,6 +54,21 @@ export * as EmulatorStore from "./EmulatorStore.ts"
 export * as LocalRunner from "./LocalRunner.ts"
 
 /**
+ * Sleeping until a time on the clock rather than for a duration: a clock that
+ * jumps ahead (`--skip-time`) can never be overslept.
+ *
+ * @example
+ * ```ts
+ * import { AbsoluteClock } from "@effect-durable/testing"
+ *
+ * yield* AbsoluteClock.sleepUntil(Date.now() + 1000)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as AbsoluteClock from "./AbsoluteClock.ts"
+
+/**
  * The Lambda durable execution REST API over HTTP on 127.0.0.1, served by the
  * `Emulator`, for the real `LambdaClient` (or any HTTP client) to talk to.
  *
