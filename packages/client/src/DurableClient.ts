@@ -429,6 +429,10 @@ export const make = (options: Options = {}) =>
       )
 
       const poll = Effect.gen(function*() {
+        // Without its data while it runs (the input would come again with every poll, up to 1 MB);
+        // once it has ended, one more call reads its result or error.
+        const brief = yield* describe
+        if (brief.Status === "RUNNING") return Option.none()
         const execution = yield* api.getExecution({ DurableExecutionArn: arn, IncludeExecutionData: true })
         const error = execution.Error
         switch (execution.Status) {

@@ -17,9 +17,13 @@ const Pause = Durable.workflow(
   (seconds) => Effect.as(Durable.wait("pause", `${seconds} seconds`), seconds)
 )
 
-/** The client over the in-process API, recording when it asks for the execution. */
+/**
+ * The client over the in-process API, recording when it asks for the
+ * execution's status (`polls`) and when for its data (`reads`).
+ */
 const recordingPolls = (options: DurableClient.Options) => {
   const polls: Array<number> = []
+  const reads: Array<number> = []
   const api = Layer.effect(
     ExecutionApi.ExecutionApi,
     Effect.map(LocalService.makeExecutionApi, (api) =>
@@ -27,7 +31,8 @@ const recordingPolls = (options: DurableClient.Options) => {
         ...api,
         getExecution: (request) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            polls.push(now)
+            const record = request.IncludeExecutionData === true ? reads : polls
+            record.push(now)
             return api.getExecution(request)
           })
       }))
@@ -37,7 +42,7 @@ const recordingPolls = (options: DurableClient.Options) => {
     Layer.provideMerge(LocalService.layer({ pause: Pause }, { policy: eager })),
     Layer.provideMerge(Emulator.Emulator.layer)
   )
-  return { polls, layer }
+  return { polls, reads, layer }
 }
 
 /** Waits for `fiber` while moving the clock a second at a time. */
@@ -60,6 +65,8 @@ describe("result polling", () => {
       assert.strictEqual(yield* awaitUnderTestClock(result), 10)
       // the execution ended at 10 s; the poll at 13.1875 s saw it
       assert.deepStrictEqual(defaults.polls, [0, 1000, 2500, 4750, 8125, 13187.5])
+      // the input is not sent again with every poll: the data is read once, when it has ended
+      assert.deepStrictEqual(defaults.reads, [13187.5])
     }).pipe(Effect.provide(defaults.layer)))
 
   const spaced = recordingPolls({ pollSchedule: Schedule.spaced("5 seconds") })
@@ -70,6 +77,7 @@ describe("result polling", () => {
       const result = yield* Effect.forkChild(handle.result)
       assert.strictEqual(yield* awaitUnderTestClock(result), 12)
       assert.deepStrictEqual(spaced.polls, [0, 5000, 10000, 15000])
+      assert.deepStrictEqual(spaced.reads, [15000])
     }).pipe(Effect.provide(spaced.layer)))
 })
 

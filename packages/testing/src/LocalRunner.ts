@@ -168,15 +168,15 @@ interface ResultBase {
 }
 
 /**
- * The end of a run: the decoded output, or the error object of a failed
- * execution, with everything recorded on the way.
+ * The end of a run: the decoded output, or the error object of an execution
+ * that failed, was stopped or timed out, with everything recorded on the way.
  *
  * @category models
  * @since 0.1.0
  */
 export type Result<O> =
   | (ResultBase & { readonly status: "SUCCEEDED"; readonly output: O })
-  | (ResultBase & { readonly status: "FAILED"; readonly error: Wire.ErrorObject })
+  | (ResultBase & { readonly status: "FAILED" | "STOPPED" | "TIMED_OUT"; readonly error: Wire.ErrorObject })
 
 /**
  * An error, as a test writes it: a message, an `Error` (or a tagged error:
@@ -836,7 +836,8 @@ const attach = <W extends Workflow.Any, R>(
         )
       ).pipe(
         Effect.map((result): InvokeOutcome => {
-          if (result.status === "FAILED") return { Status: "FAILED", Error: result.error }
+          // A child execution stopped or timed out ends the chained invoke the same way.
+          if (result.status !== "SUCCEEDED") return { Status: result.status, Error: result.error }
           const output = result.execution.result
           return output === undefined ? { Status: "SUCCEEDED" } : { Status: "SUCCEEDED", Result: output }
         }),
@@ -892,7 +893,8 @@ const driveExecution = Effect.fnUntraced(function*<W extends Workflow.Any>(
       const decoded = yield* Payload.decode(workflow.output, execution.result, "execution result")
       return { ...base, status: "SUCCEEDED", output: decoded } as Result<OutputOf<W>>
     }
-    return { ...base, status: "FAILED", error: execution.error ?? {} } as Result<OutputOf<W>>
+    const status = execution.status === "STOPPED" || execution.status === "TIMED_OUT" ? execution.status : "FAILED"
+    return { ...base, status, error: execution.error ?? {} } as Result<OutputOf<W>>
   })
 
   while (true) {

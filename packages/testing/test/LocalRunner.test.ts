@@ -430,6 +430,33 @@ describe("LocalRunner: handles", () => {
       assert.strictEqual(outcome.status === "SUCCEEDED" ? outcome.output : undefined, "TIMED_OUT:undefined/0")
     })))
 
+  it.effect("a stopped execution ends STOPPED, and a stopped child execution ends its chained invoke STOPPED", () =>
+    provide(Effect.gen(function*() {
+      const emulator = yield* Emulator
+      const run = yield* LocalRunner.start(greet(makeCounter()), { name: "fay" })
+      yield* run.operation("pause").waitFor()
+      yield* emulator.stop(run.arn, { ErrorType: "Cancelled", ErrorMessage: "no longer needed" })
+      const stopped = yield* run.result
+      assert.strictEqual(stopped.status, "STOPPED")
+      assert.strictEqual(stopped.status === "STOPPED" ? stopped.error.ErrorType : undefined, "Cancelled")
+
+      // the payments function is a durable workflow of its own, stopped while it waits
+      const payments = Durable.workflow({ name: "payments", output: Receipt }, () =>
+        Durable.wait("settle", "1 hour").pipe(Effect.as({ id: "p-1", cents: 250 })))
+      const parent = yield* LocalRunner.start(checkout, undefined, { functions: { [PaymentsArn]: payments } })
+      yield* parent.operation("charge").waitFor()
+      const child = yield* Effect.gen(function*() {
+        while (true) {
+          const found = (yield* emulator.executions).find((e) => e.arn !== parent.arn && e.status === "RUNNING")
+          if (found !== undefined) return found.arn
+          yield* Effect.sleep("1 second")
+        }
+      })
+      yield* emulator.stop(child)
+      const result = yield* parent.result
+      assert.strictEqual(result.status === "SUCCEEDED" ? result.output.split(":")[0] : result.status, "STOPPED")
+    })))
+
   it.effect("finds operations by name and index, and by id; says why a step cannot be completed", () =>
     provide(Effect.gen(function*() {
       const run = yield* LocalRunner.start(greet(makeCounter()), { name: "eve" })
