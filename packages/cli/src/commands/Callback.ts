@@ -6,22 +6,39 @@
  *
  * - `succeed <id> [json]`: the result (JSON; `null` when left out);
  * - `fail <id> [json]`: the error, as the service's error object
- *   (`{"ErrorType": "...", "ErrorMessage": "..."}`) or any JSON;
+ *   (`{"ErrorType": "...", "ErrorMessage": "..."}`), or any JSON, which
+ *   becomes its message;
  * - `heartbeat <id>`.
  *
  * @since 0.1.0
  */
-import { DurableClient } from "@effect-durable/client"
+import { ExecutionApi } from "@effect-durable/client"
 import type * as Wire from "@effect-durable/core/Wire"
 import { Emulator } from "@effect-durable/testing"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import * as Local from "../internal/local.ts"
 
-const asErrorObject = (value: unknown): Wire.ErrorObject =>
-  typeof value === "object" && value !== null && ("ErrorType" in value || "ErrorMessage" in value)
-    ? value as Wire.ErrorObject
-    : { ErrorType: "Error", ErrorMessage: typeof value === "string" ? value : JSON.stringify(value) }
+/**
+ * The error of `fail`, as the service's error object: the JSON's own
+ * `ErrorType` / `ErrorMessage` / `ErrorData` when it has them (strings), else
+ * the JSON as the message.
+ */
+const errorObjectOf = (value: unknown): Effect.Effect<Wire.ErrorObject, Local.CommandError> => {
+  if (typeof value !== "object" || value === null || !("ErrorType" in value || "ErrorMessage" in value)) {
+    return Effect.succeed({ ErrorType: "Error", ErrorMessage: typeof value === "string" ? value : JSON.stringify(value) })
+  }
+  const fields = value as Record<string, unknown>
+  const error: Record<string, string> = {}
+  for (const field of ["ErrorType", "ErrorMessage", "ErrorData"] as const) {
+    if (fields[field] === undefined) continue
+    if (typeof fields[field] !== "string") {
+      return Effect.fail(new Local.CommandError({ message: `The error's ${field} must be a string: ${JSON.stringify(value)}` }))
+    }
+    error[field] = fields[field]
+  }
+  return Effect.succeed(error as Wire.ErrorObject)
+}
 
 /**
  * The `callback` command.
@@ -40,19 +57,22 @@ export const command = Command.make(
   },
   Effect.fn(function*({ action, callbackId, json }) {
     const value = Option.isSome(json) ? yield* Local.parseJson(json.value, "The payload") : undefined
+    // The same request either way: the result as JSON text, the error as the service's error object.
+    const result = JSON.stringify(value ?? null)
+    const error = action === "fail" ? yield* errorObjectOf(value ?? "Failed from the command line") : undefined
     const running = yield* Local.runningService
     if (Option.isSome(running)) {
       yield* Effect.gen(function*() {
-        const client = yield* DurableClient.DurableClient
-        if (action === "succeed") yield* client.succeed(callbackId, value ?? null)
-        else if (action === "fail") yield* client.fail(callbackId, value ?? "Failed from the command line")
-        else yield* client.heartbeat(callbackId)
+        const api = yield* ExecutionApi.ExecutionApi
+        if (action === "succeed") yield* api.sendCallbackSuccess({ CallbackId: callbackId, Result: result })
+        else if (error !== undefined) yield* api.sendCallbackFailure({ CallbackId: callbackId, Error: error })
+        else yield* api.sendCallbackHeartbeat({ CallbackId: callbackId })
       }).pipe(Effect.provide(Local.clientOf(running.value)))
     } else {
       yield* Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
-        if (action === "succeed") yield* emulator.sendCallbackSuccess(callbackId, JSON.stringify(value ?? null))
-        else if (action === "fail") yield* emulator.sendCallbackFailure(callbackId, asErrorObject(value ?? "Failed from the command line"))
+        if (action === "succeed") yield* emulator.sendCallbackSuccess(callbackId, result)
+        else if (error !== undefined) yield* emulator.sendCallbackFailure(callbackId, error)
         else yield* emulator.sendCallbackHeartbeat(callbackId)
       }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(Option.none()), { readonly: false })))
     }

@@ -20,17 +20,24 @@ export const command = Command.make(
   "stop",
   { execution: Argument.String("execution").pipe(Argument.withDescription("The execution's ARN or name")) },
   Effect.fn(function*({ execution }) {
+    /** Stopping an execution that has ended is refused, on the service and in the database alike. */
+    const ended = (status: string) =>
+      new Local.CommandError({ message: `The execution ${execution} has already ended: ${status}` })
     const running = yield* Local.runningService
     const stoppedAt = Option.isSome(running)
       ? yield* Effect.gen(function*() {
         const client = yield* DurableClient.DurableClient
         const all = yield* Effect.forEach(running.value.functions, (f) => Stream.runCollect(client.list({ function: f })))
-        const arn = yield* Local.resolveExecution(execution, all.flat())
-        return yield* client.handle(arn).stop()
+        const handle = client.handle(yield* Local.resolveExecution(execution, all.flat()))
+        const { status } = yield* handle.status
+        if (status !== "RUNNING") return yield* ended(status)
+        return yield* handle.stop()
       }).pipe(Effect.provide(Local.clientOf(running.value)))
       : yield* Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const arn = yield* Local.resolveExecution(execution, (yield* emulator.executions).map((e) => ({ arn: e.arn, name: e.executionName })))
+        const { status } = yield* emulator.execution(arn)
+        if (status !== "RUNNING") return yield* ended(status)
         return yield* emulator.stop(arn)
       }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(Option.none()), { readonly: false })))
     yield* Console.log(`stopped at ${stoppedAt.toISOString()}`)

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { DurableClient } from "@effect-durable/client"
+import { DurableClient, ExecutionApi, LambdaExecutionApi } from "@effect-durable/client"
 import type * as Workflow from "@effect-durable/core/Workflow"
 import { SqliteStore } from "@effect-durable/local"
 import { Emulator, EmulatorStore } from "@effect-durable/testing"
@@ -104,16 +104,22 @@ export const runningService: Effect.Effect<Option.Option<RunningService>> = Effe
   }
 })
 
-/** The `DurableClient` of a running service (over its Lambda API). @internal */
-export const clientOf = (service: RunningService): Layer.Layer<DurableClient.DurableClient> =>
-  DurableClient.layer({
-    clientConfig: {
+/**
+ * The `DurableClient` of a running service, over its Lambda API, and that API
+ * itself (`ExecutionApi`: the service's requests as they are, for what the
+ * client shapes for service code).
+ *
+ * @internal
+ */
+export const clientOf = (service: RunningService): Layer.Layer<DurableClient.DurableClient | ExecutionApi.ExecutionApi> =>
+  DurableClient.layerApi().pipe(
+    Layer.provideMerge(LambdaExecutionApi.layer({
       endpoint: service.url,
       region: "us-east-1",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
       maxAttempts: 2
-    }
-  })
+    }))
+  )
 
 /**
  * An emulator over the project's database: `readonly` for the commands that
