@@ -8,6 +8,18 @@
  * operations that changed into the state, and wakes the scheduler's waiters
  * whose operation changed. An empty checkpoint is a poll.
  *
+ * Checkpoints are pipelined. Workflow code does not wait for an update it
+ * does not need the answer of: it runs on while the call is in flight, and
+ * everything queued meanwhile (or while the workflow still runs
+ * synchronously: the worker lets it reach its next wait first) travels in the
+ * next call, together. What protects users is one rule, which the operations
+ * keep with {@link Checkpointer.acknowledged}: no step's code (no side effect)
+ * starts before every update queued ahead of it is acknowledged by the
+ * service; and the invocation's answer waits for everything (`flush`). So an
+ * AtMostOncePerRetry step costs one round trip (its START travels with the
+ * previous step's SUCCEED), and a step followed by a wait, a callback or an
+ * invoke shares one call with it.
+ *
  * A failed call never reaches the operation that queued the update: the
  * failure goes straight to the supervisor, which ends the invocation (a system
  * failure is not something user code can catch and carry on from). So does
@@ -16,11 +28,12 @@
  * operation moving backwards, garbage), a paging that does not end, and any
  * defect (a transport that returns `null` or throws something unreadable): the
  * worker is supervised, and its death is reported as a `CheckpointFailedError`
- * of the invocation, never silent.
+ * of the invocation, never silent. Nothing queued after a failed update is
+ * acknowledged, so no step that follows it runs.
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Deferred, Effect, Queue, Ref, Schedule } from "effect"
+import { Cause, Clock, Context, Deferred, Effect, Exit, Schedule } from "effect"
 import { CheckpointClient, type CheckpointClientError, malformed, readPages } from "./CheckpointClient.ts"
 import { CheckpointFailedError } from "./DurableError.ts"
 import type * as OperationId from "./OperationId.ts"
@@ -28,6 +41,7 @@ import * as Payload from "./Payload.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
 import * as Termination from "./Termination.ts"
+import { traced } from "./internal/tracing.ts"
 import type * as Wire from "./Wire.ts"
 
 /**
@@ -57,8 +71,14 @@ export class Checkpointer extends Context.Service<Checkpointer, {
   readonly operations: Effect.Effect<ReadonlyArray<Wire.Operation>>
   /** Queues an update and waits until the service accepted it; returns the operation's new checkpoint. */
   readonly checkpoint: (update: Wire.OperationUpdate) => Effect.Effect<Wire.Operation | undefined>
-  /** Queues an update without waiting for it. */
+  /** Queues an update without waiting for it: it travels with the next call. */
   readonly enqueue: (update: Wire.OperationUpdate) => Effect.Effect<void>
+  /**
+   * Waits until every update queued so far is acknowledged by the service
+   * (at once when there is none). A step's code runs after it: no side effect
+   * starts before what precedes it is durable.
+   */
+  readonly acknowledged: Effect.Effect<void>
   /** Sends an empty checkpoint (unless a batch is about to go anyway) to learn what changed. */
   readonly poll: Effect.Effect<void>
   /** True when nothing is queued or in flight. */
@@ -111,9 +131,15 @@ export interface Options {
 }
 
 interface Item {
+  /** `undefined` for a poll. */
   readonly update: Wire.OperationUpdate | undefined
   readonly size: number
-  readonly done: Deferred.Deferred<void> | undefined
+}
+
+/** A fiber waiting until the first `upTo` queued items are acknowledged. */
+interface Waiter {
+  readonly upTo: number
+  readonly deferred: Deferred.Deferred<void>
 }
 
 /**
@@ -159,16 +185,26 @@ export const batches = <A extends { readonly update: unknown; readonly size: num
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* CheckpointClient
+  const clock = yield* Clock.Clock
   const state = new Map<OperationId.WireId, Wire.Operation>()
   for (const operation of options.operations) state.set(operation.Id, operation)
-  const token = yield* Ref.make(options.token)
-  const pending = yield* Ref.make(0)
-  const calls = yield* Ref.make(0)
-  const roundTrip = yield* Ref.make(0)
-  const queue = yield* Queue.unbounded<Item>()
-  const { scheduler } = options
+  const { onMerged, scheduler } = options
+  // Plain mutable state: it is only touched inside single synchronous steps of
+  // the fibers (JavaScript runs one at a time).
+  let token = options.token
+  let calls = 0
+  let roundTrip = 0
+  // Items queued and not yet taken by the worker; `queued` counts every item ever
+  // queued, `acknowledged` those the service answered (always a prefix: one call
+  // in flight at a time, in order).
+  let queue: Array<Item> = []
+  let queued = 0
+  let acknowledged = 0
+  // Oldest first; their `upTo` never decreases (each is taken when the item is queued).
+  const waiters: Array<Waiter> = []
+  // Set while the worker sleeps on an empty queue: the next item wakes it.
+  let wakeWorker: Deferred.Deferred<void> | undefined
 
-  const { onMerged } = options
   /**
    * Checks what a response reports (each operation's shape and transition, in
    * order, against the state and the earlier operations of the response), then
@@ -204,47 +240,78 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       new CheckpointFailedError({ message: `Checkpoint failed: ${error.message}`, scope: error.scope, cause: error })
     ).pipe(Effect.andThen(Effect.never))
 
-  const send = Effect.fn("Checkpointer.send")(function*(batch: ReadonlyArray<Item>) {
-    const updates = batch.flatMap((item) => item.update === undefined ? [] : [item.update])
-    const current = yield* Ref.get(token)
-    yield* Ref.update(calls, (n) => n + 1)
-    // One client token per batch: a retried call the service already applied is
-    // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
-    const request: Wire.CheckpointRequest = {
-      DurableExecutionArn: options.arn,
-      CheckpointToken: current,
-      Updates: updates,
-      ClientToken: crypto.randomUUID()
+  /** The items of a batch are acknowledged: the waiters whose items are all acknowledged go on. */
+  const acknowledge = (count: number) => {
+    acknowledged += count
+    let resolved = 0
+    while (resolved < waiters.length && waiters[resolved]!.upTo <= acknowledged) {
+      Deferred.doneUnsafe(waiters[resolved]!.deferred, Exit.void)
+      resolved++
     }
-    const response = yield* Effect.flatMap(Clock.currentTimeMillis, (start) =>
-      client.checkpoint(request).pipe(
-        Effect.tap(() => Effect.flatMap(Clock.currentTimeMillis, (end) => Ref.set(roundTrip, end - start)))
-      )).pipe(
-        Effect.retry({ schedule: transientRetry, while: isTransient }),
-        Effect.catch(failed)
+    if (resolved > 0) waiters.splice(0, resolved)
+  }
+
+  /** The call of one batch, retried on transient failures (the retry machinery is only built after one). */
+  const call = (request: Wire.CheckpointRequest): Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> => {
+    const timed = Effect.suspend(() => {
+      const start = clock.currentTimeMillisUnsafe()
+      return Effect.map(client.checkpoint(request), (response) => {
+        roundTrip = clock.currentTimeMillisUnsafe() - start
+        return response
+      })
+    })
+    return Effect.catch(timed, (first: CheckpointClientError) => {
+      if (!isTransient(first)) return Effect.fail(first)
+      // The first failure counts as the schedule's first input: the retries are exactly `transientRetry`'s.
+      let replayed = false
+      const again: Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> = Effect.suspend(() =>
+        replayed ? timed : (replayed = true, Effect.fail(first))
       )
-    // A response is believed only once all of it was checked: its envelope, then
-    // every page of operations it reports, then that it reports what the batch updated.
-    const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
-    if (envelope !== undefined) return yield* failed(malformed("CheckpointDurableExecution", envelope))
-    const next = response.CheckpointToken
-    if (next !== undefined) yield* Ref.set(token, next)
-    const reported = new Set<OperationId.WireId>()
-    yield* merge(response.NewExecutionState?.Operations ?? [], reported).pipe(
-      Effect.andThen(readPages(
-        { arn: options.arn, token: next ?? current, marker: response.NewExecutionState?.NextMarker },
-        (operations) => merge(operations, reported)
-      )),
-      Effect.catch(failed)
-    )
-    const missing = ServiceGuard.checkApplied(updates, reported)
-    if (missing !== undefined) return yield* failed(malformed("CheckpointDurableExecution", missing))
-    for (const item of batch) if (item.done !== undefined) yield* Deferred.succeed(item.done, undefined)
-    if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
-      yield* options.onMissingToken(Termination.endWithout(state.values()) === "Suspend")
-      return yield* Effect.never
-    }
-  }, Effect.provideService(CheckpointClient, client))
+      return Effect.retry(again, { schedule: transientRetry, while: isTransient })
+    })
+  }
+
+  const send = (batch: ReadonlyArray<Item>) =>
+    Effect.gen(function*() {
+      const updates: Array<Wire.OperationUpdate> = []
+      for (const item of batch) if (item.update !== undefined) updates.push(item.update)
+      const current = token
+      calls++
+      // One client token per batch: a retried call the service already applied is
+      // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
+      const request: Wire.CheckpointRequest = {
+        DurableExecutionArn: options.arn,
+        CheckpointToken: current,
+        Updates: updates,
+        ClientToken: crypto.randomUUID()
+      }
+      const response = yield* Effect.catch(call(request), failed)
+      // A response is believed only once all of it was checked: its envelope, then
+      // every page of operations it reports, then that it reports what the batch updated.
+      const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
+      if (envelope !== undefined) return yield* failed(malformed("CheckpointDurableExecution", envelope))
+      const next = response.CheckpointToken
+      if (next !== undefined) token = next
+      const reported = new Set<OperationId.WireId>()
+      yield* merge(response.NewExecutionState?.Operations ?? [], reported)
+      const marker = response.NewExecutionState?.NextMarker
+      if (marker !== undefined && marker !== "") {
+        yield* readPages(
+          { arn: options.arn, token: next ?? current, marker },
+          (operations) => merge(operations, reported)
+        ).pipe(Effect.provideService(CheckpointClient, client))
+      }
+      const missing = ServiceGuard.checkApplied(updates, reported)
+      if (missing !== undefined) return yield* failed(malformed("CheckpointDurableExecution", missing))
+      // Without a token nothing more can be sent: the invocation ends here. The batch is
+      // not acknowledged, so no step waiting for it starts code whose result could never
+      // be checkpointed, and the checkpointer is not drained (an answer waiting for it fails).
+      if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
+        yield* options.onMissingToken(Termination.endWithout(state.values()) === "Suspend")
+        return yield* Effect.never
+      }
+      acknowledge(batch.length)
+    }).pipe(Effect.catch(failed))
 
   // The worker is supervised: whatever kills it (a defect of a transport, of a
   // response, of the engine) reaches the supervisor as a failure of the invocation.
@@ -252,11 +319,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     // Whether an update (not only polls) was sent since the queue last drained.
     let updated = false
     while (true) {
-      const items = yield* Queue.takeAll(queue)
-      for (const batch of batches(items, (yield* Ref.get(token)).length)) yield* send(batch)
+      if (queue.length === 0) {
+        wakeWorker = Deferred.makeUnsafe<void>()
+        yield* Deferred.await(wakeWorker)
+      }
+      // Let the fibers that are running reach their next wait first: what they
+      // queue on the way travels in this call too.
+      yield* Effect.yieldNow
+      const items = queue
+      queue = []
+      for (const batch of batches(items, token.length)) {
+        yield* traced(send(batch), "Checkpointer.send", { "durable.updates": batch.length })
+      }
       if (items.some((item) => item.update !== undefined)) updated = true
-      const left = yield* Ref.updateAndGet(pending, (n) => n - items.length)
-      if (left === 0) {
+      if (queue.length === 0) {
         // A drained update is activity (the idle period starts after it); a poll
         // without news is not, so that polling does not keep an idle invocation young.
         yield* updated ? scheduler.signal : scheduler.wake
@@ -278,36 +354,44 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     for (let id = parentId; id !== undefined; id = parentOf(id)) if (finished.has(id)) return true
     return false
   }
+  const dropped = (update: Wire.OperationUpdate) => finished.size > 0 && hasFinishedAncestor(update.ParentId)
 
-  const offer = (update: Wire.OperationUpdate | undefined, done: Deferred.Deferred<void> | undefined) =>
-    Effect.suspend(() => {
-      if (update !== undefined) {
-        if (finished.size > 0 && hasFinishedAncestor(update.ParentId)) return Effect.void
-        if (!parents.has(update.Id) && !state.has(update.Id)) parents.set(update.Id, update.ParentId)
-      }
-      return Ref.update(pending, (n) => n + 1).pipe(
-        Effect.andThen(
-          Queue.offer(queue, { update, done, size: update === undefined ? 0 : JSON.stringify(update).length })
-        )
-      )
-    })
+  /** Queues an item; returns how many items must be acknowledged for it to be. */
+  const offerUnsafe = (update: Wire.OperationUpdate | undefined): number => {
+    if (update !== undefined && !parents.has(update.Id) && !state.has(update.Id)) {
+      parents.set(update.Id, update.ParentId)
+    }
+    queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
+    queued++
+    if (wakeWorker !== undefined) {
+      Deferred.doneUnsafe(wakeWorker, Exit.void)
+      wakeWorker = undefined
+    }
+    return queued
+  }
+
+  /** Waits until the first `upTo` queued items are acknowledged. */
+  const acknowledgedUpTo = (upTo: number): Effect.Effect<void> => {
+    if (upTo <= acknowledged) return Effect.void
+    const deferred = Deferred.makeUnsafe<void>()
+    waiters.push({ upTo, deferred })
+    return Deferred.await(deferred)
+  }
 
   const checkpoint = (update: Wire.OperationUpdate) =>
-    Effect.gen(function*() {
+    Effect.suspend(() =>
       // A dropped update never completes: its operation belongs to finished work.
-      if (finished.size > 0 && hasFinishedAncestor(update.ParentId)) return yield* Effect.never
-      const done = yield* Deferred.make<void>()
-      yield* offer(update, done)
-      yield* Deferred.await(done)
-      return state.get(update.Id)
-    })
+      dropped(update)
+        ? Effect.never
+        : Effect.map(acknowledgedUpTo(offerUnsafe(update)), () => state.get(update.Id))
+    )
 
-  const drained = Effect.map(Ref.get(pending), (n) => n === 0)
+  const drained = Effect.sync(() => acknowledged === queued)
 
   const flush: Effect.Effect<void> = Effect.gen(function*() {
     while (true) {
       const changed = yield* scheduler.changed
-      if (yield* drained) return
+      if (acknowledged === queued) return
       yield* Deferred.await(changed)
     }
   })
@@ -318,16 +402,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     lookup: (id) => state.get(id),
     operations: Effect.sync(() => Array.from(state.values())),
     checkpoint,
-    enqueue: (update) => offer(update, undefined),
-    poll: Effect.gen(function*() {
-      const done = yield* Deferred.make<void>()
-      yield* offer(undefined, done)
-      yield* Deferred.await(done)
-    }),
+    enqueue: (update) =>
+      Effect.sync(() => {
+        if (!dropped(update)) offerUnsafe(update)
+      }),
+    acknowledged: Effect.suspend(() => acknowledgedUpTo(queued)),
+    poll: Effect.suspend(() => acknowledgedUpTo(offerUnsafe(undefined))),
     drained,
     flush,
-    calls: Ref.get(calls),
-    roundTrip: Ref.get(roundTrip),
+    calls: Effect.sync(() => calls),
+    roundTrip: Effect.sync(() => roundTrip),
     markFinished: (id) => Effect.sync(() => finished.add(id))
   })
 })

@@ -47,12 +47,13 @@ describe("Instrumentation", () => {
       assert.strictEqual(result.status, "SUCCEEDED")
       const wait = OperationId.hash("2")
       assert.deepStrictEqual(seen, [
-        // invocation 1: the step fails and is retried in 5 s
+        // invocation 1: the step fails and is retried in 5 s. Its code runs once the context's
+        // START (queued ahead of it) is acknowledged: that change is seen first.
         "invocation-start first=true updated=",
         "fn-start group replaying=false",
+        "start group STARTED replay=false",
         "attempt-start charge 1",
         "attempt-end charge 1 FAILED declined",
-        "start group STARTED replay=false",
         "start charge PENDING replay=false",
         "invocation-end PENDING",
         // invocation 2: the pending step and its context are observed again, the step succeeds
@@ -62,8 +63,9 @@ describe("Instrumentation", () => {
         "start charge READY replay=true",
         "attempt-start charge 2",
         "attempt-end charge 2 SUCCEEDED",
-        "end charge SUCCEEDED attempt=2 result=\"charged\"",
+        // the step's SUCCEED is pipelined: the context's code ends before the service acknowledges it
         "fn-end group SUCCEEDED",
+        "end charge SUCCEEDED attempt=2 result=\"charged\"",
         "end group SUCCEEDED attempt=undefined result=\"charged\"",
         "start pause STARTED replay=false",
         "invocation-end PENDING",

@@ -79,7 +79,9 @@ describe("Simulation", () => {
     Effect.gen(function*() {
       const report = yield* Simulation.random(greet, { name: "cy" }, { runs: 40, seed: 5, faults: ciFaults })
       assert.strictEqual(report.runs, 40)
-      assert.isAtLeast(report.faults, 40)
+      // Faults are drawn up to two calls past the clean run's last one, so not every drawn fault
+      // happens (fewer calls since checkpoints are pipelined): most do, 38 with this seed.
+      assert.isAtLeast(report.faults, 36)
       for (const kind of ciFaults.filter((k) => !k.startsWith("Callback"))) {
         assert.isAbove(report.byKind[kind] ?? 0, 0, kind)
       }

@@ -1,7 +1,7 @@
 /**
  * The prologue and helpers every durable operation shares.
  */
-import { Cause, Context, Effect, Exit, Tracer } from "effect"
+import { Cause, Context, Effect, Exit } from "effect"
 import { allocate, DurableContext, peek } from "../DurableContext.ts"
 import type * as DurableContextModule from "../DurableContext.ts"
 import {
@@ -16,6 +16,7 @@ import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus } from "../Wire.ts"
 import * as Observe from "./instrumentation.ts"
+export { traced } from "./tracing.ts"
 
 /** What an operation knows about itself once started. */
 export interface Started extends Scheduler.OperationMeta {
@@ -62,22 +63,6 @@ class StartedImpl implements Started {
     return this.name ?? `${this.subType} ${this.rawId}`
   }
 }
-
-/**
- * `effect` in a span, when a tracing backend is installed. The native tracer
- * exports nothing, so without a backend no span is made: a span reads the
- * clock twice and allocates, on every operation.
- */
-export const traced = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-  name: string,
-  attributes: Record<string, unknown>
-): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) =>
-    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
-      ? effect
-      : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
-  )
 
 /** Ends the invocation with a system failure; the calling fiber never resumes. */
 export const fault = (context: DurableContext["Service"], error: SystemFailure): Effect.Effect<never> =>

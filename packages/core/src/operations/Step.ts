@@ -256,7 +256,8 @@ const failedAttempt = <A, E>(live: Live<A, E>, failure: unknown, attempt: number
       )
       return undefined
     }
-    yield* checkpointer.checkpoint(update(started, "FAIL", { Error: encoded }))
+    // Pipelined like a SUCCEED: the failure reaches the workflow while the FAIL travels.
+    yield* checkpointer.enqueue(update(started, "FAIL", { Error: encoded }))
     return encoded
   })
 
@@ -267,10 +268,17 @@ const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
     const { checkpointer, scheduler, supervisor } = started.context.services
     const number = (current?.StepDetails?.Attempt ?? 0) + 1
     yield* scheduler.executing(started)
-    if (current === undefined || current.Status === "READY") {
-      const start = update(started, "START")
-      if (live.semantics === "AtMostOncePerRetry") yield* checkpointer.checkpoint(start)
-      else yield* checkpointer.enqueue(start)
+    // No side effect before what precedes it is durable: the step's code runs once every
+    // update queued ahead of it is acknowledged. AtMostOncePerRetry counts its own START
+    // among them (it travels with the previous step's SUCCEED); AtLeastOncePerRetry's
+    // START travels with its own SUCCEED.
+    const fresh = current === undefined || current.Status === "READY"
+    if (live.semantics === "AtMostOncePerRetry") {
+      if (fresh) yield* checkpointer.checkpoint(update(started, "START"))
+      else yield* checkpointer.acknowledged
+    } else {
+      yield* checkpointer.acknowledged
+      if (fresh) yield* checkpointer.enqueue(update(started, "START"))
     }
     const running = live.effect.pipe(
       Effect.provideService(StepContext, { attempt: number, name: started.label, operationId: started.id }),
@@ -300,7 +308,8 @@ const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
         Effect.flatMap(Payload.encode(live.success, exit.value, started.name), (payload) =>
           Payload.checkSize(payload, started.label))
       )
-      yield* checkpointer.checkpoint(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
+      // Pipelined: the workflow goes on while the SUCCEED travels (with what comes next).
+      yield* checkpointer.enqueue(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
       return { _tag: "Succeeded", payload } as const
     }
     if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)

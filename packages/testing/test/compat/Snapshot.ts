@@ -127,7 +127,10 @@ const keyIn = (value: unknown, step: PathStep): string | number | undefined =>
  * - `incompatibility`: the same, but a bug of ours left for core to fix: the
  *   comparison still masks it, so the rest of the case is checked, and a
  *   separate test that does not mask it is expected to fail until the fix lands;
- * - `order`: both hold the same elements (an array), in a different order.
+ * - `order`: both hold the same elements (an array), in a different order;
+ * - `batching`: both hold the same elements once their arrays are
+ *   concatenated (the calls' contents), in other arrays (the calls'
+ *   boundaries); with `reordered`, also in another order.
  */
 export type Difference =
   | {
@@ -141,6 +144,12 @@ export type Difference =
     readonly path: ReadonlyArray<PathStep>
     readonly why: string
     readonly kind: "order"
+  }
+  | {
+    readonly path: ReadonlyArray<PathStep>
+    readonly why: string
+    readonly kind: "batching"
+    readonly reordered?: boolean | undefined
   }
 
 /** The elements of an array in a canonical order (by their JSON). */

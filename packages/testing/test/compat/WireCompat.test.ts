@@ -51,7 +51,9 @@ const runTheirs = (c: Case) =>
 /**
  * Asserts every listed difference exactly, then equality of everything else.
  * `order` differences are checked once the others are masked (an element that
- * differs and moved is reached with a selector path on both sides).
+ * differs and moved is reached with a selector path on both sides), then
+ * `batching` differences (the calls' contents, concatenated, instead of their
+ * boundaries).
  * `tolerate` selects the differences that are masked (by default all of them).
  */
 const compare = (
@@ -61,8 +63,9 @@ const compare = (
   tolerate: (difference: Difference) => boolean = () => true
 ) => {
   const differences = (c.differences ?? []).filter(tolerate)
-  const exact = differences.filter((d) => d.kind !== "order")
+  const exact = differences.filter((d) => d.kind !== "order" && d.kind !== "batching")
   const orders = differences.filter((d) => d.kind === "order")
+  const batchings = differences.filter((d) => d.kind === "batching")
   for (const difference of exact) {
     const where = `${c.name}: ${showPath(difference.path)}`
     assert.deepStrictEqual(get(ours, difference.path), difference.ours, `ours at ${where}`)
@@ -76,7 +79,16 @@ const compare = (
     assert.isTrue(Array.isArray(x), `an array at ${where}`)
     assert.deepStrictEqual(sorted(x), sorted(y), `other elements at ${where}`)
   }
-  const [x, y] = mask(a, b, orders)
+  const [c1, c2] = mask(a, b, orders)
+  for (const difference of batchings) {
+    const where = `${c.name}: ${showPath(difference.path)}`
+    const [x, y] = [get(c1, difference.path), get(c2, difference.path)]
+    assert.notDeepEqual(x, y, `same batching at ${where}`)
+    const [flatX, flatY] = [(x as ReadonlyArray<ReadonlyArray<unknown>>).flat(), (y as ReadonlyArray<ReadonlyArray<unknown>>).flat()]
+    if (difference.reordered === true) assert.deepStrictEqual(sorted(flatX), sorted(flatY), `other contents at ${where}`)
+    else assert.deepStrictEqual(flatX, flatY, `other contents at ${where}`)
+  }
+  const [x, y] = mask(c1, c2, batchings)
   assert.deepStrictEqual(x, y)
 }
 
