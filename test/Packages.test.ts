@@ -55,11 +55,20 @@ describe.each(packages)("packages/$dir", ({ dir, pkg }) => {
         assert.strictEqual(pkg.devDependencies?.[shared], effectRange.slice(1), `${shared} in devDependencies too`)
       }
     }
-    for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.peerDependencies })) {
-      if (names.has(name)) {
-        assert.strictEqual(range, version, `${name}: a dependency at this exact version`)
-        assert.isUndefined(pkg.peerDependencies?.[name], `${name} is a dependency (see the README's Contributing)`)
-      }
+    for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
+      if (names.has(name)) assert.strictEqual(range, version, `${name}: a dependency at this exact version`)
+    }
+    // A sibling is a peer only when it is optional (loaded when a feature needs it, its version checked then):
+    // "*", so that a release never leaves the range (changesets would make it a major one), and a devDependency.
+    for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
+      if (!names.has(name)) continue
+      assert.isTrue(pkg.peerDependenciesMeta?.[name]?.optional, `${name} is a dependency, or an optional peer (see the README's Contributing)`)
+      assert.strictEqual(range, "*", `${name}: an optional peer of any version`)
+      assert.strictEqual(pkg.devDependencies?.[name], version, `${name} in devDependencies at this exact version`)
+      assert.isTrue(
+        json(".changeset/config.json").___experimentalUnsafeOptions_WILL_CHANGE_IN_PATCH?.onlyUpdatePeerDependentsWhenOutOfRange,
+        "changesets bumps the dependents of a peer only when it leaves their range"
+      )
     }
   })
 

@@ -74,7 +74,7 @@ export const command = Command.make(
         if (action === "succeed") yield* emulator.sendCallbackSuccess(callbackId, result)
         else if (error !== undefined) yield* emulator.sendCallbackFailure(callbackId, error)
         else yield* emulator.sendCallbackHeartbeat(callbackId)
-      }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(Option.none()), { readonly: false })))
+      }).pipe(Effect.provide(Local.projectEmulator(Option.none(), { readonly: false })))
     }
     yield* Console.log(`callback ${callbackId}: ${action === "heartbeat" ? "heartbeat sent" : action === "succeed" ? "succeeded" : "failed"}`)
   }, Effect.mapError(Local.toCommandError))

@@ -16,7 +16,6 @@
  *
  * @since 0.1.0
  */
-import { DevService, TerminalView } from "@effect-durable/local"
 import { Emulator } from "@effect-durable/testing"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -41,16 +40,21 @@ export const command = Command.make(
     db: Flag.String("db").pipe(Flag.withDescription("The database (default: .effect-durable/service.db)"), Flag.optional)
   },
   Effect.fn(function*({ db, memory, module, port, skipTime }) {
-    const { functions } = yield* Local.loadModule(module)
-    const database = memory ? undefined : Local.databaseOf(db)
+    const local = yield* Local.local
+    const { DevService, TerminalView } = local
+    const { functions, services } = yield* Local.loadModule(module)
+    const database = memory ? undefined : Local.databaseOf(local, db)
     const running = yield* Local.runningService
     if (Option.isSome(running) && running.value.database !== undefined && running.value.database === database) {
       return yield* new Local.CommandError({
         message: `A dev service already runs on ${database} at ${running.value.url} (pid ${running.value.pid})`
       })
     }
-    const emulator = database === undefined ? Emulator.Emulator.layer : Local.emulatorOf(database, { readonly: false })
-    const service = DevService.layer({ functions, port, skipTime }).pipe(Layer.provideMerge(emulator))
+    const emulator = database === undefined ? Emulator.Emulator.layer : Local.emulatorOf(local, database, { readonly: false })
+    const service = DevService.layer({ functions, port, skipTime }).pipe(
+      Layer.provide(services),
+      Layer.provideMerge(emulator)
+    )
     yield* Effect.gen(function*() {
       const { url } = yield* DevService.DevService
       yield* Local.announce({ pid: process.pid, url, database, functions: Object.keys(functions) })

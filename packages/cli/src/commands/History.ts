@@ -8,14 +8,13 @@
  */
 import { DurableClient } from "@effect-durable/client"
 import type * as Wire from "@effect-durable/core/Wire"
-import { Timeline, TimelineSvg } from "@effect-durable/local"
 import { Emulator, History } from "@effect-durable/testing"
 import { Console, Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as fs from "node:fs"
 import * as Local from "../internal/local.ts"
 
-const describe = (event: Wire.HistoryEvent, origin: number): string => {
+const describe = (Timeline: Local.LocalPackage["Timeline"], event: Wire.HistoryEvent, origin: number): string => {
   const at = Timeline.toMillis(event.EventTimestamp) ?? origin
   const details = (event as Record<string, unknown>)[`${event.EventType}Details`]
   const text = details === undefined ? "" : JSON.stringify(details)
@@ -24,9 +23,9 @@ const describe = (event: Wire.HistoryEvent, origin: number): string => {
   } ${event.Name ?? ""}${event.Id === undefined ? "" : ` (${event.Id})`}${text === "{}" || text === "" ? "" : `  ${text.length > 200 ? `${text.slice(0, 199)}…` : text}`}`
 }
 
-const print = (events: ReadonlyArray<Wire.HistoryEvent>) => {
+const print = (Timeline: Local.LocalPackage["Timeline"], events: ReadonlyArray<Wire.HistoryEvent>) => {
   const origin = Timeline.toMillis(events[0]?.EventTimestamp) ?? 0
-  return Console.log(events.map((event) => describe(event, origin)).join("\n"))
+  return Console.log(events.map((event) => describe(Timeline, event, origin)).join("\n"))
 }
 
 /**
@@ -43,6 +42,8 @@ export const command = Command.make(
     db: Flag.String("db").pipe(Flag.withDescription("The database (default: .effect-durable/service.db)"), Flag.optional)
   },
   Effect.fn(function*({ db, execution, timeline }) {
+    const local = yield* Local.local
+    const { Timeline, TimelineSvg } = local
     const running = yield* Local.runningService
     let svg: string
     if (Option.isSome(running)) {
@@ -52,7 +53,7 @@ export const command = Command.make(
         const all = yield* Effect.forEach(service.functions, (f) => Stream.runCollect(client.list({ function: f })))
         const arn = yield* Local.resolveExecution(execution, all.flat())
         const events = yield* Stream.runCollect(client.handle(arn).history())
-        yield* print(events)
+        yield* print(Timeline, events)
         // the timeline with what only the local service knows (termination reasons, running invocations)
         if (Option.isSome(timeline)) {
           const response = yield* Effect.promise(() => fetch(`${service.url}/ui/api/timeline.svg?arn=${encodeURIComponent(arn)}`))
@@ -67,9 +68,9 @@ export const command = Command.make(
         const found = yield* emulator.execution(arn).pipe(
           Effect.mapError(() => new Local.CommandError({ message: `No execution has the ARN ${arn}` }))
         )
-        yield* print(History.fromExecution(found))
+        yield* print(Timeline, History.fromExecution(found))
         svg = TimelineSvg.render(Timeline.fromExecution(found, { now: Date.now() }))
-      }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(db), { readonly: true })))
+      }).pipe(Effect.provide(Local.emulatorOf(local, Local.databaseOf(local, db), { readonly: true })))
     }
     if (Option.isSome(timeline)) {
       yield* Effect.try({

@@ -57,7 +57,7 @@ export const command = Command.make(
     }
     const executions = yield* Effect.gen(function*() {
       return yield* (yield* Emulator.Emulator).executions
-    }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(db), { readonly: true })))
+    }).pipe(Effect.provide(Local.projectEmulator(db, { readonly: true })))
     return yield* print(executions.map((e) => ({
       name: e.executionName,
       functionName: e.functionName,

@@ -12,7 +12,6 @@
  * @since 0.1.0
  */
 import { DurableClient } from "@effect-durable/client"
-import { DevService, TerminalView } from "@effect-durable/local"
 import { Emulator } from "@effect-durable/testing"
 import { Console, Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -41,7 +40,9 @@ export const command = Command.make(
     db: Flag.String("db").pipe(Flag.withDescription("The database (default: .effect-durable/service.db)"), Flag.optional)
   },
   Effect.fn(function*({ db, input, memory, module, name, skipTime, workflow }) {
-    const { byExport, functions } = yield* Local.loadModule(module)
+    const local = yield* Local.local
+    const { DevService, TerminalView } = local
+    const { byExport, functions, services } = yield* Local.loadModule(module)
     const chosen = byExport[workflow] ?? Object.values(functions).find((w) => w.name === workflow)
     if (chosen === undefined) {
       return yield* new Local.CommandError({
@@ -62,7 +63,7 @@ export const command = Command.make(
       return handle
     })
     const color = process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined
-    const database = memory ? undefined : Local.databaseOf(db)
+    const database = memory ? undefined : Local.databaseOf(local, db)
     const running = yield* Local.runningService
     if (Option.isSome(running) && (database === undefined || running.value.database === database)) {
       // the dev service runs this project: start the execution there, and wait for its end
@@ -77,8 +78,11 @@ export const command = Command.make(
       yield* Console.log(`SUCCEEDED → ${JSON.stringify(result)}`)
       return
     }
-    const emulator = database === undefined ? Emulator.Emulator.layer : Local.emulatorOf(database, { readonly: false })
-    const service = DevService.layer({ functions, port: 0, skipTime }).pipe(Layer.provideMerge(emulator))
+    const emulator = database === undefined ? Emulator.Emulator.layer : Local.emulatorOf(local, database, { readonly: false })
+    const service = DevService.layer({ functions, port: 0, skipTime }).pipe(
+      Layer.provide(services),
+      Layer.provideMerge(emulator)
+    )
     yield* Effect.gen(function*() {
       const { url } = yield* DevService.DevService
       const client = Local.clientOf({ pid: process.pid, url, database, functions: Object.keys(functions) })
@@ -87,7 +91,9 @@ export const command = Command.make(
       yield* TerminalView.follow({ arn: handle.arn, color })
       const execution = yield* (yield* Emulator.Emulator).execution(handle.arn)
       if (execution.status !== "SUCCEEDED") {
-        return yield* new Local.CommandError({ message: `The execution ended ${execution.status}` })
+        return yield* new Local.CommandError({
+          message: `The execution ended ${execution.status}${execution.error === undefined ? "" : `: ${execution.error.ErrorMessage ?? execution.error.ErrorType}`}`
+        })
       }
     }).pipe(Effect.scoped, Effect.provide(service))
   }, Effect.mapError(Local.toCommandError))

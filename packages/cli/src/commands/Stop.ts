@@ -39,7 +39,7 @@ export const command = Command.make(
         const { status } = yield* emulator.execution(arn)
         if (status !== "RUNNING") return yield* ended(status)
         return yield* emulator.stop(arn)
-      }).pipe(Effect.provide(Local.emulatorOf(Local.databaseOf(Option.none()), { readonly: false })))
+      }).pipe(Effect.provide(Local.projectEmulator(Option.none(), { readonly: false })))
     yield* Console.log(`stopped at ${stoppedAt.toISOString()}`)
   }, Effect.mapError(Local.toCommandError))
 ).pipe(Command.withDescription("Stop a running execution"))

@@ -11,13 +11,14 @@
  */
 import { DurableClient, ExecutionApi, LambdaExecutionApi } from "@effect-durable/client"
 import type * as Workflow from "@effect-durable/core/Workflow"
-import { SqliteStore } from "@effect-durable/local"
+import type * as LocalModules from "@effect-durable/local"
 import { Emulator, EmulatorStore } from "@effect-durable/testing"
-import { Effect, Layer, Option, Schema } from "effect"
+import { Cause, Effect, FileSystem, Layer, Option, Path, Schema } from "effect"
 import { CliError } from "effect/cli"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import * as Starter from "../Starter.ts"
 
 /**
  * A command could not do what it was asked: shown as one line, with a
@@ -46,9 +47,57 @@ export const toCommandError = (error: unknown): CommandError =>
 /** The project's state folder. @internal */
 export const stateDir = (cwd: string = process.cwd()): string => path.join(cwd, ".effect-durable")
 
+/**
+ * An optional peer of the CLI, loaded when a command needs it, at the CLI's
+ * own version (they are released together). Missing, or of another version,
+ * it is one line saying what to install.
+ *
+ * @internal
+ */
+export const loadPeer = <A>(name: string, load: () => Promise<A>, version: string): Effect.Effect<A, CommandError> =>
+  Effect.gen(function*() {
+    const install = `npm install --save-dev @effect-durable/cli@${version} ${name}@${version}`
+    const failed = (error: unknown) =>
+      new CommandError({
+        message: isMissing(error, name)
+          ? `This command needs ${name}, installed beside the CLI: ${install}`
+          : `Cannot load ${name}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`
+      })
+    const loaded = yield* Effect.tryPromise({ try: load, catch: failed })
+    const manifest = yield* Effect.tryPromise({
+      try: () => import(`${name}/package.json`, { with: { type: "json" } }) as Promise<{ default: { version: string } }>,
+      catch: failed
+    })
+    if (manifest.default.version !== version) {
+      return yield* new CommandError({
+        message: `${name} ${manifest.default.version} is installed, and this CLI is ${version}: ${install}`
+      })
+    }
+    return loaded
+  })
+
+const isMissing = (error: unknown, name: string): boolean =>
+  typeof error === "object" && error !== null && "code" in error && error.code === "ERR_MODULE_NOT_FOUND" &&
+  String((error as { message?: unknown }).message).includes(`'${name}`)
+
+/**
+ * `@effect-durable/local`, the local durable service, for the commands that
+ * run it or open its database: an optional peer, since it brings SQLite (a
+ * native module) that `init` has no use for.
+ *
+ * @internal
+ */
+export const local: Effect.Effect<LocalPackage, CommandError, FileSystem.FileSystem | Path.Path> = Effect.flatMap(
+  Starter.version,
+  (version) => loadPeer("@effect-durable/local", () => import("@effect-durable/local"), version)
+)
+
+/** The modules of `@effect-durable/local`. @internal */
+export type LocalPackage = typeof LocalModules
+
 /** The project's database, unless `--db` says otherwise. @internal */
-export const databaseOf = (db: Option.Option<string>): string =>
-  Option.match(db, { onNone: () => SqliteStore.defaultFilename(), onSome: (file) => path.resolve(file) })
+export const databaseOf = (local: LocalPackage, db: Option.Option<string>): string =>
+  Option.match(db, { onNone: () => local.SqliteStore.defaultFilename(), onSome: (file) => path.resolve(file) })
 
 /** What a running `dev` service writes about itself. @internal */
 export interface RunningService {
@@ -122,20 +171,27 @@ export const clientOf = (service: RunningService): Layer.Layer<DurableClient.Dur
   )
 
 /**
- * An emulator over the project's database: `readonly` for the commands that
- * only look.
+ * An emulator over a database: `readonly` for the commands that only look.
  *
  * @internal
  */
-export const emulatorOf = (database: string, options: { readonly readonly: boolean }) =>
+export const emulatorOf = (local: LocalPackage, database: string, options: { readonly readonly: boolean }) =>
   Emulator.Emulator.layerStore().pipe(
-    Layer.provide(SqliteStore.layer({ filename: database, readonly: options.readonly }))
+    Layer.provide(local.SqliteStore.layer({ filename: database, readonly: options.readonly }))
   )
 
 /**
- * A workflow loaded from a module: its services, if any, are its own business
- * (a module for the CLI exports workflows that need nothing but the durable
- * context).
+ * An emulator over the project's database (`--db`, else the default one),
+ * for the commands that work on it when no `dev` service runs.
+ *
+ * @internal
+ */
+export const projectEmulator = (db: Option.Option<string>, options: { readonly readonly: boolean }) =>
+  Layer.unwrap(Effect.map(local, (local) => emulatorOf(local, databaseOf(local, db), options)))
+
+/**
+ * A workflow loaded from a module, its services provided by the module's
+ * `layer` (see {@link loadModule}).
  *
  * @internal
  */
@@ -153,8 +209,42 @@ export const functionNameOf = (workflow: Loaded): string => {
 }
 
 /**
+ * The key of the service a defect says is missing (Effect's "Service not
+ * found: <key>"), if it says so.
+ *
+ * @internal
+ */
+export const missingService = (defect: unknown): string | undefined =>
+  defect instanceof Error ? /^Service not found: (.+)$/.exec(defect.message)?.[1] : undefined
+
+/**
+ * A workflow whose body, when it asks for a service the module does not
+ * provide, fails its invocation saying so and how to provide it (rather than
+ * Effect's bare "Service not found").
+ */
+const explained = (workflow: Loaded, file: string): Loaded => ({
+  ...workflow,
+  body: (input) =>
+    Effect.catchDefect(workflow.body(input), (defect) => {
+      const key = missingService(defect)
+      return Effect.die(
+        key === undefined ? defect : new Error(
+          `The workflow ${workflow.name} needs the service ${key}: export a Layer named "layer" that provides it from ${file}`
+        )
+      )
+    })
+})
+
+/**
  * The workflows a module exports, by function name (each workflow's name),
- * with the export names that refer to them.
+ * with the export names that refer to them, and the services they need.
+ *
+ * A module provides its workflows' services by exporting a Layer named
+ * `layer` (the one its Lambda handler gives `LambdaHandler.make`): the
+ * service builds it once when it starts, as a Lambda container builds its
+ * runtime, and gives its services to every invocation. The layer may use the
+ * Node platform's services (`FileSystem`, `Path`, ...). It failing to build
+ * fails the command before any invocation.
  *
  * @internal
  */
@@ -167,7 +257,7 @@ export const loadModule = (file: string) =>
       catch: (error) =>
         new CommandError({
           message: /\.tsx?$/.test(resolved) && /Unknown file extension/.test(String(error))
-            ? `Cannot load ${file}: this Node cannot import TypeScript; compile it (tsc) and pass the .js file, or use Node 22.18+`
+            ? `Cannot load ${file}: this Node cannot import TypeScript; bundle it first (esbuild; the starter's npm run dev does), or use Node 22.18+`
             : `Cannot load ${file}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`
         })
     })
@@ -175,13 +265,27 @@ export const loadModule = (file: string) =>
     const byExport: Record<string, Loaded> = {}
     for (const [name, value] of Object.entries(exports)) {
       if (!isWorkflow(value)) continue
-      functions[functionNameOf(value)] = value
-      byExport[name] = value
+      const workflow = explained(value, file)
+      functions[functionNameOf(value)] = workflow
+      byExport[name] = workflow
     }
     if (Object.keys(functions).length === 0) {
       return yield* new CommandError({ message: `${file} exports no workflow (a value made with Durable.workflow)` })
     }
-    return { functions, byExport }
+    if (exports["layer"] !== undefined && !Layer.isLayer(exports["layer"])) {
+      return yield* new CommandError({ message: `${file} exports a "layer" that is not a Layer (made with effect's Layer module)` })
+    }
+    // its requirements beyond the platform's are the module's business: a missing one fails the build, in one line
+    const layer = (exports["layer"] ?? Layer.empty) as Layer.Layer<never, unknown, never>
+    const services: Layer.Layer<never, CommandError> = Layer.catchCause(layer, (cause) =>
+      Layer.effectDiscard(Effect.fail(
+        new CommandError({
+          message: `The layer exported by ${file} failed to build: ${
+            Cause.pretty(cause).split("\n").find((line) => line.trim() !== "")?.replace(/^\s*(Error: )?/, "") ?? "unknown"
+          }`
+        })
+      )))
+    return { functions, byExport, services }
   })
 
 /**
