@@ -38,7 +38,15 @@ describe("README", () => {
       .flatMap((match) => match[1]!.split("\n"))
       .map((line) => line.replace(/\s+#.*$/, "").trim())
       .filter((line) => line !== "" && !/^(sam|aws|--)/.test(line))
-    assert.deepStrictEqual(commands, ["npx effect-durable init my-app", "cd my-app", "npm install", "npm test", "npm run bundle"])
+    assert.deepStrictEqual(commands, [
+      "npx effect-durable init my-app",
+      "cd my-app",
+      "npm install",
+      "npm test",
+      "npm run dev -- --skip-time",
+      `npx effect-durable run .effect-durable/workflow.mjs Onboarding --input '{"email":"ada@example.com"}'`,
+      "npm run bundle"
+    ])
     const check = read(".ci/check-packages")
     for (const command of commands) assert.include(check, command, `.ci/check-packages does not run "${command}"`)
   })

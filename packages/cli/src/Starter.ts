@@ -72,6 +72,21 @@ export const bundleCommand = [
 ].join(" ")
 
 /**
+ * The command of `npm run dev`: the workflow module bundled into
+ * `.effect-durable/workflow.mjs` (esbuild, its packages left to node_modules,
+ * so that it shares them with the CLI; plain JavaScript, which every Node
+ * imports), then the local durable service with it (`effect-durable dev`;
+ * `npm run dev -- --skip-time` passes flags on).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const devCommand = [
+  "esbuild src/workflow.ts --bundle --platform=node --format=esm --packages=external --log-level=warning",
+  "--outfile=.effect-durable/workflow.mjs && effect-durable dev .effect-durable/workflow.mjs"
+].join(" ")
+
+/**
  * The starter's package.json.
  *
  * @example
@@ -91,7 +106,8 @@ export const packageJson = ({ name, version }: Options) => ({
   scripts: {
     typecheck: "tsc",
     test: "tsc && vitest run",
-    bundle: bundleCommand
+    bundle: bundleCommand,
+    dev: devCommand
   },
   dependencies: {
     "@effect-durable/core": `^${version}`,
@@ -99,6 +115,9 @@ export const packageJson = ({ name, version }: Options) => ({
     effect: versions.effect
   },
   devDependencies: {
+    // the CLI, and the local durable service its dev/run commands load (it brings SQLite, a native module)
+    "@effect-durable/cli": `^${version}`,
+    "@effect-durable/local": `^${version}`,
     "@effect-durable/testing": `^${version}`,
     "@effect/platform-node": versions["@effect/platform-node"],
     "@effect/vitest": versions["@effect/vitest"],

@@ -113,6 +113,7 @@ export const summary = (created: { readonly name: string; readonly files: Readon
     ...(relative === "." ? [] : [`  cd ${shellQuoted(relative)}`]),
     "  npm install",
     "  npm test          # type-checks, then runs the workflow's tests under TestClock",
+    "  npm run dev       # runs the workflow on the local durable service, with a web view",
     "  npm run bundle    # bundles the Lambda handler as `sam build` does",
     "  sam build && sam deploy --guided",
     ""

@@ -3,6 +3,6 @@
  * Effect runtime per container, built with the workflow's services.
  */
 import { LambdaHandler } from "@effect-durable/runtime-lambda"
-import { Mailer, Onboarding } from "./workflow.ts"
+import { layer, Onboarding } from "./workflow.ts"
 
-export const handler = LambdaHandler.make(Onboarding, { layer: Mailer.layer })
+export const handler = LambdaHandler.make(Onboarding, { layer })

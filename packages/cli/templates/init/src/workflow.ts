@@ -30,6 +30,12 @@ export class Mailer extends Context.Service<Mailer, {
   )
 }
 
+/**
+ * The services the workflow needs, built once per Lambda container by the
+ * handler, and once by `effect-durable dev` (which looks for this name).
+ */
+export const layer = Mailer.layer
+
 /** The execution's input. */
 export const Signup = Schema.Struct({ email: Schema.String })
 
