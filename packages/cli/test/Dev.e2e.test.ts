@@ -128,11 +128,13 @@ describe("effect-durable dev", () => {
       const port = yield* Effect.promise(() => new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port))))
       yield* Effect.addFinalizer(() => Effect.sync(() => blocker.close()))
       // independent commands: run together
-      const [empty, busy, badInput, noSuch] = yield* Effect.all([
+      const [empty, busy, badInput, noSuch, dashed] = yield* Effect.all([
         cli(cwd, ["dev", nothing, "--memory"]),
         cli(cwd, ["dev", fixture, "--memory", "--port", String(port)]),
         cli(cwd, ["run", fixture, "Counted", "--memory", "--input", "{nope"]),
-        cli(cwd, ["history", "nobody"])
+        cli(cwd, ["history", "nobody"]),
+        // after "--", an id that starts with "-" is an id, not a flag
+        cli(cwd, ["callback", "succeed", "--", "-no-such-callback", "{}"])
       ], { concurrency: "unbounded" })
       assert.notStrictEqual(empty.status, 0)
       assert.strictEqual(empty.stderr.trim(), `effect-durable: ${nothing} exports no workflow (a value made with Durable.workflow)`)
@@ -142,5 +144,7 @@ describe("effect-durable dev", () => {
       assert.match(badInput.stderr.trim(), /^effect-durable: --input is not valid JSON/)
       assert.notStrictEqual(noSuch.status, 0)
       assert.strictEqual(noSuch.stderr.trim().split("\n").length, 1)
+      assert.notStrictEqual(dashed.status, 0)
+      assert.match(dashed.stderr.trim(), /^effect-durable: [^\n]*-no-such-callback$/)
     }).pipe(Effect.scoped), 60_000)
 })

@@ -236,7 +236,7 @@ export class Formatter {
       case "ExecutionStarted":
         return [this.line(state, e.at, 0, `${this.paint("bold", `▶ execution ${state.name} started`)}${e.input === undefined ? "" : ` with input ${short(e.input)}`}`)]
       case "InvocationStarted":
-        return [this.line(state, e.at, 0, this.paint("blue", `invocation #${e.invocation} starts`) + this.paint("dim", ` (${e.operationCount} operations to replay)`))]
+        return [this.line(state, e.at, 0, this.paint("blue", `invocation #${e.invocation} starts`) + this.paint("dim", ` (${e.operationCount} operation${e.operationCount === 1 ? "" : "s"} to replay)`))]
       case "Checkpointed": {
         for (const op of e.operations) this.learn(state, op)
         for (const update of e.updates) this.learn(state, { ...update, Type: update.Type })
@@ -247,7 +247,9 @@ export class Formatter {
           if (update.Type === "CALLBACK" && update.Action === "START") {
             const callbackId = e.operations.find((o) => o.Id === update.Id)?.CallbackDetails?.CallbackId
             if (callbackId !== undefined) {
-              out.push(this.line(state, e.at, 2, this.paint("dim", `complete it: ${command} callback succeed ${callbackId} '<json>'   (or: callback fail ${callbackId} '<error>')`)))
+              // an id that starts with "-" (AWS hands some out) comes after "--", or it reads as a flag
+              const id = callbackId.startsWith("-") ? `-- ${callbackId}` : callbackId
+              out.push(this.line(state, e.at, 2, this.paint("dim", `complete it: ${command} callback succeed ${id} '<json>'   (or: callback fail ${id} '<error>')`)))
             }
           }
         }

@@ -31,6 +31,20 @@ const Flow = Durable.workflow(
 const strip = (lines: ReadonlyArray<string>) => lines.map((line) => line.replace(/^\[\+\d+\.\d{3}s\] /, ""))
 
 describe("TerminalView", () => {
+  it("puts a callback id that starts with \"-\" after \"--\" in the command it prints", () => {
+    const formatter = new TerminalView.Formatter({ command: "npx effect-durable" })
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/e/1"
+    const callback = { Id: "c1", Type: "CALLBACK", Name: "approve", Status: "STARTED", CallbackDetails: { CallbackId: "-Xab" } }
+    const lines = strip(formatter.lines({
+      _tag: "Checkpointed",
+      arn,
+      at: 0,
+      operations: [callback],
+      updates: [{ Id: "c1", Type: "CALLBACK", Action: "START", Name: "approve" }]
+    } as unknown as Emulator.Event))
+    assert.include(lines, "    complete it: npx effect-durable callback succeed -- -Xab '<json>'   (or: callback fail -- -Xab '<error>')")
+  })
+
   it.effect("prints each invocation, operation, decision and pending callback, in order", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
@@ -53,7 +67,7 @@ describe("TerminalView", () => {
       const text = strip(lines)
       assert.deepStrictEqual(text.slice(0, 9), [
         "▶ execution flow-1 started",
-        "invocation #1 starts (1 operations to replay)",
+        "invocation #1 starts (1 operation to replay)",
         "  ▸ step \"charge\" starts attempt 1",
         "  ↻ step \"charge\" attempt 1 failed: Error: declined · retry in 2 s",
         "invocation #1 ends: PENDING (RETRY_SCHEDULED)",
