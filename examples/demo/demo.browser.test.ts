@@ -2,7 +2,7 @@
  * The demo in a real headless Chromium: the web view, opened while the demo
  * runs, shows the execution's operations appear live (server-sent events, no
  * reload), completes the pending callback with its button, and shows the
- * execution succeed.
+ * execution succeed; then its form starts another execution.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
@@ -10,17 +10,17 @@ import * as Browser from "./browser.ts"
 import { DemoLayer, runDemo } from "./demo.ts"
 
 describe("demo: the web view in a browser", () => {
-  it.live("shows the operations live and completes the pending callback with its button", () =>
+  it.live("shows the operations live, completes the pending callback with its button, starts an execution with its form", () =>
     Effect.gen(function*() {
       const listening = yield* Deferred.make<string>()
       const lines: Array<string> = []
-      // the demo never answers the callback itself here: the button must
+      // the demo never answers the callback itself here: the button must (the service lives as long as the test)
       const demo = yield* Effect.forkChild(
         runDemo({
           answerAfter: undefined,
           write: (line) => Effect.sync(() => lines.push(line)),
           onListening: (url) => Deferred.succeed(listening, url).pipe(Effect.asVoid)
-        }).pipe(Effect.provide(DemoLayer()))
+        })
       )
       const url = yield* Deferred.await(listening)
 
@@ -87,9 +87,31 @@ describe("demo: the web view in a browser", () => {
         page.waitForFunction(() => document.querySelector("#title .status")?.textContent === "SUCCEEDED", { timeout: 40_000 })
       )
       assert.strictEqual((yield* Effect.promise(() => page.$$(".pending-callback"))).length, 0)
+
+      // the form starts another execution (the function offered is the service's), refusing malformed input first
+      assert.strictEqual(yield* Effect.promise(() => page.$eval("#start-function", (i) => (i as HTMLInputElement).value)), "order-demo")
+      yield* Effect.promise(async () => {
+        await page.type("#start-name", "from-the-form")
+        await page.type("#start-input", "{\"orderId\": ")
+        await page.click("#start-button")
+        await page.waitForFunction(() => document.querySelector("#start-message")?.textContent === "The input must be JSON")
+        await page.$eval("#start-input", (t) => {
+          (t as HTMLTextAreaElement).value = "{\"orderId\": \"o-7\", \"item\": \"grinder\", \"amount\": 99}"
+        })
+        await page.click("#start-button")
+      })
+      // it is shown at once, and runs: its first step appears live
+      yield* Effect.promise(() =>
+        page.waitForFunction(() =>
+          document.querySelector("#title")?.textContent?.startsWith("from-the-form") === true &&
+          document.querySelector("#operations tr[data-operation-id]") !== null, { timeout: 40_000 })
+      )
+      assert.strictEqual(yield* Effect.promise(() => page.$eval("#start-message", (m) => m.textContent)), "Started")
+      const rows = yield* Effect.promise(() => page.$$eval("#executions tr[data-arn] .name", (names) => names.map((n) => n.textContent)))
+      assert.deepStrictEqual(rows, ["from-the-form", "order-o-1042"])
       assert.isTrue(yield* Effect.promise(() => page.evaluate(() => (window as { notReloaded?: boolean }).notReloaded === true)))
       // the terminal view told the same story
       assert.isTrue(lines.some((line) => line.includes("invocation #1 ends: PENDING (RETRY_SCHEDULED)")))
       assert.isTrue(lines.some((line) => line.includes("complete it: npx effect-durable callback succeed")))
-    }).pipe(Effect.scoped), 120_000)
+    }).pipe(Effect.scoped, Effect.provide(DemoLayer())), 120_000)
 })

@@ -139,8 +139,9 @@ export const layer = <const F extends LocalService.Functions>(
     })
   )
   const localLayer = LocalService.layer(options.functions, options.policy === undefined ? {} : { policy: options.policy })
+  // the server sees the LocalService: the Lambda API's Invoke knows its functions, the web view lists them
   const serve = (local: typeof localLayer) =>
-    service.pipe(Layer.provideMerge(Layer.merge(local, LocalServer.layer({ port: options.port }))))
+    service.pipe(Layer.provideMerge(LocalServer.layer({ port: options.port }).pipe(Layer.provideMerge(local))))
   if (!skipTime) return serve(localLayer)
   const clock = SkipClock.make()
   const gate = Semaphore.makeUnsafe(1)

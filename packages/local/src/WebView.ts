@@ -19,7 +19,12 @@
  * | `GET /ui/api/executions` | `{ executions: Summary[] }`, newest first |
  * | `GET /ui/api/execution?arn=…&width=…` | `{ execution: Summary, timeline: Timeline, svg }` |
  * | `GET /ui/api/timeline.svg?arn=…` | the timeline as an SVG document |
+ * | `GET /ui/api/functions` | `{ functions: string[] }`: the functions a `LocalService` in context runs (none without one) |
  * | `GET /ui/events` | server-sent events: `changed` with `{ arns }` |
+ *
+ * Its form starts an execution with the Lambda API's own `Invoke` (`Event`,
+ * the execution name in `X-Amz-Durable-Execution-Name`, the input as the
+ * body), and then shows it.
  *
  * @example
  * ```ts
@@ -38,7 +43,8 @@
  */
 import type * as Wire from "@effect-durable/core/Wire"
 import { Emulator, type Execution, type ExecutionStatus } from "@effect-durable/testing/Emulator"
-import { Clock, Effect, Layer, Stream } from "effect"
+import { LocalService } from "@effect-durable/testing/LocalService"
+import { Clock, Effect, Layer, Option, Stream } from "effect"
 import { Sse } from "effect/encoding"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { page } from "./internal/page.ts"
@@ -153,7 +159,13 @@ const changes = (emulator: Emulator["Service"]): Stream.Stream<Uint8Array> => {
 export const routes: Layer.Layer<never, never, HttpRouter.HttpRouter | Emulator> = HttpRouter.use(
   Effect.fnUntraced(function*(router) {
     const emulator = yield* Emulator
+    const local = yield* Effect.serviceOption(LocalService)
     yield* router.add("GET", "/", HttpServerResponse.html(page))
+    yield* router.add(
+      "GET",
+      "/ui/api/functions",
+      Effect.sync(() => json({ functions: Option.match(local, { onNone: () => [], onSome: (local) => [...local.functions] }) }))
+    )
     yield* router.add(
       "GET",
       "/ui/api/executions",

@@ -6,6 +6,7 @@ import { Durable } from "@effect-durable/core"
 import { Emulator, LambdaApiServer, LocalRunner } from "@effect-durable/testing"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Schema } from "effect"
+import * as DevService from "../src/DevService.ts"
 import * as LocalServer from "../src/LocalServer.ts"
 import type * as Timeline from "../src/Timeline.ts"
 import type * as WebView from "../src/WebView.ts"
@@ -95,6 +96,36 @@ describe("WebView", () => {
       const done = JSON.parse((yield* get(`${url}/ui/api/execution?arn=${encodeURIComponent(result.arn)}`)).text)
       assert.strictEqual(done.execution.status, "SUCCEEDED")
       assert.strictEqual(done.execution.pendingCallbacks, 0)
+    }).pipe(Effect.provide(Server)))
+
+  it.live("on the dev service: lists its functions, and starts an execution as the page's form does (Invoke)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* DevService.DevService
+      assert.deepStrictEqual(JSON.parse((yield* get(`${url}/ui/api/functions`)).text), { functions: ["greeter"] })
+      const invoke = (fn: string, headers: Record<string, string>, body: string) =>
+        Effect.promise(() =>
+          fetch(`${url}/2015-03-31/functions/${fn}/invocations`, {
+            method: "POST",
+            headers: { "x-amz-invocation-type": "Event", ...headers },
+            body
+          }).then(async (r) => ({ status: r.status, arn: r.headers.get("x-amz-durable-execution-arn"), text: await r.text() }))
+        )
+      const started = yield* invoke("greeter", { "x-amz-durable-execution-name": "from-the-form" }, "\"Ada\"")
+      assert.strictEqual(started.status, 202)
+      const detail = JSON.parse((yield* get(`${url}/ui/api/execution?arn=${encodeURIComponent(started.arn!)}`)).text)
+      assert.strictEqual(detail.execution.executionName, "from-the-form")
+      assert.strictEqual(detail.execution.input, "\"Ada\"")
+      // a function the service does not run is refused (it was accepted, and never ran)
+      const unknown = yield* invoke("nobody", {}, "{}")
+      assert.strictEqual(unknown.status, 404)
+      assert.strictEqual(JSON.parse(unknown.text).__type, "ResourceNotFoundException")
+      assert.strictEqual(JSON.parse((yield* get(`${url}/ui/api/executions`)).text).executions.length, 1)
+    }).pipe(Effect.provide(DevService.layer({ functions: { greeter: Greeter } }).pipe(Layer.provideMerge(Emulator.Emulator.layer)))))
+
+  it.live("without a LocalService, the list of functions is empty", () =>
+    Effect.gen(function*() {
+      const { url } = yield* LambdaApiServer.LambdaApiServer
+      assert.deepStrictEqual(JSON.parse((yield* get(`${url}/ui/api/functions`)).text), { functions: [] })
     }).pipe(Effect.provide(Server)))
 
   it.live("an unknown execution is a 404 with a clear message; the Lambda API still answers next to the view", () =>

@@ -5,7 +5,8 @@
  * The script keeps no state of its own beyond the selected execution: it
  * fetches the list and the selected execution from `/ui/api/*` when the
  * server-sent events of `/ui/events` say they changed (at most every 200 ms),
- * and completes callbacks through the Lambda API's callback routes. Every
+ * starts executions with the Lambda API's `Invoke` and completes callbacks
+ * through its callback routes. Every
  * text that comes from a workflow is escaped before it is inserted.
  *
  * @internal
@@ -51,6 +52,11 @@ const style = `
   .message { font-size: 12px; margin-left: 6px } .message.error { color: #b91c1c } .message.ok { color: #15803d }
   td.mono, .mono { font-family: ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere }
   .why { color: #b45309 } .waiting { color: var(--muted); font-size: 12px }
+  #start { margin: 0 16px 6px; padding-bottom: 10px; border-bottom: 1px solid var(--line) }
+  #start h2 { margin-left: 0 }
+  #start input, #start textarea { font: 12px ui-monospace, monospace; padding: 5px 6px; border: 1px solid var(--line); border-radius: 4px }
+  #start input { width: calc(50% - 4px) } #start textarea { width: 100%; min-height: 38px; margin: 6px 0 }
+  button.start { background: var(--accent); color: white }
 `
 
 const script = String.raw`
@@ -195,6 +201,36 @@ document.addEventListener("click", async (event) => {
   }
 })
 
+const loadFunctions = async () => {
+  const { functions } = await (await fetch("/ui/api/functions")).json()
+  $("functions").innerHTML = functions.map((f) => '<option value="' + esc(f) + '">').join("")
+  if ($("start-function").value === "" && functions.length > 0) $("start-function").value = functions[0]
+}
+
+// Starts an execution with the Lambda API's own Invoke (asynchronous), then shows it.
+$("start").addEventListener("submit", async (event) => {
+  event.preventDefault()
+  const message = $("start-message")
+  const say = (text, ok) => { message.textContent = text; message.className = "message " + (ok ? "ok" : "error") }
+  const fn = $("start-function").value.trim()
+  const name = $("start-name").value.trim()
+  const input = $("start-input").value.trim()
+  if (fn === "") return say("Which function?", false)
+  if (input !== "") { try { JSON.parse(input) } catch { return say("The input must be JSON", false) } }
+  const headers = { "x-amz-invocation-type": "Event" }
+  if (name !== "") headers["x-amz-durable-execution-name"] = name
+  $("start-button").disabled = true
+  try {
+    const response = await fetch("/2015-03-31/functions/" + encodeURIComponent(fn) + "/invocations", { method: "POST", headers, body: input })
+    if (!response.ok) return say((await response.json().catch(() => ({}))).message ?? "HTTP " + response.status, false)
+    say("Started", true)
+    select(response.headers.get("x-amz-durable-execution-arn"))
+    loadList()
+  } finally {
+    $("start-button").disabled = false
+  }
+})
+
 const connect = () => {
   const events = new EventSource("/ui/events")
   events.addEventListener("hello", () => { $("live").textContent = "live"; $("live").className = "on"; loadList(); loadDetail() })
@@ -207,6 +243,7 @@ const connect = () => {
 }
 
 if (state.selected !== undefined) select(state.selected)
+loadFunctions()
 loadList()
 connect()
 setInterval(() => { if (state.executions.some((e) => e.status === "RUNNING")) { renderList() } }, 1000)
@@ -228,8 +265,16 @@ export const page = `<!doctype html>
 <body>
 <header><h1>effect-durable<span>local durable service</span></h1><span id="live">connecting…</span></header>
 <main>
-<section id="list"><h2>Executions</h2><table><tbody id="executions"></tbody></table>
-<p class="empty" id="no-executions">No executions yet. Start one with <code>npx effect-durable run &lt;module&gt; &lt;workflow&gt;</code>.</p></section>
+<section id="list">
+<form id="start"><h2>Start an execution</h2>
+<input id="start-function" list="functions" placeholder="function" aria-label="function" autocomplete="off">
+<input id="start-name" placeholder="name (optional)" aria-label="execution name" autocomplete="off">
+<datalist id="functions"></datalist>
+<textarea id="start-input" aria-label="input (JSON)" placeholder="input (JSON; empty: none)"></textarea>
+<button type="submit" class="start" id="start-button">Start</button><span class="message" id="start-message"></span>
+</form>
+<h2>Executions</h2><table><tbody id="executions"></tbody></table>
+<p class="empty" id="no-executions">No executions yet. Start one above, or with <code>npx effect-durable run &lt;module&gt; &lt;workflow&gt;</code>.</p></section>
 <section id="detail"><p class="hint">Select an execution.</p></section>
 </main>
 <script type="module">${script}</script>
