@@ -161,6 +161,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             })
           }
       })
+      // The execution's shortest answer so far (`Termination.shortestAnswerMillis`), read from its
+      // history once per invocation, the first time an operation waits for one.
+      let answered: { readonly millis: number | undefined } | undefined
+      const shortestAnswer = (waiting: ReadonlyArray<Termination.OperationView>) =>
+        answered !== undefined || !waiting.some((op) => op.wakeAt === undefined)
+          ? Effect.succeed(answered?.millis)
+          : Effect.map(checkpointer.operations, (all) => (answered = { millis: Termination.shortestAnswerMillis(all) }).millis)
       while (true) {
         // Let the fibers the last change woke up run first: a burst of changes (a
         // checkpoint response resuming many operations) is decided on once.
@@ -185,6 +192,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             checkpointsDrained,
             startupMillis,
             roundTripMillis: yield* checkpointer.roundTrip,
+            executionArn: checkpointer.arn,
+            shortestAnswerMillis: yield* shortestAnswer(operations),
             operations,
             executing,
             expired: yield* Deferred.isDone(expired)

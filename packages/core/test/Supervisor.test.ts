@@ -4,9 +4,9 @@
  * how its invocations ended.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { CheckpointClient, Durable, RetryPolicy } from "@effect-durable/core"
+import { CheckpointClient, Durable, RetryPolicy, Termination } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
-import { Clock, Duration, Effect, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Schema } from "effect"
 import { answerCallbacks } from "./support.ts"
 
 class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
@@ -112,26 +112,82 @@ describe("Supervisor", () => {
       assert.strictEqual(first.endedAt - first.startedAt, 20)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
+  const approval = Durable.workflow({ name: "approval", output: Schema.String }, () =>
+    Effect.flatMap(Durable.createCallback("approval"), (callback) => callback.await))
+  const answeredAfter = (after: Duration.Input, options: LocalRunner.TestClockOptions = {}) =>
+    Effect.scoped(Effect.gen(function*() {
+      const answering = yield* answerCallbacks(() => ({ after, result: "yes" }))
+      return yield* run(approval, undefined, { ...answering, ...options })
+    }))
+  const callbackOf = (result: LocalRunner.Result<unknown>) => result.operations.find((op) => op.Type === "CALLBACK")!
+  const idleFor = (result: LocalRunner.Result<unknown>) =>
+    result.invocations[0].endedAt - callbackOf(result).StartTimestamp!.getTime()
+
   it.effect("under cost, a callback answered within the break-even time is seen by the last look, in-process", () =>
     Effect.gen(function*() {
-      const approval = Durable.workflow({ name: "approval", output: Schema.String }, () =>
-        Effect.flatMap(Durable.createCallback("approval"), (callback) => callback.await))
-      const answeredAfter = (after: Duration.Input) =>
-        Effect.scoped(Effect.gen(function*() {
-          const options = yield* answerCallbacks(() => ({ after, result: "yes" }))
-          return yield* run(approval, undefined, options)
-        }))
-      const idleFor = (result: LocalRunner.Result<unknown>) =>
-        result.invocations[0].endedAt -
-        result.operations.find((op) => op.Type === "CALLBACK")!.StartTimestamp!.getTime()
+      const whole = { policy: { rent: "deterministic" } } as const
       // 96 ms of request fee at 128 MB: an answer after 50 ms is picked up by the poll at 96 ms
-      const quick = yield* answeredAfter("50 millis")
+      const quick = yield* answeredAfter("50 millis", whole)
       assert.deepStrictEqual(outcomes(quick), ["SUCCEEDED"])
       assert.strictEqual(idleFor(quick), 96)
       // an answer after the break-even time is bought: PENDING, then a re-invocation
-      const slow = yield* answeredAfter("500 millis")
+      const slow = yield* answeredAfter("500 millis", whole)
       assert.deepStrictEqual(outcomes(slow), ["PENDING", "SUCCEEDED"])
       assert.strictEqual(idleFor(slow), 96)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("under cost, a callback is rented the share of the break-even time its execution draws", () =>
+    Effect.gen(function*() {
+      const policy = Termination.resolve("cost")
+      const drawn = (result: LocalRunner.Result<unknown>) =>
+        Termination.rentMillis(policy, 96, result.arn, [callbackOf(result).Id])
+      // an answer after the break-even time: it stays the drawn rent, then suspends
+      const names = ["a", "b", "c", "d"]
+      const rents: Array<number> = []
+      let first = ""
+      for (const executionName of names) {
+        const result = yield* answeredAfter("500 millis", { executionName })
+        first ||= result.arn
+        assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+        assert.isAtMost(drawn(result), 96)
+        assert.strictEqual(idleFor(result), drawn(result))
+        rents.push(idleFor(result))
+      }
+      // executions draw apart; the same execution draws the same on every run
+      assert.isAbove(new Set(rents).size, 1)
+      const again = yield* answeredAfter("500 millis", { executionName: "a" }).pipe(
+        Effect.provide(Layer.fresh(Emulator.Emulator.layer))
+      )
+      assert.strictEqual(again.arn, first)
+      assert.strictEqual(idleFor(again), rents[0])
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("under cost, a callback rents at most half the break-even time once the execution's answers came late", () =>
+    Effect.gen(function*() {
+      const twice = Durable.workflow({ name: "twice", output: Schema.String }, () =>
+        Effect.gen(function*() {
+          const first = yield* Effect.flatMap(Durable.createCallback("first"), (callback) => callback.await)
+          const second = yield* Effect.flatMap(Durable.createCallback("second"), (callback) => callback.await)
+          return `${first} ${second}`
+        }))
+      const policy = Termination.resolve("cost")
+      const seen: Array<number> = []
+      for (const executionName of ["a", "b", "c", "d", "e", "f"]) {
+        const result = yield* Effect.scoped(Effect.gen(function*() {
+          const answering = yield* answerCallbacks(() => ({ after: "500 millis", result: "yes" }))
+          return yield* run(twice, undefined, { ...answering, executionName })
+        }))
+        assert.deepStrictEqual(outcomes(result), ["PENDING", "PENDING", "SUCCEEDED"])
+        const [first, second] = result.operations.filter((op) => op.Type === "CALLBACK")
+        const idle = (i: number, op: typeof first) => result.invocations[i].endedAt - op.StartTimestamp!.getTime()
+        // the first callback: no answer yet in this execution, the whole break-even time to draw from
+        assert.strictEqual(idle(0, first), Termination.rentMillis(policy, 96, result.arn, [first.Id]))
+        // the second: the first came after 500 ms, later than the break-even time: half of it at most
+        assert.strictEqual(idle(1, second), Termination.rentMillis(policy, 96, result.arn, [second.Id], 500))
+        assert.isAtMost(idle(1, second), 48)
+        seen.push(idle(1, second))
+      }
+      assert.isAbove(new Set(seen).size, 1)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
   it.effect("a longer wait ends the invocation with PENDING at once, and resumes in a second one", () =>

@@ -200,9 +200,28 @@ describe("Termination.decide", () => {
     assert.strictEqual(Termination.nextPollAt(0, 1, Termination.cost), 1_000)
     assert.strictEqual(Termination.nextPollAt(0, 3, Termination.cost), 3_000)
     assert.strictEqual(Termination.nextPollAt(0, 50, Termination.cost), 10_000)
-    // latency polls callbacks and invokes every 100 ms
-    assert.strictEqual(Termination.nextPollAt(0, 1, Termination.latency), 100)
-    assert.strictEqual(Termination.nextPollAt(0, 50, Termination.latency), 100)
+  })
+
+  it("latency: each poll interval 2 % longer than the last, from 20 ms up to a second", () => {
+    assert.strictEqual(Termination.nextPollAt(0, 1, Termination.latency), 20)
+    assert.strictEqual(Termination.nextPollAt(0, 36, Termination.latency), 40)
+    assert.strictEqual(Termination.nextPollAt(0, 500, Termination.latency), 1_000)
+    // the polls of one callback waited for from 0, as the scheduler sends them
+    const times: Array<number> = []
+    for (let at = Termination.nextPollAt(0, 1, Termination.latency); at <= 15 * 60_000;) {
+      times.push(at)
+      at = Termination.nextPollAt(at, times.length + 1, Termination.latency)
+    }
+    const within = (from: number, to: number) => times.filter((t) => t > from && t <= to).length
+    // the rates the policy documents
+    assert.strictEqual(within(0, 1_000), 35)
+    assert.isAtMost(within(10_000, 11_000), 5)
+    assert.isAtMost(within(60_000, 120_000), 61)
+    assert.isAtMost(times.length, 1_100)
+    // an answer is seen within 2 % of the time it took, plus 20 ms
+    for (let i = 1; i < times.length; i++) {
+      assert.isAtMost(times[i]! - times[i - 1]!, 0.02 * times[i - 1]! + 21) // + 1: whole milliseconds
+    }
   })
 })
 
@@ -223,7 +242,7 @@ describe("Termination policies", () => {
       }),
       [
         ["cost", 0, Infinity, 2_000, 1_000, 10_000],
-        ["latency", 0, Infinity, 2_000, 100, 100],
+        ["latency", 0, Infinity, 2_000, 20, 1_000],
         ["eager", 20, 0, 2_000, 1_000, 10_000]
       ]
     )
@@ -328,6 +347,8 @@ describe("Termination policies", () => {
   })
 
   it("cost: an unknown wake-up is rented up to the break-even time, looked for once more, then bought", () => {
+    // the mechanism, with the whole break-even time rented (the deterministic rule)
+    const at128 = Termination.resolve({ rent: "deterministic" }, CostModel.make({ memoryMB: 128 }))
     // rent: stay until the break-even time (96 ms + 20 ms of start-up)
     assert.deepStrictEqual(
       Termination.decide(snapshot({ now: 0, startupMillis: 20, operations: [callback()] }), at128),
@@ -371,6 +392,109 @@ describe("Termination policies", () => {
         at128
       ),
       { _tag: "Suspend", reason: "WAIT_SCHEDULED" }
+    )
+  })
+
+  it("cost: rents a share of the break-even time drawn from the execution and the operation", () => {
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/e/1"
+    const rent = Termination.rentMillis(at128, 116, arn, ["c"])
+    // whole milliseconds within the break-even time, the same on every run, for this execution and operation
+    assert.isTrue(Number.isInteger(rent) && rent >= 0 && rent <= 116)
+    assert.strictEqual(Termination.rentMillis(at128, 116, arn, ["c"]), rent)
+    assert.notStrictEqual(Termination.rentShare(`${arn}\nc`), Termination.rentShare(`${arn.slice(0, -1)}2\nc`))
+    // several operations draw once, whatever their order
+    assert.strictEqual(
+      Termination.rentMillis(at128, 116, arn, ["c", "d"]),
+      Termination.rentMillis(at128, 116, arn, ["d", "c"])
+    )
+    // the deterministic rule, latency and eager rent their horizon
+    assert.strictEqual(Termination.rentMillis(Termination.resolve({ rent: "deterministic" }), 116, arn, ["c"]), 116)
+    assert.strictEqual(Termination.rentMillis(Termination.latency, Infinity, arn, ["c"]), Infinity)
+    assert.strictEqual(Termination.rentMillis(Termination.eager, 0, arn, ["c"]), 0)
+    // the decision: sleep until the rent's end, less a round trip for the last look
+    const snap = (overrides: Partial<Termination.Snapshot>) =>
+      snapshot({ startupMillis: 20, roundTripMillis: 5, executionArn: arn, operations: [callback()], ...overrides })
+    const ids = Array.from({ length: 1_000 }, (_, i) => `op-${i}`)
+    const long = ids.find((id) => Termination.rentMillis(at128, 116, arn, [id]) > 5)!
+    const longRent = Termination.rentMillis(at128, 116, arn, [long])
+    const look = (now: number) => snap({ now, operations: [callback({ id: long })] })
+    assert.deepStrictEqual(Termination.decide(look(0), at128), { _tag: "Sleep", until: longRent - 5 })
+    assert.deepStrictEqual(Termination.decide(look(longRent - 5), at128), { _tag: "Poll", ids: [long] })
+    // a rent no longer than a round trip: no look, no stay
+    const short = ids.find((id) => Termination.rentMillis(at128, 116, arn, [id]) <= 5)!
+    assert.deepStrictEqual(Termination.decide(snap({ now: 0, operations: [callback({ id: short })] }), at128), {
+      _tag: "Suspend",
+      reason: "CALLBACK_PENDING"
+    })
+  })
+
+  it("cost: the rent's share has density e^x/(e−1) on [0, 1], so that its expected cost is e/(e−1) of the optimum", () => {
+    const shares = Array.from({ length: 20_000 }, (_, i) => Termination.rentShare(`execution-${i}\nc`))
+    assert.isTrue(shares.every((x) => x >= 0 && x <= 1))
+    const mean = shares.reduce((a, b) => a + b, 0) / shares.length
+    assert.approximately(mean, 1 / (Math.E - 1), 0.01)
+    // the distribution function (e^x − 1)/(e − 1), at a few points
+    for (const x of [0.25, 0.5, 0.75]) {
+      assert.approximately(shares.filter((s) => s <= x).length / shares.length, Math.expm1(x) / (Math.E - 1), 0.015)
+    }
+    // rent-or-buy with a break-even time of 1: renting x then buying costs x + 1 when the
+    // wake-up t comes later, t otherwise; the optimum is min(t, 1)
+    for (const t of [0.1, 0.5, 1, 3]) {
+      const expected = shares.reduce((sum, x) => sum + (t <= x ? t : x + 1), 0) / shares.length
+      assert.approximately(expected / Math.min(t, 1), Math.E / (Math.E - 1), 0.03)
+      // whatever the draw, never more than the break-even time plus a re-invocation (2), as the deterministic rule
+      assert.isTrue(shares.every((x) => (t <= x ? t : x + 1) <= 2))
+      // which stays within twice the optimum for every wake-up (renting x = 1)
+      assert.isAtMost((t <= 1 ? t : 2) / Math.min(t, 1), 2)
+    }
+    // but one draw is not bounded by a ratio: an answer just after a short rent pays a re-invocation
+    const x = shares.find((share) => share < 0.05)!
+    assert.isAbove((x + 1) / (x + 0.01), 2)
+  })
+
+  it("cost: rents half as long, at most, when every earlier answer of the execution came after the break-even time", () => {
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/e/1"
+    const ids = Array.from({ length: 200 }, (_, i) => `op-${i}`)
+    const without = ids.map((id) => Termination.rentMillis(at128, 116, arn, [id]))
+    const late = ids.map((id) => Termination.rentMillis(at128, 116, arn, [id], 500))
+    const early = ids.map((id) => Termination.rentMillis(at128, 116, arn, [id], 50))
+    // a late prediction: within half the break-even time, the same draw scaled down
+    assert.isTrue(late.every((rent, i) => rent <= 58 && rent <= without[i]!))
+    assert.isAbove(Math.max(...without), 58)
+    // a prediction of an answer sooner than the break-even time changes nothing
+    assert.deepStrictEqual(early, without)
+    // the deterministic rule ignores it
+    assert.strictEqual(Termination.rentMillis(Termination.resolve({ rent: "deterministic" }), 116, arn, ["c"], 500), 116)
+    // the decision reads it from the snapshot
+    const id = ids.find((i) => Termination.rentMillis(at128, 116, arn, [i], 500) > 0)!
+    assert.deepStrictEqual(
+      Termination.decide(
+        snapshot({ startupMillis: 20, executionArn: arn, shortestAnswerMillis: 500, operations: [callback({ id })] }),
+        at128
+      ),
+      { _tag: "Sleep", until: Termination.rentMillis(at128, 116, arn, [id], 500) }
+    )
+    // the expected cost: λ/(1 − e^−λ) ≈ 1.27 times the optimum for a late answer, at most 1/(1 − e^−λ) ≈ 2.54 for any
+    const shares = Array.from({ length: 20_000 }, (_, i) => Termination.rentShare(`execution-${i}`, 0.5))
+    assert.isTrue(shares.every((x) => x >= 0 && x <= 0.5))
+    const expected = (t: number) => shares.reduce((sum, x) => sum + (t <= x ? t : x + 1), 0) / shares.length / Math.min(t, 1)
+    assert.approximately(expected(3), 0.5 / -Math.expm1(-0.5), 0.02)
+    for (const t of [0.1, 0.2, 0.5, 1, 3]) assert.isAtMost(expected(t), 1 / -Math.expm1(-0.5) + 0.05)
+  })
+
+  it("the shortest answer of an execution: its callbacks' and invokes' times from start to end", () => {
+    const at = (ms: number) => new Date(ms)
+    assert.isUndefined(Termination.shortestAnswerMillis([]))
+    assert.strictEqual(
+      Termination.shortestAnswerMillis([
+        { Type: "CALLBACK", StartTimestamp: at(0), EndTimestamp: at(5_000) },
+        { Type: "CHAINED_INVOKE", StartTimestamp: at(1_000), EndTimestamp: at(1_700) },
+        // still waiting, or not answered by anyone: no answer time
+        { Type: "CALLBACK", StartTimestamp: at(0) },
+        { Type: "WAIT", StartTimestamp: at(0), EndTimestamp: at(10) },
+        { Type: "STEP", StartTimestamp: at(0), EndTimestamp: at(1) }
+      ]),
+      700
     )
   })
 
