@@ -90,6 +90,30 @@ export const measure = (trace: WorkloadTrace): Measured => {
   }
 }
 
+/**
+ * How long after each wake-up the function was at work again (a step running,
+ * a checkpoint with updates in flight), in ms: the time it took to notice the
+ * wake-up (a poll's round trip and its interval in-process; the re-invocation
+ * and its replay otherwise). Wake-ups that came while the function was busy
+ * (nothing waited for them) are left out.
+ */
+export const wakeupLags = (trace: WorkloadTrace): ReadonlyArray<number> => {
+  const busyStarts: Array<number> = []
+  const waiting: Array<{ readonly start: number; readonly end: number }> = []
+  trace.invocations.forEach((invocation, i) => {
+    busyStarts.push(invocation.start + invocation.startupMillis, ...invocation.idle.map((interval) => interval.end))
+    waiting.push(...invocation.idle)
+    const next = trace.invocations[i + 1]
+    if (next !== undefined) waiting.push({ start: invocation.end, end: next.start + next.startupMillis })
+  })
+  busyStarts.sort((a, b) => a - b)
+  return trace.wakeups.flatMap((at) => {
+    if (!waiting.some((interval) => at >= interval.start && at <= interval.end)) return []
+    const busy = busyStarts.find((start) => start >= at)
+    return busy === undefined ? [] : [busy - at]
+  })
+}
+
 /** What the run cost at this cost model. */
 export const cost = (measured: Measured, model: CostModel.CostModel): number =>
   sum(measured.billedMillis.map((millis) => CostModel.invocation(model, millis)))

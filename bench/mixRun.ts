@@ -13,7 +13,7 @@ import type * as Termination from "@effect-durable/core/Termination"
 import type * as Wire from "@effect-durable/core/Wire"
 import { CheckpointClient } from "@effect-durable/core/CheckpointClient"
 import { type Event, Emulator } from "@effect-durable/testing/Emulator"
-import { Clock, Effect, Fiber, PubSub } from "effect"
+import { Clock, Effect, Fiber, Layer, PubSub } from "effect"
 import { performance } from "node:perf_hooks"
 import { instrument, invokeOnce, makeCounters, type Sdk, seed } from "./harness.ts"
 import * as Workloads from "./mixWorkloads.ts"
@@ -35,6 +35,14 @@ export interface Config {
   readonly timeoutMillis: number
   /** Only these workloads (by index); all by default. */
   readonly only?: ReadonlyArray<number> | undefined
+  /**
+   * The repetition: it names the executions (`<workload>-<rep>`), hence their
+   * ARNs, which seed the `cost` policy's randomized rent. Each workload runs on
+   * an emulator of its own, so that its ARN depends on nothing else: the same
+   * repetition draws the same rents in every run, whatever `only` selects, and
+   * the repetitions sample different executions, as production does.
+   */
+  readonly rep?: number | undefined
 }
 
 /** One invocation as measured: the probe's trace and the billed (real) duration. */
@@ -90,13 +98,14 @@ const runWorkload = (
   config: Config,
   workload: Workloads.Workload,
   input: Workloads.Input,
-  policy: Termination.PolicyName | undefined
+  policy: Termination.PolicyName | undefined,
+  executionName: string
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const emulator = yield* Emulator
     const client = probed(instrument(emulator.client, makeCounters(), { latencyMillis: config.latency }))
     const sdk = sdkOf(config, workload, policy)
-    const arn = yield* emulator.start({ input: JSON.stringify(input) })
+    const arn = yield* emulator.start({ input: JSON.stringify(input), executionName })
     if (input.history > 0) yield* seed(emulator, arn, input.history)
     const subscription = yield* emulator.subscribe
 
@@ -177,7 +186,7 @@ const runWorkload = (
         SkippedClock.skipTo(next)
       }
     }
-  }))
+  })).pipe(Effect.provide(Layer.fresh(Emulator.layer)))
 
 /** When the service changes an operation by itself: a wait's end, a retry's next attempt. */
 const dueTimes = (operation: Wire.Operation): ReadonlyArray<number> => {
@@ -196,17 +205,15 @@ const program = Effect.gen(function*() {
   // Warm-up (not measured): the same code paths once, the long step shortened and, for us, the eager
   // policy (nothing stays alive in real time), as a warm Lambda container has run the code before.
   for (const workload of selected) {
-    yield* runWorkload(config, workload, { history: Math.min(config.history, 200), slowMillis: 5 }, "eager")
+    yield* runWorkload(config, workload, { history: Math.min(config.history, 200), slowMillis: 5 }, "eager", "warm-up")
   }
   const traces: Array<WorkloadTrace> = []
   for (const workload of selected) {
-    traces.push(yield* runWorkload(config, workload, { history: config.history, slowMillis: 10_000 }, config.policy))
+    const executionName = `${workload.ours.name}-${config.rep ?? 0}`
+    traces.push(yield* runWorkload(config, workload, { history: config.history, slowMillis: 10_000 }, config.policy, executionName))
   }
   return traces
-}).pipe(
-  Effect.provide(Emulator.layer),
-  Effect.provideService(Clock.Clock, SkippedClock.clock)
-)
+}).pipe(Effect.provideService(Clock.Clock, SkippedClock.clock))
 
 SkippedClock.install()
 Effect.runPromise(program).then(

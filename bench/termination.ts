@@ -82,7 +82,7 @@ for (let rep = 0; rep < reps; rep++) {
       const list = byRun.get(run.key) ?? []
       byRun.set(run.key, list)
       const t0 = Date.now()
-      list.push(execute({ ...run.config, history, ...(only === undefined ? {} : { only }) }))
+      list.push(execute({ ...run.config, history, rep, ...(only === undefined ? {} : { only }) }))
       process.stderr.write(`rep ${rep + 1}/${reps}, history ${history}, ${run.label}: ${Math.round((Date.now() - t0) / 1000)} s\n`)
     }
   }
@@ -232,6 +232,31 @@ for (const history of histories) {
     const row = results.get(history)!.get("eager")![w]!
     say(`| ${name} | ${memories.map((m) => money(row.optimum[m]!)).join(" | ")} |`)
   })
+  say()
+}
+
+// Wake-up lags: what completion times are made of, beyond the work and the waits themselves.
+say("Wake-up lag: from a wake-up (a timer due, a callback answered) to the function at work again, in ms;")
+say("the sum over the workload's wake-ups, median over the repetitions (wake-ups during busy work left out).")
+say()
+for (const history of histories) {
+  say(`#### ${history === 0 ? "Each workload alone" : `After ${history} steps`}`)
+  say()
+  say(`| workload | wake-ups | ${runs.map((run) => run.label).join(" | ")} |`)
+  say(`|---|---|${runs.map(() => "---").join("|")}|`)
+  const lagsOf = (run: Run, w: number) =>
+    traces.get(history)!.get(run.key)!.map((rep) => Accounting.wakeupLags(rep[w]!))
+  names.slice(0, -1).forEach((name, w) => {
+    const counts = lagsOf(runs[0]!, w).map((lags) => lags.length)
+    say(`| ${name} | ${Accounting.median(counts)} | ${
+      runs.map((run) => fmt(Accounting.median(lagsOf(run, w).map(sum))!, 1)).join(" | ")
+    } |`)
+  })
+  say(`| **total** | | ${
+    runs.map((run) =>
+      fmt(Accounting.median(traces.get(history)!.get(run.key)!.map((rep) => sum(rep.flatMap(Accounting.wakeupLags))))!, 1)
+    ).join(" | ")
+  } |`)
   say()
 }
 
