@@ -10,15 +10,24 @@
  *
  * @since 0.1.0
  */
-import {
-  CheckpointDurableExecutionCommand,
-  GetDurableExecutionStateCommand,
-  LambdaClient,
-  type LambdaClientConfig
-} from "@aws-sdk/client-lambda"
+import type { LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda"
 import { CheckpointClient, Payload } from "@effect-durable/core"
 import { type Context, Effect, Layer } from "effect"
 import { fromPromises } from "./internal/conversions.ts"
+
+type AwsLambda = typeof import("@aws-sdk/client-lambda")
+let loading: Promise<AwsLambda> | undefined
+let loaded: AwsLambda | undefined
+
+/**
+ * `@aws-sdk/client-lambda`, loaded on first use (the first invocation's first
+ * call): importing a handler does not load or build the AWS SDK, the largest
+ * part of a bundled handler.
+ */
+const withAwsLambda = <A>(f: (aws: AwsLambda) => A | Promise<A>): Promise<A> =>
+  loaded !== undefined
+    ? Promise.resolve(f(loaded))
+    : (loading ??= import("@aws-sdk/client-lambda").then((aws) => loaded = aws)).then(f)
 
 /**
  * The version of effect-durable named in the user agent of the default client.
@@ -126,9 +135,9 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
 export const make = (client: LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
   fromPromises("LambdaCheckpointClient", {
     getExecutionState: (request, signal) =>
-      client.send(new GetDurableExecutionStateCommand(request), { abortSignal: signal }),
+      withAwsLambda((aws) => client.send(new aws.GetDurableExecutionStateCommand(request), { abortSignal: signal })),
     checkpoint: (request, signal) =>
-      client.send(new CheckpointDurableExecutionCommand(request), { abortSignal: signal })
+      withAwsLambda((aws) => client.send(new aws.CheckpointDurableExecutionCommand(request), { abortSignal: signal }))
   }, toCheckpointClientError)
 
 /**
@@ -159,7 +168,7 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
 export const layer: Layer.Layer<CheckpointClient.CheckpointClient> = Layer.effect(
   CheckpointClient.CheckpointClient,
   Effect.acquireRelease(
-    Effect.sync(() => new LambdaClient(defaultClientConfig)),
+    Effect.promise(() => withAwsLambda((aws) => new aws.LambdaClient(defaultClientConfig))),
     (client) => Effect.sync(() => client.destroy())
   ).pipe(Effect.map(make))
 )
