@@ -5,6 +5,7 @@
  * the monotonic clock (µs) so that a profile can be cut to it.
  *
  * `node --cpu-prof bench/dist/profile.js '{"scenario":"replay","sdk":"ours","n":10000,"reps":5}'`
+ * (`"latency": 5` adds a 5 ms round trip to every call).
  */
 import { Emulator } from "@effect-durable/testing/Emulator"
 import { Effect } from "effect"
@@ -17,6 +18,8 @@ const config = JSON.parse(process.argv[2] ?? "{}") as {
   readonly sdk: "ours" | "theirs"
   readonly n: number
   readonly reps: number
+  /** Injected round trip of every call, in ms (0 by default). */
+  readonly latency?: number
 }
 const pair = config.scenario === "replay"
   ? Workflows.replay
@@ -40,7 +43,7 @@ const report = (start: number, cpu: NodeJS.CpuUsage) => {
 
 const program = Effect.gen(function*() {
   const emulator = yield* Emulator
-  const client = transport(emulator.client, makeCounters(), { latencyMillis: 0, timed: false })
+  const client = transport(emulator.client, makeCounters(), { latencyMillis: config.latency ?? 0, timed: false })
   if (config.scenario === "replay") {
     const events = []
     for (let i = 0; i < config.reps; i++) {

@@ -103,31 +103,44 @@ const program = Effect.gen(function*() {
     case "chain":
     case "concurrent":
     case "map": {
-      const counters = makeCounters()
-      const client = transport(emulator.client, counters, { latencyMillis: config.latency, onCall: sample })
-      gc()
-      heapBaseline = heapPeak = heapUsed()
-      const sampler = setInterval(sample, 10)
-      const cpuStart = cpuMillis()
-      const { execution, invocations } = yield* runHandlerExecution(emulator, sdk, { n }, client)
-      const cpu = cpuMillis() - cpuStart
-      clearInterval(sampler)
-      if (execution.status !== "SUCCEEDED" || execution.result !== String(n * (n + 1) / 2)) {
-        return yield* Effect.die(new Error(`unexpected end: ${execution.status} ${execution.result}`))
+      // Short runs are repeated in the process and the median one (by SDK CPU) reported, so
+      // that one garbage collection landing in the only measured run does not decide a ratio.
+      const repeats = config.latency === 0 && n <= 2000 ? 5 : 1
+      const results: Array<Record<string, number>> = []
+      for (let i = 0; i < repeats; i++) {
+        const counters = makeCounters()
+        const client = transport(emulator.client, counters, { latencyMillis: config.latency, onCall: sample })
+        gc()
+        heapBaseline = heapPeak = heapUsed()
+        const sampler = setInterval(sample, 10)
+        const cpuStart = cpuMillis()
+        const { execution, invocations } = yield* runHandlerExecution(emulator, sdk, { n }, client)
+        const cpu = cpuMillis() - cpuStart
+        clearInterval(sampler)
+        if (execution.status !== "SUCCEEDED" || execution.result !== String(n * (n + 1) / 2)) {
+          return yield* Effect.die(new Error(`unexpected end: ${execution.status} ${execution.result}`))
+        }
+        const wall = invocations.reduce((a, i) => a + i.millis, 0)
+        results.push({
+          wallMs: wall,
+          msPerStep: wall / n,
+          cpuMs: cpu,
+          sdkCpuMsPerStep: (cpu - counters.serviceMillis) / n,
+          invocations: invocations.length,
+          calls: counters.calls,
+          callsPerStep: counters.calls / n,
+          roundTripsPerStep: (counters.calls + counters.stateCalls) / n,
+          updates: counters.updates,
+          serviceMs: counters.serviceMillis,
+          heapBaseline,
+          heapPeak
+        })
       }
-      const wall = invocations.reduce((a, i) => a + i.millis, 0)
-      return {
-        wallMs: wall,
-        msPerStep: wall / n,
-        cpuMs: cpu,
-        sdkCpuMsPerStep: (cpu - counters.serviceMillis) / n,
-        invocations: invocations.length,
-        calls: counters.calls,
-        callsPerStep: counters.calls / n,
-        roundTripsPerStep: (counters.calls + counters.stateCalls) / n,
-        updates: counters.updates,
-        serviceMs: counters.serviceMillis
-      }
+      const median = [...results].sort((a, b) => a.sdkCpuMsPerStep! - b.sdkCpuMsPerStep!)[Math.floor(repeats / 2)]!
+      heapBaseline = median.heapBaseline!
+      heapPeak = median.heapPeak!
+      const { heapBaseline: _b, heapPeak: _p, ...metrics } = median
+      return { ...metrics, sdkCpuMsPerStepAll: results.map((r) => r.sdkCpuMsPerStep!) }
     }
     case "replay": {
       // Five replays in a row, each of a fresh execution (a warm container replays

@@ -1,0 +1,177 @@
+/**
+ * Cold start, as a user meets it: the hello-world handler bundled as
+ * `examples/hello-world/template.yaml` bundles it (esbuild, ESM, node, es2022,
+ * the `createRequire` banner, a source map, not minified) and minified and its official-SDK
+ * twin (`coldStartHandler.ts`) bundled the same way; each imported by a fresh
+ * process (`coldStartChild.ts`) that runs its first invocation through the AWS
+ * SDK's `LambdaClient` against `LambdaApiServer`, on the in-memory emulator.
+ *
+ * Reported, paired (the two SDKs take turns, run by run):
+ * - bundle bytes, raw and gzipped, as the template builds it and minified;
+ * - time to first checkpoint: from the process's spawn to the service's
+ *   receipt of its first checkpoint call (the emulator's clock);
+ * - the import's time, Node's start-up before it, the whole first invocation,
+ *   the peak RSS.
+ *
+ * `npm run bench:cold` (builds first); `BENCH_REPS` (default 15).
+ */
+import { Emulator } from "@effect-durable/testing/Emulator"
+import * as LambdaApiServer from "@effect-durable/testing/LambdaApiServer"
+import { Effect, Layer } from "effect"
+import { build } from "esbuild"
+import { spawn } from "node:child_process"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
+import { deliver } from "./harness.ts"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.join(here, "..", "..")
+const out = path.join(here, "cold")
+const reps = Number(process.env.BENCH_REPS ?? 15)
+
+const entries = {
+  ours: path.join(root, "examples", "hello-world", "handler.ts"),
+  theirs: path.join(root, "bench", "coldStartHandler.ts")
+} as const
+type Sdk = keyof typeof entries
+
+/** The template's esbuild settings; `minify` for the minified variant. */
+const bundle = async (sdk: Sdk, minify: boolean) => {
+  const outfile = path.join(out, `${sdk}${minify ? ".min" : ""}.mjs`)
+  await build({
+    entryPoints: [entries[sdk]],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    sourcemap: !minify,
+    minify,
+    outfile,
+    // The template's banner, its import renamed: the official SDK's bundle imports `createRequire` itself.
+    banner: {
+      js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
+    },
+    logLevel: "error"
+  })
+  const bytes = readFileSync(outfile)
+  return { sdk, minify, outfile, bytes: bytes.length, gzipped: gzipSync(bytes).length }
+}
+
+interface Run {
+  readonly sdk: Sdk
+  readonly minify: boolean
+  readonly firstCheckpointMs: number
+  readonly bootMs: number
+  readonly importMs: number
+  readonly invocationMs: number
+  readonly status: string
+  readonly rssPeakMB: number
+}
+
+const child = (file: string, event: unknown, url: string, sourceMaps: boolean) =>
+  Effect.callback<{ readonly spawnedAt: number; readonly line: string }, Error>((resume) => {
+    const spawnedAt = Date.now()
+    const proc = spawn(process.execPath, [path.join(here, "coldStartChild.js"), file, JSON.stringify(event)], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL_LAMBDA: url,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "bench",
+        AWS_SECRET_ACCESS_KEY: "bench",
+        // as the template sets it
+        ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {})
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    proc.stdout.on("data", (chunk) => stdout += chunk)
+    proc.stderr.on("data", (chunk) => stderr += chunk)
+    proc.on("close", (code) => {
+      const line = stdout.trim().split("\n").pop() ?? ""
+      if (code !== 0 || !line.startsWith("{")) resume(Effect.fail(new Error(`child failed (${code}): ${stderr}`)))
+      else resume(Effect.succeed({ spawnedAt, line }))
+    })
+  })
+
+const median = (xs: ReadonlyArray<number>) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+const stat = (xs: ReadonlyArray<number>) => {
+  const f = (x: number) => x >= 100 ? x.toFixed(0) : x.toFixed(1)
+  return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`
+}
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
+
+const program = Effect.gen(function*() {
+  mkdirSync(out, { recursive: true })
+  const bundles = yield* Effect.promise(() =>
+    Promise.all([bundle("ours", false), bundle("theirs", false), bundle("ours", true), bundle("theirs", true)])
+  )
+  const emulator = yield* Emulator
+  const { url } = yield* LambdaApiServer.LambdaApiServer
+  const runs: Array<Run> = []
+  const loadAtStart = os.loadavg()
+  // Each repetition runs every variant once, the SDKs taking turns.
+  for (let i = 0; i < reps + 1; i++) {
+    for (const b of bundles) {
+      const arn = yield* emulator.start({ input: JSON.stringify({ name: "cold" }) })
+      const event = deliver(yield* emulator.invoke(arn))
+      const { line, spawnedAt } = yield* child(b.outfile, event, url, !b.minify)
+      const history = (yield* emulator.execution(arn)).history
+      const first = history.find((e) => e._tag === "Checkpointed")
+      if (first === undefined) return yield* Effect.die(new Error(`${b.sdk}: no checkpoint`))
+      // The first repetition warms the file system cache up; it is not counted.
+      if (i > 0) runs.push({ sdk: b.sdk, minify: b.minify, firstCheckpointMs: first.at - spawnedAt, ...JSON.parse(line) })
+    }
+  }
+  const lines: Array<string> = [
+    `Machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores; Node ${process.version}. ` +
+    `${reps} runs of each variant, the SDKs taking turns; median (min–max) in ms.`,
+    "",
+    "| SDK | bundle | bytes | gzipped | first checkpoint | Node start-up | import | first invocation | peak RSS MB | answer |",
+    "|---|---|---|---|---|---|---|---|---|---|"
+  ]
+  for (const b of bundles) {
+    const rs = runs.filter((r) => r.sdk === b.sdk && r.minify === b.minify)
+    lines.push(
+      `| ${b.sdk === "ours" ? "effect-durable" : "official"} | ${b.minify ? "minified" : "as the template"} | ${
+        kb(b.bytes)
+      } | ${kb(b.gzipped)} | ${stat(rs.map((r) => r.firstCheckpointMs))} | ${stat(rs.map((r) => r.bootMs))} | ${
+        stat(rs.map((r) => r.importMs))
+      } | ${stat(rs.map((r) => r.invocationMs))} | ${stat(rs.map((r) => r.rssPeakMB))} | ${rs[0]?.status} |`
+    )
+  }
+  const ratio = (key: "firstCheckpointMs" | "importMs", minify: boolean) => {
+    const of = (sdk: Sdk) => median(runs.filter((r) => r.sdk === sdk && r.minify === minify).map((r) => r[key]))
+    return (of("theirs") / of("ours")).toFixed(2)
+  }
+  lines.push(
+    "",
+    `Ratios official / effect-durable (above 1, effect-durable is ahead): first checkpoint ${
+      ratio("firstCheckpointMs", false)
+    }× (template bundle), ${ratio("firstCheckpointMs", true)}× (minified); import ${ratio("importMs", false)}×, ${
+      ratio("importMs", true)
+    }×; bytes ${(bundles[1]!.bytes / bundles[0]!.bytes).toFixed(2)}× (template), ${
+      (bundles[3]!.bytes / bundles[2]!.bytes).toFixed(2)
+    }× (minified).`,
+    `Load average at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${
+      os.loadavg().map((l) => l.toFixed(2)).join(", ")
+    }.`
+  )
+  const results = path.join(here, "..", "results")
+  mkdirSync(results, { recursive: true })
+  writeFileSync(path.join(results, "cold-start.md"), lines.join("\n") + "\n")
+  writeFileSync(path.join(results, "cold-start.json"), JSON.stringify({ bundles, runs }, null, 1) + "\n")
+  process.stdout.write(lines.join("\n") + "\n")
+}).pipe(Effect.provide(LambdaApiServer.layer.pipe(Layer.provideMerge(Emulator.layer))))
+
+Effect.runPromise(program).then(() => process.exit(0), (error) => {
+  process.stderr.write(String(error) + "\n")
+  process.exit(1)
+})
