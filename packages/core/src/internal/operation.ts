@@ -126,7 +126,12 @@ export const open = (context: DurableContext["Service"], spec: Spec): Started | 
   if (replay.replaying && (checkpoint === undefined || checkpointer.lookup(peek(context).id) === undefined)) {
     replay.replaying = false
   }
-  if (checkpoint !== undefined) {
+  // Compared here first: the expectation (and the error) is built only on a mismatch, so checking
+  // a replayed operation allocates nothing.
+  if (
+    checkpoint !== undefined &&
+    (checkpoint.Type !== spec.type || checkpoint.Name !== spec.name || checkpoint.SubType !== spec.subType)
+  ) {
     const mismatch = Replay.validate(checkpoint, { rawId, type: spec.type, name: spec.name, subType: spec.subType })
     if (mismatch !== undefined) return mismatch
   }
