@@ -133,11 +133,19 @@ export const toCheckpointClientError = (operation: string, cause: unknown): Chec
  * @since 0.1.0
  */
 export const make = (client: LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
+  over(() => client)
+
+/** The service over the client `client` gives (called on each call, once the AWS SDK is loaded). */
+const over = (client: (aws: AwsLambda) => LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
   fromPromises("LambdaCheckpointClient", {
     getExecutionState: (request, signal) =>
-      withAwsLambda((aws) => client.send(new aws.GetDurableExecutionStateCommand(request), { abortSignal: signal })),
+      withAwsLambda((aws) =>
+        client(aws).send(new aws.GetDurableExecutionStateCommand(request), { abortSignal: signal })
+      ),
     checkpoint: (request, signal) =>
-      withAwsLambda((aws) => client.send(new aws.CheckpointDurableExecutionCommand(request), { abortSignal: signal }))
+      withAwsLambda((aws) =>
+        client(aws).send(new aws.CheckpointDurableExecutionCommand(request), { abortSignal: signal })
+      )
   }, toCheckpointClientError)
 
 /**
@@ -159,8 +167,10 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
 
 /**
  * Provides the `CheckpointClient` over one default `LambdaClient` (see
- * {@link defaultClientConfig}), created when the layer is built and destroyed
- * when it is released. This is what `LambdaHandler.make` uses by default.
+ * {@link defaultClientConfig}), created on the first call (a handler whose
+ * events carry their own transport never loads the AWS SDK) and destroyed
+ * when the layer is released. This is what `LambdaHandler.make` uses by
+ * default.
  *
  * @category layers
  * @since 0.1.0
@@ -168,7 +178,13 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
 export const layer: Layer.Layer<CheckpointClient.CheckpointClient> = Layer.effect(
   CheckpointClient.CheckpointClient,
   Effect.acquireRelease(
-    Effect.promise(() => withAwsLambda((aws) => new aws.LambdaClient(defaultClientConfig))),
-    (client) => Effect.sync(() => client.destroy())
-  ).pipe(Effect.map(make))
+    Effect.sync(() => {
+      let client: LambdaClient | undefined
+      return {
+        get: (aws: AwsLambda) => client ??= new aws.LambdaClient(defaultClientConfig),
+        destroy: () => client?.destroy()
+      }
+    }),
+    (lazy) => Effect.sync(lazy.destroy)
+  ).pipe(Effect.map((lazy) => over(lazy.get)))
 )
