@@ -14,11 +14,21 @@
  * synchronously: the worker lets it reach its next wait first) travels in the
  * next call, together. What protects users is one rule, which the operations
  * keep with {@link Checkpointer.acknowledged}: no step's code (no side effect)
- * starts before every update queued ahead of it is acknowledged by the
- * service; and the invocation's answer waits for everything (`flush`). So an
- * AtMostOncePerRetry step costs one round trip (its START travels with the
- * previous step's SUCCEED), and a step followed by a wait, a callback or an
- * invoke shares one call with it.
+ * starts before every update causally ahead of it is acknowledged by the
+ * service; and the invocation's answer waits for everything (`flush`).
+ * Causally ahead of a step are its own START (AtMostOncePerRetry: it is
+ * checkpointed, not queued) and every outcome (SUCCEED, FAIL, RETRY, ...: any
+ * update but a START) queued before the step's turn came: an outcome reaches
+ * the workflow as soon as it is queued, so whatever the step's fiber, its
+ * ancestors or a joined sibling learnt before that turn is durable when its
+ * code starts. Another operation's START tells the workflow nothing, and an
+ * outcome queued after the turn (a concurrent sibling's) cannot have shaped
+ * the step. Acknowledgements come in queue order, so the prefix up to the
+ * last such outcome is what a step waits for. So an AtMostOncePerRetry step
+ * costs one round trip (its START travels with the previous step's SUCCEED),
+ * a step followed by a wait, a callback or an invoke shares one call with it,
+ * and concurrent siblings do not wait for each other's updates: a burst of
+ * them travels together.
  *
  * A failed call never reaches the operation that queued the update: the
  * failure goes straight to the supervisor, which ends the invocation (a system
@@ -74,9 +84,12 @@ export class Checkpointer extends Context.Service<Checkpointer, {
   /** Queues an update without waiting for it: it travels with the next call. */
   readonly enqueue: (update: Wire.OperationUpdate) => Effect.Effect<void>
   /**
-   * Waits until every update queued so far is acknowledged by the service
-   * (at once when there is none). A step's code runs after it: no side effect
-   * starts before what precedes it is durable.
+   * The turn of a step's code: waits until every outcome queued so far (any
+   * update but a START) is acknowledged by the service, with all that was
+   * queued before it. A step's code runs after it: no side effect starts
+   * before what the workflow learnt ahead of it is durable. When there is
+   * nothing to wait for, the fibers that are ready run first (concurrent
+   * siblings all take their turn before any of them queues an outcome).
    */
   readonly acknowledged: Effect.Effect<void>
   /** Sends an empty checkpoint (unless a batch is about to go anyway) to learn what changed. */
@@ -200,6 +213,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   let queue: Array<Item> = []
   let queued = 0
   let acknowledged = 0
+  // The count of items up to the last outcome queued (an update other than a START):
+  // what a step's turn waits for.
+  let outcomes = 0
   // Oldest first; their `upTo` never decreases (each is taken when the item is queued).
   const waiters: Array<Waiter> = []
   // Set while the worker sleeps on an empty queue: the next item wakes it.
@@ -363,6 +379,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     }
     queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
     queued++
+    if (update !== undefined && update.Action !== "START") outcomes = queued
     if (wakeWorker !== undefined) {
       Deferred.doneUnsafe(wakeWorker, Exit.void)
       wakeWorker = undefined
@@ -406,7 +423,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Effect.sync(() => {
         if (!dropped(update)) offerUnsafe(update)
       }),
-    acknowledged: Effect.suspend(() => acknowledgedUpTo(queued)),
+    acknowledged: Effect.suspend(() => outcomes <= acknowledged ? Effect.yieldNow : acknowledgedUpTo(outcomes)),
     poll: Effect.suspend(() => acknowledgedUpTo(offerUnsafe(undefined))),
     drained,
     flush,

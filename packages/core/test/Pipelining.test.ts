@@ -155,4 +155,46 @@ describe("Pipelined checkpoints", () => {
       assert.deepStrictEqual(calls[1], ["SUCCEED s1", "START s2"])
       assert.deepStrictEqual(calls[n], [`SUCCEED s${n}`])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.live("concurrent siblings do not wait for each other's updates; what was joined is durable before the next step", () =>
+    Effect.gen(function*() {
+      const log: Array<Event> = []
+      const siblings = ["q1", "q2", "q3", "q4", "q5"]
+      const workflow = Durable.workflow({ name: "siblings" }, () =>
+        Effect.gen(function*() {
+          yield* Effect.all([
+            ...siblings.map((name) => step(log, name)),
+            step(log, "m", { semantics: "AtMostOncePerRetry" }),
+            // A chain inside one sibling: r2's code comes after r1's outcome.
+            Effect.andThen(step(log, "r1"), step(log, "r2"))
+          ], { concurrency: "unbounded" })
+          return yield* step(log, "z")
+        }))
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: "{}" })
+      const output = yield* Invocation.handle(workflow, yield* emulator.invoke(arn)).pipe(
+        Effect.provideService(CheckpointClient.CheckpointClient, recording(emulator.client, log, "5 millis"))
+      )
+      assert.deepStrictEqual(output, { Status: "SUCCEEDED", Result: "\"z\"" })
+
+      // Causally ahead of each step: its own START (AtMostOncePerRetry), what its fiber learnt
+      // before it (r2: r1's outcome) and what was joined before it (z: every sibling's outcome).
+      // A sibling's code may run while a call carrying the others' updates is in flight.
+      const qs = siblings.flatMap((name) => [`START ${name}`, `SUCCEED ${name}`])
+      const before = {
+        m: ["START m"],
+        r2: ["START r1", "SUCCEED r1"],
+        z: [...qs, "START m", "SUCCEED m", "START r1", "SUCCEED r1", "START r2", "SUCCEED r2"]
+      }
+      assert.deepStrictEqual(atBodies(log, before).filter((finding) => !finding.endsWith("in flight")), [])
+      // Narrower than "everything queued so far": no sibling's code waited for another sibling's
+      // updates: q1 to q5 all ran before the first acknowledgement, and their updates travel together.
+      const firstAcknowledgement = log.findIndex((event) => event._tag === "Acknowledged")
+      const early = log.slice(0, firstAcknowledgement).flatMap((event) => event._tag === "Body" ? [event.step] : [])
+      assert.deepStrictEqual(early.filter((name) => name.startsWith("q")), siblings)
+      const first = log.find((event) => event._tag === "Sent")!
+      assert.deepStrictEqual(qs.filter((update) => !first.updates.includes(update)), [])
+      const bodies = log.flatMap((event) => event._tag === "Body" ? [event.step] : [])
+      assert.deepStrictEqual(bodies.sort(), [...siblings, "m", "r1", "r2", "z"].sort())
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

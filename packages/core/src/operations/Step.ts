@@ -269,9 +269,10 @@ const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
     const number = (current?.StepDetails?.Attempt ?? 0) + 1
     yield* scheduler.executing(started)
     // No side effect before what precedes it is durable: the step's code runs once every
-    // update queued ahead of it is acknowledged. AtMostOncePerRetry counts its own START
-    // among them (it travels with the previous step's SUCCEED); AtLeastOncePerRetry's
-    // START travels with its own SUCCEED.
+    // update causally ahead of it is acknowledged (every outcome queued before its turn,
+    // `Checkpointer.acknowledged`). AtMostOncePerRetry counts its own START among them
+    // (it travels with the previous step's SUCCEED); AtLeastOncePerRetry's START travels
+    // with its own SUCCEED.
     const fresh = current === undefined || current.Status === "READY"
     if (live.semantics === "AtMostOncePerRetry") {
       if (fresh) yield* checkpointer.checkpoint(update(started, "START"))

@@ -300,7 +300,7 @@ const run = <S, E>(
             ? options.initial
             : yield* orFault(Payload.decode(codec, current.StepDetails.Result, meta.name))
           yield* scheduler.executing(meta)
-          // The check is a step's code: it runs once everything queued ahead of it is acknowledged.
+          // The check is a step's code: it runs once what is causally ahead of it is acknowledged.
           yield* checkpointer.acknowledged
           if (current === undefined || current.Status === "READY") yield* checkpointer.enqueue(update(started, "START"))
           const checking = check(previous).pipe(
