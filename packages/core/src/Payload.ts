@@ -120,10 +120,20 @@ const jsonCodec = <A>(schema: Codec<A>): Codec<A> => {
   return codec
 }
 
+// The JSON form of a number is a number or one of the non-finite literals; for a string
+// that is neither, Effect names only the literals (the last member it tried), which reads
+// as if a number were not accepted. Say the whole form, as Effect does for other values.
+const nonFiniteOnly = /Expected "Infinity" \| "-Infinity" \| "NaN"/g
+const messageOf = (cause: unknown): string =>
+  (cause instanceof Error ? cause.message : String(cause)).replace(
+    nonFiniteOnly,
+    "Expected number | \"Infinity\" | \"-Infinity\" | \"NaN\""
+  )
+
 const failure = (what: string, operationName: string | undefined, cause: unknown) =>
   new SerdesFailedError({
     message: `Failed to ${what}${operationName === undefined ? "" : ` the payload of "${operationName}"`}: ${
-      cause instanceof Error ? cause.message : String(cause)
+      messageOf(cause)
     }`,
     ...(operationName === undefined ? {} : { operationName }),
     cause

@@ -53,6 +53,17 @@ describe("Payload", () => {
       assert.include(notJson.message, "parse")
     }))
 
+  it.effect("a string where a number is expected is described with the number form, not only its non-finite literals", () =>
+    Effect.gen(function*() {
+      const Order = Schema.Struct({ quantity: Schema.Number })
+      const error = yield* Effect.flip(Payload.decode(Order, JSON.stringify({ quantity: "two" }), "order"))
+      assert.include(error.message, `Expected number | "Infinity" | "-Infinity" | "NaN"`)
+      assert.include(error.message, `["quantity"]`)
+      // The non-finite numbers themselves still decode.
+      const infinite = yield* Payload.decode(Order, JSON.stringify({ quantity: "Infinity" }), "order")
+      assert.strictEqual(infinite.quantity, Infinity)
+    }))
+
   it.effect("encodes typed errors into ErrorData and rebuilds them", () =>
     Effect.gen(function*() {
       const error = new Declined({ reason: "insufficient funds", code: 51 })
