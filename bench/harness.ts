@@ -15,8 +15,8 @@
  *   CPU time so that it can be subtracted from the SDKs': the request read from
  *   JSON, the emulator, the response handed back as the AWS SDK returns it (a
  *   copy, with `Date`s);
- * - through `Invocation.handle` with a `CheckpointClient` (`invokeOnce`,
- *   `runExecution`: the termination mix, which runs on a skipped clock), the
+ * - through `Invocation.handle` with a `CheckpointClient` (`invokeOnce`: the
+ *   termination mix, which drives its own runs on a skipped clock), the
  *   official SDK through a Promise adapter over the same client.
  *
  * Both count the calls and note when the first update of a watched operation
@@ -181,35 +181,6 @@ export interface InvocationTiming {
   readonly outcome: string
   readonly millis: number
 }
-
-/**
- * Runs a whole execution on the real clock: invoke, complete, sleep until the
- * emulator's next wake-up, invoke again.
- */
-export const runExecution = (
-  emulator: Emulator["Service"],
-  sdk: Sdk,
-  input: unknown,
-  client: CheckpointClient["Service"]
-) =>
-  Effect.gen(function*() {
-    const arn = yield* emulator.start({ input: JSON.stringify(input) })
-    const invocations: Array<InvocationTiming> = []
-    while (true) {
-      const event = yield* emulator.invoke(arn)
-      const start = performance.now()
-      const output = yield* invokeOnce(sdk, event, client, invocations.length + 1)
-      invocations.push({ outcome: output.Status, millis: performance.now() - start })
-      yield* emulator.complete(arn, output)
-      const execution = yield* emulator.execution(arn)
-      if (execution.status !== "RUNNING") return { execution, invocations }
-      const wakeup = yield* emulator.nextWakeup(arn)
-      if (wakeup === undefined) return yield* Effect.die(new Error("PENDING with nothing to wake it up"))
-      const now = yield* Clock.currentTimeMillis
-      if (wakeup > now) yield* Effect.sleep(Duration.millis(wakeup - now))
-      if (invocations.length > 20) return yield* Effect.die(new Error("too many invocations"))
-    }
-  })
 
 const decodeCheckpointRequestSync = Schema.decodeUnknownSync(Wire.CheckpointRequest)
 const decodeGetStateRequestSync = Schema.decodeUnknownSync(Wire.GetStateRequest)
