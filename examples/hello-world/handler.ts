@@ -3,7 +3,7 @@
  * configuration (see template.yaml at the repository root of the example) and
  * set the handler to `handler.handler`.
  */
-import { LambdaHandler } from "@effect-durable/runtime-lambda"
+import * as LambdaHandler from "@effect-durable/runtime-lambda/LambdaHandler"
 import { HelloWorld } from "./workflow.ts"
 
 export const handler = LambdaHandler.make(HelloWorld)

@@ -3,8 +3,13 @@
  * effect-durable: checkpointed steps, a retried step with back-off, and a
  * durable wait that suspends the invocation.
  */
-import { Durable, RetryPolicy } from "@effect-durable/core"
-import { Effect, Schema } from "effect"
+// Modules rather than the barrels (`import { Schema } from "effect"`): esbuild cannot tree-shake a namespace
+// re-exported by a barrel (evanw/esbuild#1420), so the barrel would put all of Schema (its crypto, net, http,
+// ... schemas) and every durable operation in the Lambda bundle (hello-world: 1.05 MB minified instead of 0.72 MB).
+import * as Durable from "@effect-durable/core/Durable"
+import * as RetryPolicy from "@effect-durable/core/RetryPolicy"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** The delivery service is flaky: it fails the first attempt of every message. */
 export class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", {

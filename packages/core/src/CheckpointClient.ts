@@ -7,7 +7,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { FailureScope } from "./DurableError.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
 import type * as Wire from "./Wire.ts"

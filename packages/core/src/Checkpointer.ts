@@ -43,7 +43,13 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Deferred, Effect, Exit, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
 import { CheckpointClient, type CheckpointClientError, malformed, readPages } from "./CheckpointClient.ts"
 import { CheckpointFailedError } from "./DurableError.ts"
 import type * as OperationId from "./OperationId.ts"

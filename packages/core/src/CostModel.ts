@@ -27,7 +27,9 @@
  *
  * @since 0.1.0
  */
-import { Config, Effect, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /**
  * The instruction set the function runs on; arm64 (Graviton) costs less per

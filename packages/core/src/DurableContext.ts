@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type { Checkpointer } from "./Checkpointer.ts"
 import type * as Instrumentation from "./Instrumentation.ts"
 import * as OperationId from "./OperationId.ts"

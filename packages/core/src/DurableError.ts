@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Who must react to a failure: `INVOCATION` errors fail this invocation only, so

@@ -14,7 +14,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Layer, Logger, LogLevel, References } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import { DurableContext } from "./DurableContext.ts"
 import * as Payload from "./Payload.ts"
 

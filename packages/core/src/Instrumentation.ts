@@ -39,7 +39,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Effect, Layer } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Wire from "./Wire.ts"
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Predicate, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
 import { PayloadTooLargeError, SerdesFailedError } from "./DurableError.ts"
 import type { ErrorObject } from "./Wire.ts"
 

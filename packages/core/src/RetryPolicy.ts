@@ -31,7 +31,14 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Option, Pull, Random, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import { dual } from "effect/Function"
 import { ConfigValidationError } from "./DurableError.ts"
 

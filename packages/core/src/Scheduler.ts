@@ -20,7 +20,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Effect, Exit } from "effect"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as OperationId from "./OperationId.ts"
 import * as Termination from "./Termination.ts"
 import type * as Wire from "./Wire.ts"

@@ -24,7 +24,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Context, Deferred, Effect, Fiber } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type { Checkpointer } from "./Checkpointer.ts"
 import { DeadlineApproachingError, type SystemFailure } from "./DurableError.ts"
 import type { Scheduler } from "./Scheduler.ts"

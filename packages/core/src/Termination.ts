@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 import * as CostModel from "./CostModel.ts"
 import type { OperationType } from "./Wire.ts"
 

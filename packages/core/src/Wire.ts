@@ -10,7 +10,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema, SchemaTransformation } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import { InvalidEventError } from "./DurableError.ts"
 
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import type { DurableContext } from "./DurableContext.ts"
 import * as Payload from "./Payload.ts"
 

@@ -26,8 +26,9 @@ import type {
   GetDurableExecutionStateRequest,
   GetDurableExecutionStateResponse
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient } from "@effect-durable/core"
-import { type Context, Layer } from "effect"
+import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
+import type * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
 import { fromPromises } from "./internal/conversions.ts"
 import { toCheckpointClientError as classifyAwsFailure } from "./LambdaCheckpointClient.ts"
 

@@ -11,8 +11,11 @@
  * @since 0.1.0
  */
 import type { LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda"
-import { CheckpointClient, Payload } from "@effect-durable/core"
-import { type Context, Effect, Layer } from "effect"
+import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
+import * as Payload from "@effect-durable/core/Payload"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { fromPromises } from "./internal/conversions.ts"
 
 type AwsLambda = typeof import("@aws-sdk/client-lambda")

@@ -13,9 +13,22 @@
  *
  * @since 0.1.0
  */
-import { CheckpointClient, DurableError, DurableLogger, Invocation, Payload } from "@effect-durable/core"
-import type { Wire, Workflow } from "@effect-durable/core"
-import { Cause, Clock, Effect, Exit, Layer, ManagedRuntime, Option, Result, Schema } from "effect"
+import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
+import * as DurableError from "@effect-durable/core/DurableError"
+import * as DurableLogger from "@effect-durable/core/DurableLogger"
+import * as Invocation from "@effect-durable/core/Invocation"
+import * as Payload from "@effect-durable/core/Payload"
+import type * as Wire from "@effect-durable/core/Wire"
+import type * as Workflow from "@effect-durable/core/Workflow"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as DurableExecutionClient from "./DurableExecutionClient.ts"
 import * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
 

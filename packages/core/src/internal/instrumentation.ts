@@ -2,7 +2,10 @@
  * Where the engine calls the instrumentation hooks: building the infos the
  * hooks are told, only when the `Instrumentation` service is provided.
  */
-import { Cause, Clock, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as OperationId from "../OperationId.ts"
 import {
   type Dispatch,

@@ -1,7 +1,10 @@
 /**
  * The prologue and helpers every durable operation shares.
  */
-import { Cause, Context, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { allocate, DurableContext, peek } from "../DurableContext.ts"
 import type * as DurableContextModule from "../DurableContext.ts"
 import {

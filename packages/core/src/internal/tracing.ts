@@ -1,7 +1,8 @@
 /**
  * Spans that cost nothing without a tracing backend.
  */
-import { Effect, Tracer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Tracer from "effect/Tracer"
 
 /**
  * `effect` in a span, when a tracing backend is installed. The native tracer

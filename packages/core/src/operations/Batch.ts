@@ -19,7 +19,14 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, FiberSet, Ref, Schema, Semaphore } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberSet from "effect/FiberSet"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as Semaphore from "effect/Semaphore"
 import { DurableContext, nextIds } from "../DurableContext.ts"
 import { ChildContextError, ConfigValidationError, SerdesFailedError } from "../DurableError.ts"
 import { begin, fault, type Started } from "../internal/operation.ts"

@@ -14,7 +14,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { DurableContext } from "../DurableContext.ts"
 import {
   CallbackExternalError,

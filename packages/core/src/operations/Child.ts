@@ -16,7 +16,9 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { DurableContext, makeChild } from "../DurableContext.ts"
 import { ChildContextError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"

@@ -16,7 +16,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Exit, Fiber, Schema } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Schema from "effect/Schema"
 import { DurableContext } from "../DurableContext.ts"
 import { begin, fault, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { InvokeError } from "../DurableError.ts"
 import { fault, operation, type Started, traced, update } from "../internal/operation.ts"

@@ -13,7 +13,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Context, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"

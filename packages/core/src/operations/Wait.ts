@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { DurableContext } from "../DurableContext.ts"
 import { ConfigValidationError } from "../DurableError.ts"
 import { fault, operation, type Started, traced, update } from "../internal/operation.ts"

@@ -15,7 +15,13 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Pull, Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Pull from "effect/Pull"
+import * as Schedule from "effect/Schedule"
 import { DurableContext } from "../DurableContext.ts"
 import { type ConfigValidationError, type SystemFailure, WaitForConditionError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"

@@ -10,8 +10,12 @@ import type {
   ErrorObject as AwsErrorObject,
   OperationUpdate as AwsOperationUpdate
 } from "@aws-sdk/client-lambda"
-import { CheckpointClient, Wire } from "@effect-durable/core"
-import { type Context, Effect, type Schema, Tracer } from "effect"
+import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
+import * as Wire from "@effect-durable/core/Wire"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Schema from "effect/Schema"
+import * as Tracer from "effect/Tracer"
 
 // ---------------------------------------------------------------------------
 // Conversions

@@ -1,0 +1,40 @@
+/**
+ * The Lambda bundle holds what the handler uses. esbuild cannot tree-shake a
+ * namespace re-exported by a barrel (`import { Schema } from "effect"` keeps
+ * every export of Schema, and the crypto, net and http modules of its built-in
+ * schemas; evanw/esbuild#1420), so the Lambda packages and the examples import
+ * modules (`effect/Schema`, `@effect-durable/core/Durable`). This bundles
+ * hello-world as its template does and checks that nothing it never uses came in.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { build } from "esbuild"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+describe("the hello-world Lambda bundle", () => {
+  it("holds no module hello-world does not use", async () => {
+    const { metafile } = await build({
+      entryPoints: [path.join(root, "examples", "hello-world", "handler.ts")],
+      absWorkingDir: root,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "es2022",
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: "silent"
+    })
+    const output = Object.values(metafile.outputs)[0]!
+    const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file)
+    const unused = inputs.filter((file) =>
+      /node_modules\/effect\/dist\/(crypto|net|http|Cron|JsonSchema|Optic)\b/.test(file) ||
+      /packages\/core\/dist\/operations\/(Batch|Callback|Child|Combinator|Invoke|WaitForCondition)\.js$/.test(file)
+    )
+    assert.deepStrictEqual(unused, [])
+    // 1,050 KB with the barrels' namespaces
+    assert.isBelow(output.bytes, 800_000, "hello-world's minified bundle grew past 800 KB")
+  })
+})
