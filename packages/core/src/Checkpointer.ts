@@ -411,13 +411,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const drained = Effect.sync(() => acknowledged === queued)
 
-  const flush: Effect.Effect<void> = Effect.gen(function*() {
-    while (true) {
-      const changed = yield* scheduler.changed
-      if (acknowledged === queued) return
-      yield* Deferred.await(changed)
-    }
-  })
+  // Waits for everything queued so far, then for what was queued meanwhile, until nothing is left.
+  const flush: Effect.Effect<void> = Effect.suspend(() =>
+    acknowledged === queued ? Effect.void : Effect.andThen(acknowledgedUpTo(queued), flush)
+  )
 
   return Checkpointer.of({
     arn: options.arn,

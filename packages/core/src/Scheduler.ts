@@ -9,8 +9,15 @@
  * decide to end the invocation: the `Supervisor` reads the scheduler, decides,
  * and the checkpointer resolves waiters when the service reports a change.
  *
- * Every change bumps a signal the supervisor sleeps on, so the decision is
- * re-evaluated exactly when something happens, and never on stale state.
+ * A change bumps a signal the supervisor sleeps on, so the decision is
+ * re-evaluated exactly when something happens, and never on stale state;
+ * except the changes that cannot alter it. While nothing waits and the
+ * supervisor's last look found an operation executing, the decision depends
+ * on the clock alone (sleep until the deadline cut-off, where the attempts
+ * expire), and the supervisor's alarm is already set for it: an operation
+ * that starts or completes, or the checkpoint queue draining, does not wake
+ * it then. A sequential chain of steps makes several such changes per step
+ * and never wakes the supervisor.
  *
  * No cost grows with the number of operations in flight: executing operations
  * are a set (the decision reads their number), waiting ones a map of their
@@ -115,7 +122,13 @@ export class Scheduler extends Context.Service<Scheduler, {
    * and the waiting ones.
    */
   readonly snapshot: Effect.Effect<Snapshot>
-  /** A `Deferred` completed at the next change of the scheduler or of the checkpoint queue. */
+  /**
+   * A `Deferred` completed at the next change that can alter the termination
+   * decision (of the scheduler or of the checkpoint queue), or at `wake`. The
+   * supervisor takes it right before it reads the state: a change that keeps
+   * nothing waiting does not complete it if that read found an operation
+   * executing (the decision then depends on the clock alone).
+   */
   readonly changed: Effect.Effect<Deferred.Deferred<void>>
   /** Signals a change that happened outside the scheduler (the checkpoint queue drained). */
   readonly signal: Effect.Effect<void>
@@ -147,15 +160,25 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
       const executingIds = new Set<OperationId.WireId>()
       // Entries are replaced, never changed: a snapshot keeps what it read.
       const waiting = new Map<OperationId.WireId, Entry>()
-      // Created when someone waits for the next change, completed by it.
+      // Created when the supervisor waits for the next change, completed by it.
       let changes: Deferred.Deferred<void> | undefined
+      // Whether nothing waited and an operation executed when `changes` was last taken: the
+      // supervisor's decision then was to sleep until the deadline cut-off (or expire there).
+      let lookedBusy = false
       let activity = clock.currentTimeMillisUnsafe()
       let first: number | undefined
 
-      const notifyChangeUnsafe = () => {
+      const wakeUnsafe = () => {
         if (changes === undefined) return
         Deferred.doneUnsafe(changes, Exit.void)
         changes = undefined
+      }
+      // While nothing waits, a change cannot alter a decision taken on a busy state: whether
+      // something executes or not, nothing is due before the cut-off, and the alarm is set for it
+      // (an alarm left armed after the last operation completed only wakes the supervisor once).
+      const notifyChangeUnsafe = () => {
+        if (lookedBusy && waiting.size === 0) return
+        wakeUnsafe()
       }
       // A change of what is executing or waiting: it also moves the start of the idle period.
       const signalUnsafe = () => {
@@ -261,9 +284,12 @@ export const make = (policy: Termination.Policy): Effect.Effect<Scheduler["Servi
         notify,
         polled,
         snapshot: Effect.sync(() => ({ executing: executingIds.size, waiting: Array.from(waiting.values()) })),
-        changed: Effect.sync(() => changes ??= Deferred.makeUnsafe<void>()),
+        changed: Effect.sync(() => {
+          lookedBusy = waiting.size === 0 && executingIds.size > 0
+          return changes ??= Deferred.makeUnsafe<void>()
+        }),
         signal: Effect.sync(signalUnsafe),
-        wake: Effect.sync(notifyChangeUnsafe),
+        wake: Effect.sync(wakeUnsafe),
         lastActivity: Effect.sync(() => activity),
         firstActivity: Effect.sync(() => first)
       })
