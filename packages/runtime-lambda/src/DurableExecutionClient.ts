@@ -139,6 +139,7 @@ export const make = (
 ): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
   // The official shape takes no abort signal: an interrupted call is abandoned, not aborted.
   fromPromises("DurableExecutionClient", {
+    abortable: false,
     getExecutionState: (request) => transport.getExecutionState(request),
     checkpoint: (request) => transport.checkpoint(request)
   }, toCheckpointClientError)

@@ -141,6 +141,7 @@ export const make = (client: LambdaClient): Context.Service.Shape<typeof Checkpo
 /** The service over the client `client` gives (called on each call, once the AWS SDK is loaded). */
 const over = (client: (aws: AwsLambda) => LambdaClient): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> =>
   fromPromises("LambdaCheckpointClient", {
+    abortable: true,
     getExecutionState: (request, signal) =>
       withAwsLambda((aws) =>
         client(aws).send(new aws.GetDurableExecutionStateCommand(request), { abortSignal: signal })

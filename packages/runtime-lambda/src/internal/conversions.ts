@@ -54,17 +54,28 @@ const isObject = (value: unknown): value is object => typeof value === "object" 
 
 const notAnObject = (value: unknown): string => `the response is ${value === null ? "null" : typeof value}, not an object`
 
-/** The two calls of the durable execution API, as Promise-returning functions over the AWS SDK's shapes. */
-export interface PromiseCalls {
-  readonly getExecutionState: (
-    request: GetDurableExecutionStateRequest,
-    signal: AbortSignal
-  ) => Promise<GetDurableExecutionStateResponse>
-  readonly checkpoint: (
-    request: CheckpointDurableExecutionRequest,
-    signal: AbortSignal
-  ) => Promise<CheckpointDurableExecutionResponse>
-}
+/**
+ * The two calls of the durable execution API, as Promise-returning functions
+ * over the AWS SDK's shapes: calls that abort their request on a signal, or
+ * calls that cannot (an interrupted call is then abandoned).
+ */
+export type PromiseCalls =
+  | {
+    readonly abortable: true
+    readonly getExecutionState: (
+      request: GetDurableExecutionStateRequest,
+      signal: AbortSignal
+    ) => Promise<GetDurableExecutionStateResponse>
+    readonly checkpoint: (
+      request: CheckpointDurableExecutionRequest,
+      signal: AbortSignal
+    ) => Promise<CheckpointDurableExecutionResponse>
+  }
+  | {
+    readonly abortable: false
+    readonly getExecutionState: (request: GetDurableExecutionStateRequest) => Promise<GetDurableExecutionStateResponse>
+    readonly checkpoint: (request: CheckpointDurableExecutionRequest) => Promise<CheckpointDurableExecutionResponse>
+  }
 
 /**
  * `effect` in a span, when a tracing backend is installed (the native tracer
@@ -80,45 +91,57 @@ const traced = <A, E>(name: string, attributes: Record<string, unknown>, effect:
 /**
  * The `CheckpointClient` over Promise-returning calls: each call is a span
  * named `<name>.<call>` (when a tracing backend is installed), interruptible
- * (the signal aborts the request), its failures classified by `toError`, its
- * response decoded with the wire Schemas (a malformed response is an
- * invocation error).
+ * (an abortable call's signal aborts the request), its failures classified by
+ * `toError`, its response decoded with the wire Schemas (a malformed response
+ * is an invocation error).
  */
 export const fromPromises = (
   name: string,
   calls: PromiseCalls,
   toError: (operation: string, cause: unknown) => CheckpointClient.CheckpointClientError
 ): Context.Service.Shape<typeof CheckpointClient.CheckpointClient> => {
+  // Effect makes an AbortController for each call whose function takes the signal: only
+  // calls that can abort their request take it (one call per checkpoint, on the hot path).
   const getExecutionState = (request: Wire.GetStateRequest) =>
-    traced(`${name}.getExecutionState`, {
-      "durable.execution_arn": request.DurableExecutionArn,
-      "durable.marker": request.Marker ?? ""
-    }, Effect.gen(function*() {
-      const output = yield* Effect.tryPromise({
-        try: (signal) => calls.getExecutionState({ ...request }, signal),
-        catch: (cause) => toError("GetDurableExecutionState", cause)
-      })
-      if (!isObject(output)) return yield* CheckpointClient.malformed("GetDurableExecutionState", notAnObject(output))
-      return yield* Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
-        Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
+    traced(
+      `${name}.getExecutionState`,
+      { "durable.execution_arn": request.DurableExecutionArn, "durable.marker": request.Marker ?? "" },
+      Effect.flatMap(
+        Effect.tryPromise({
+          try: calls.abortable
+            ? (signal: AbortSignal) => calls.getExecutionState({ ...request }, signal)
+            : () => calls.getExecutionState({ ...request }),
+          catch: (cause) => toError("GetDurableExecutionState", cause)
+        }),
+        (output) =>
+          isObject(output)
+            ? Wire.decodeGetStateResponse({ Operations: output.Operations, NextMarker: output.NextMarker }).pipe(
+              Effect.mapError((error) => malformedResponse("GetDurableExecutionState", error))
+            )
+            : CheckpointClient.malformed("GetDurableExecutionState", notAnObject(output))
       )
-    }))
+    )
 
   const checkpoint = (request: Wire.CheckpointRequest) =>
-    traced(`${name}.checkpoint`, {
-      "durable.execution_arn": request.DurableExecutionArn,
-      "durable.updates": request.Updates?.length ?? 0
-    }, Effect.gen(function*() {
-      const output = yield* Effect.tryPromise({
-        try: (signal) => calls.checkpoint(toAwsCheckpointRequest(request), signal),
-        catch: (cause) => toError("CheckpointDurableExecution", cause)
-      })
-      if (!isObject(output)) return yield* CheckpointClient.malformed("CheckpointDurableExecution", notAnObject(output))
-      return yield* Wire.decodeCheckpointResponse({
-        CheckpointToken: output.CheckpointToken,
-        NewExecutionState: output.NewExecutionState
-      }).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
-    }))
+    traced(
+      `${name}.checkpoint`,
+      { "durable.execution_arn": request.DurableExecutionArn, "durable.updates": request.Updates?.length ?? 0 },
+      Effect.flatMap(
+        Effect.tryPromise({
+          try: calls.abortable
+            ? (signal: AbortSignal) => calls.checkpoint(toAwsCheckpointRequest(request), signal)
+            : () => calls.checkpoint(toAwsCheckpointRequest(request)),
+          catch: (cause) => toError("CheckpointDurableExecution", cause)
+        }),
+        (output) =>
+          isObject(output)
+            ? Wire.decodeCheckpointResponse({
+              CheckpointToken: output.CheckpointToken,
+              NewExecutionState: output.NewExecutionState
+            }).pipe(Effect.mapError((error) => malformedResponse("CheckpointDurableExecution", error)))
+            : CheckpointClient.malformed("CheckpointDurableExecution", notAnObject(output))
+      )
+    )
 
   return CheckpointClient.CheckpointClient.of({ getExecutionState, checkpoint })
 }
