@@ -307,7 +307,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Updates: updates,
         ClientToken: crypto.randomUUID()
       }
-      const response = yield* Effect.catch(call(request), failed)
+      // A failed call (as anything else that fails here) ends the invocation: see the `catch` below.
+      const response = yield* call(request)
       // A response is believed only once all of it was checked: its envelope, then
       // every page of operations it reports, then that it reports what the batch updated.
       const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
