@@ -27,9 +27,8 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 
 /**
  * The instruction set the function runs on; arm64 (Graviton) costs less per
@@ -185,9 +184,10 @@ export const currentArchitecture: Effect.Effect<Architecture> = Effect.sync(() =
  * @since 0.1.0
  */
 export const fromEnvironment: Effect.Effect<CostModel> = Effect.gen(function*() {
-  const memory = yield* Config.option(Config.Int("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")).pipe(
-    Effect.orElseSucceed(() => Option.none<number>())
-  )
-  const memoryMB = Option.isSome(memory) && memory.value > 0 ? memory.value : defaultMemoryMB
-  return make({ memoryMB, architecture: yield* currentArchitecture })
+  // The provider's own lookup, not `Config.Int`: Config decodes through Schema, which made this one variable cost
+  // ~120 functions compiled on a cold start.
+  const provider = yield* ConfigProvider.ConfigProvider
+  const node = yield* provider.load(["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]).pipe(Effect.orElseSucceed(() => undefined))
+  const memory = node?.value !== undefined && /^\d+$/.test(node.value) ? Number(node.value) : 0
+  return make({ memoryMB: memory > 0 ? memory : defaultMemoryMB, architecture: yield* currentArchitecture })
 })
