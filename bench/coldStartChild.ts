@@ -3,19 +3,40 @@
  * bundled handler, then runs one invocation of it with the event given as an
  * argument, through the AWS SDK's `LambdaClient` that the handler builds
  * (pointed at the local service by `AWS_ENDPOINT_URL_LAMBDA`). Prints one JSON
- * line: the import's time, the invocation's, its answer and the peak RSS.
+ * line: the import's time, the invocation's, its answer and the peak RSS, and
+ * the process's CPU time (user + system, every thread) when the import is done
+ * and when the first checkpoint call is made (`http.request`, which the AWS
+ * SDK's HTTP handler calls for every request, is watched for it): CPU is steadier
+ * than wall time on a shared machine.
  *
  * `node bench/dist/coldStartChild.js <bundle.mjs> '<event JSON>'`
  */
+import http from "node:http"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
 
+const cpuMs = () => {
+  const { system, user } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+let checkpointCallCpuMs: number | undefined
+const request = http.request
+http.request = function(this: unknown, ...args: Array<unknown>) {
+  const options = args[0] as { readonly path?: string } | string | URL
+  const path = typeof options === "string" || options instanceof URL ? String(options) : options.path ?? ""
+  if (checkpointCallCpuMs === undefined && path.endsWith("/checkpoint")) checkpointCallCpuMs = cpuMs()
+  return (request as (...args: Array<unknown>) => http.ClientRequest).apply(this, args)
+} as typeof http.request
+
 const [bundle, event] = process.argv.slice(2)
 const started = performance.now()
+const startedCpuMs = cpuMs()
 const module = (await import(pathToFileURL(bundle!).href)) as {
   readonly handler: (event: unknown, context: unknown) => Promise<{ readonly Status: string }>
 }
 const imported = performance.now()
+const importedCpuMs = cpuMs()
 const deadline = Date.now() + 900_000
 const output = await module.handler(JSON.parse(event!), {
   awsRequestId: "cold-start",
@@ -36,7 +57,11 @@ process.stdout.write(
     importMs: imported - started,
     invocationMs: answered - imported,
     status: output.Status,
-    rssPeakMB: Math.round(process.resourceUsage().maxRSS / 1024)
+    rssPeakMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    // CPU from the process's start: before this module ran, the import, to the first checkpoint call
+    bootCpuMs: startedCpuMs,
+    importCpuMs: importedCpuMs - startedCpuMs,
+    firstCheckpointCpuMs: checkpointCallCpuMs ?? Number.NaN
   }) + "\n"
 )
 process.exit(0)
