@@ -307,7 +307,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Updates: updates,
         ClientToken: crypto.randomUUID()
       }
-      // A failed call (as anything else that fails here) ends the invocation: see the `catch` below.
+      // A failed call (as anything else that fails here) ends the invocation: the worker's `catch`.
       const response = yield* call(request)
       // A response is believed only once all of it was checked: its envelope, then
       // every page of operations it reports, then that it reports what the batch updated.
@@ -334,7 +334,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         return yield* Effect.never
       }
       acknowledge(batch.length)
-    }).pipe(Effect.catch(failed))
+    })
 
   // The worker is supervised: whatever kills it (a defect of a transport, of a
   // response, of the engine) reaches the supervisor as a failure of the invocation.
@@ -363,6 +363,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       }
     }
   }).pipe(
+    // A failed call or a refused response: the invocation ends (nothing after it is acknowledged).
+    Effect.catch(failed),
     Effect.catchCause((cause) =>
       Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : options.onFailure(died(cause))
     ),

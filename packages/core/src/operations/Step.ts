@@ -265,63 +265,66 @@ const failedAttempt = <A, E>(live: Live<A, E>, failure: unknown, attempt: number
     return encoded
   })
 
-/** Runs one attempt and checkpoints its outcome; `undefined` means "look at the checkpoint again". */
-const attempt = <A, E>(live: Live<A, E>, current: Wire.Operation | undefined) =>
-  Effect.gen(function*() {
-    const { started } = live
-    const { checkpointer, scheduler, supervisor } = started.context.services
-    const number = (current?.StepDetails?.Attempt ?? 0) + 1
-    yield* scheduler.executing(started)
-    // No side effect before what precedes it is durable: the step's code runs once every
-    // update causally ahead of it is acknowledged (every outcome queued before its turn,
-    // `Checkpointer.acknowledged`). AtMostOncePerRetry counts its own START among them
-    // (it travels with the previous step's SUCCEED); AtLeastOncePerRetry's START travels
-    // with its own SUCCEED.
-    const fresh = current === undefined || current.Status === "READY"
-    if (live.semantics === "AtMostOncePerRetry") {
-      if (fresh) yield* checkpointer.checkpoint(update(started, "START"))
-      else yield* checkpointer.acknowledged
-    } else {
-      yield* checkpointer.acknowledged
-      if (fresh) yield* checkpointer.enqueue(update(started, "START"))
-    }
-    const running = live.effect.pipe(
-      Effect.updateContext(attemptContext(started, number)),
-      // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
-      Effect.raceFirst(Effect.andThen(
-        supervisor.expired,
-        Effect.suspend(() =>
-          Effect.fail(
-            new StepInterruptedError({
-              operationName: started.label,
-              message: `Attempt ${number} of step "${started.label}" was interrupted: the invocation reached its deadline.`
-            })
-          )
+/**
+ * Runs one attempt and checkpoints its outcome; `undefined` means "look at the
+ * checkpoint again". A plain generator, delegated to by `run`'s (`yield*`): an
+ * attempt is part of every step that runs, and it costs no Effect of its own.
+ */
+function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
+  const { started } = live
+  const { checkpointer, scheduler, supervisor } = started.context.services
+  const number = (current?.StepDetails?.Attempt ?? 0) + 1
+  yield* scheduler.executing(started)
+  // No side effect before what precedes it is durable: the step's code runs once every
+  // update causally ahead of it is acknowledged (every outcome queued before its turn,
+  // `Checkpointer.acknowledged`). AtMostOncePerRetry counts its own START among them
+  // (it travels with the previous step's SUCCEED); AtLeastOncePerRetry's START travels
+  // with its own SUCCEED.
+  const fresh = current === undefined || current.Status === "READY"
+  if (live.semantics === "AtMostOncePerRetry") {
+    if (fresh) yield* checkpointer.checkpoint(update(started, "START"))
+    else yield* checkpointer.acknowledged
+  } else {
+    yield* checkpointer.acknowledged
+    if (fresh) yield* checkpointer.enqueue(update(started, "START"))
+  }
+  const running = live.effect.pipe(
+    Effect.updateContext(attemptContext(started, number)),
+    // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
+    Effect.raceFirst(Effect.andThen(
+      supervisor.expired,
+      Effect.suspend(() =>
+        Effect.fail(
+          new StepInterruptedError({
+            operationName: started.label,
+            message: `Attempt ${number} of step "${started.label}" was interrupted: the invocation reached its deadline.`
+          })
         )
-      )),
-      Effect.exit
-    )
-    const dispatch = started.context.services.instrumentation
-    const exit = yield* (dispatch === undefined
-      ? running
-      : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, live.semantics))
-    if (Exit.isSuccess(exit)) {
-      const payload = yield* orFault(
-        started.context,
-        Effect.flatMap(Payload.encode(live.success, exit.value, started.name), (payload) =>
-          Payload.checkSize(payload, started.label))
       )
-      // Pipelined: the workflow goes on while the SUCCEED travels (with what comes next).
-      yield* checkpointer.enqueue(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
-      return { _tag: "Succeeded", payload } as const
-    }
-    if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
-    const failure = Cause.findErrorOption(exit.cause)
-    const defect = failure._tag === "Some" ? undefined : Cause.squash(exit.cause)
-    const error = failure._tag === "Some" ? failure.value : defectError(defect)
-    const final = yield* failedAttempt(live, error, number, defect)
-    return final === undefined ? undefined : { _tag: "Failed", error: final } as const
-  })
+    )),
+    Effect.exit
+  )
+  const dispatch = started.context.services.instrumentation
+  const exit = yield* (dispatch === undefined
+    ? running
+    : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, live.semantics))
+  if (Exit.isSuccess(exit)) {
+    const payload = yield* orFault(
+      started.context,
+      Effect.flatMap(Payload.encode(live.success, exit.value, started.name), (payload) =>
+        Payload.checkSize(payload, started.label))
+    )
+    // Pipelined: the workflow goes on while the SUCCEED travels (with what comes next).
+    yield* checkpointer.enqueue(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
+    return { _tag: "Succeeded", payload } as const
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+  const failure = Cause.findErrorOption(exit.cause)
+  const defect = failure._tag === "Some" ? undefined : Cause.squash(exit.cause)
+  const error = failure._tag === "Some" ? failure.value : defectError(defect)
+  const final = yield* failedAttempt(live, error, number, defect)
+  return final === undefined ? undefined : { _tag: "Failed", error: final } as const
+}
 
 /**
  * The context of an attempt's code: its `StepContext`, a `DurableContext` that
