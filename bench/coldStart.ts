@@ -6,6 +6,9 @@
  * twin (`coldStartHandler.ts`) bundled the same way; each imported by a fresh
  * process (`coldStartChild.ts`) that runs its first invocation through the AWS
  * SDK's `LambdaClient` against `LambdaApiServer`, on the in-memory emulator.
+ * Three variants: the template's bundle as the template runs it (the map
+ * shipped, Node not told to apply it), the same with
+ * `NODE_OPTIONS=--enable-source-maps`, and minified.
  *
  * Reported, paired (the two SDKs take turns, run by run):
  * - bundle bytes, raw and gzipped, as the template builds it and minified;
@@ -65,9 +68,21 @@ const bundle = async (sdk: Sdk, minify: boolean) => {
   return { sdk, minify, outfile, bytes: bytes.length, gzipped: gzipSync(bytes).length }
 }
 
+/** A way of running a bundle: minified or as the template builds it, with or without `--enable-source-maps`. */
+interface Variant {
+  readonly label: string
+  readonly minify: boolean
+  readonly sourceMaps: boolean
+}
+const variants: ReadonlyArray<Variant> = [
+  { label: "as the template", minify: false, sourceMaps: false },
+  { label: "template, --enable-source-maps", minify: false, sourceMaps: true },
+  { label: "minified", minify: true, sourceMaps: false }
+]
+
 interface Run {
   readonly sdk: Sdk
-  readonly minify: boolean
+  readonly variant: string
   readonly firstCheckpointMs: number
   readonly bootMs: number
   readonly importMs: number
@@ -88,7 +103,6 @@ const child = (file: string, event: unknown, url: string, sourceMaps: boolean) =
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "bench",
         AWS_SECRET_ACCESS_KEY: "bench",
-        // as the template sets it
         ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {})
       },
       stdio: ["ignore", "pipe", "pipe"]
@@ -120,21 +134,26 @@ const program = Effect.gen(function*() {
   const bundles = yield* Effect.promise(() =>
     Promise.all([bundle("ours", false), bundle("theirs", false), bundle("ours", true), bundle("theirs", true)])
   )
+  const bundleOf = (sdk: Sdk, minify: boolean) => bundles.find((b) => b.sdk === sdk && b.minify === minify)!
   const emulator = yield* Emulator
   const { url } = yield* LambdaApiServer.LambdaApiServer
   const runs: Array<Run> = []
   const loadAtStart = os.loadavg()
   // Each repetition runs every variant once, the SDKs taking turns.
   for (let i = 0; i < reps + 1; i++) {
-    for (const b of bundles) {
-      const arn = yield* emulator.start({ input: JSON.stringify({ name: "cold" }) })
-      const event = deliver(yield* emulator.invoke(arn))
-      const { line, spawnedAt } = yield* child(b.outfile, event, url, !b.minify)
-      const history = (yield* emulator.execution(arn)).history
-      const first = history.find((e) => e._tag === "Checkpointed")
-      if (first === undefined) return yield* Effect.die(new Error(`${b.sdk}: no checkpoint`))
-      // The first repetition warms the file system cache up; it is not counted.
-      if (i > 0) runs.push({ sdk: b.sdk, minify: b.minify, firstCheckpointMs: first.at - spawnedAt, ...JSON.parse(line) })
+    for (const variant of variants) {
+      for (const sdk of ["ours", "theirs"] as const) {
+        const arn = yield* emulator.start({ input: JSON.stringify({ name: "cold" }) })
+        const event = deliver(yield* emulator.invoke(arn))
+        const { line, spawnedAt } = yield* child(bundleOf(sdk, variant.minify).outfile, event, url, variant.sourceMaps)
+        const history = (yield* emulator.execution(arn)).history
+        const first = history.find((e) => e._tag === "Checkpointed")
+        if (first === undefined) return yield* Effect.die(new Error(`${sdk}: no checkpoint`))
+        // The first repetition warms the file system cache up; it is not counted.
+        if (i > 0) {
+          runs.push({ sdk, variant: variant.label, firstCheckpointMs: first.at - spawnedAt, ...JSON.parse(line) })
+        }
+      }
     }
   }
   const lines: Array<string> = [
@@ -144,33 +163,35 @@ const program = Effect.gen(function*() {
     "| SDK | bundle | bytes | gzipped | first checkpoint | Node start-up | import | first invocation | peak RSS MB | CPU to first checkpoint | import CPU | answer |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
   ]
-  for (const b of bundles) {
-    const rs = runs.filter((r) => r.sdk === b.sdk && r.minify === b.minify)
-    lines.push(
-      `| ${b.sdk === "ours" ? "effect-durable" : "official"} | ${b.minify ? "minified" : "as the template"} | ${
-        kb(b.bytes)
-      } | ${kb(b.gzipped)} | ${stat(rs.map((r) => r.firstCheckpointMs))} | ${stat(rs.map((r) => r.bootMs))} | ${
-        stat(rs.map((r) => r.importMs))
-      } | ${stat(rs.map((r) => r.invocationMs))} | ${stat(rs.map((r) => r.rssPeakMB))} | ${
-        stat(rs.map((r) => r.firstCheckpointCpuMs))
-      } | ${stat(rs.map((r) => r.importCpuMs))} | ${rs[0]?.status} |`
-    )
+  for (const variant of variants) {
+    for (const sdk of ["ours", "theirs"] as const) {
+      const b = bundleOf(sdk, variant.minify)
+      const rs = runs.filter((r) => r.sdk === sdk && r.variant === variant.label)
+      lines.push(
+        `| ${sdk === "ours" ? "effect-durable" : "official"} | ${variant.label} | ${kb(b.bytes)} | ${kb(b.gzipped)} | ${
+          stat(rs.map((r) => r.firstCheckpointMs))
+        } | ${stat(rs.map((r) => r.bootMs))} | ${stat(rs.map((r) => r.importMs))} | ${
+          stat(rs.map((r) => r.invocationMs))
+        } | ${stat(rs.map((r) => r.rssPeakMB))} | ${stat(rs.map((r) => r.firstCheckpointCpuMs))} | ${
+          stat(rs.map((r) => r.importCpuMs))
+        } | ${rs[0]?.status} |`
+      )
+    }
   }
-  const ratio = (key: "firstCheckpointMs" | "importMs" | "firstCheckpointCpuMs", minify: boolean) => {
-    const of = (sdk: Sdk) => median(runs.filter((r) => r.sdk === sdk && r.minify === minify).map((r) => r[key]))
-    return (of("theirs") / of("ours")).toFixed(2)
-  }
+  const ratio = (key: "firstCheckpointMs" | "importMs" | "firstCheckpointCpuMs") =>
+    variants.map((variant) => {
+      const of = (sdk: Sdk) =>
+        median(runs.filter((r) => r.sdk === sdk && r.variant === variant.label).map((r) => r[key]))
+      return `${(of("theirs") / of("ours")).toFixed(2)}× (${variant.label})`
+    }).join(", ")
+  const bytesRatio = (minify: boolean) => (bundleOf("theirs", minify).bytes / bundleOf("ours", minify).bytes).toFixed(2)
   lines.push(
     "",
     `Ratios official / effect-durable (above 1, effect-durable is ahead): first checkpoint ${
-      ratio("firstCheckpointMs", false)
-    }× (template bundle), ${ratio("firstCheckpointMs", true)}× (minified); import ${ratio("importMs", false)}×, ${
-      ratio("importMs", true)
-    }×; CPU to first checkpoint ${ratio("firstCheckpointCpuMs", false)}×, ${
-      ratio("firstCheckpointCpuMs", true)
-    }×; bytes ${(bundles[1]!.bytes / bundles[0]!.bytes).toFixed(2)}× (template), ${
-      (bundles[3]!.bytes / bundles[2]!.bytes).toFixed(2)
-    }× (minified).`,
+      ratio("firstCheckpointMs")
+    }; import ${ratio("importMs")}; CPU to first checkpoint ${ratio("firstCheckpointCpuMs")}; bytes ${
+      bytesRatio(false)
+    }× (template), ${bytesRatio(true)}× (minified).`,
     `Load average at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${
       os.loadavg().map((l) => l.toFixed(2)).join(", ")
     }.`
