@@ -4,9 +4,9 @@
  * how its invocations ended.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { CheckpointClient, Durable, RetryPolicy, Termination } from "@effect-durable/core"
+import { CheckpointClient, Durable, RetryPolicy, Scheduler, Termination } from "@effect-durable/core"
 import { Emulator, LocalRunner } from "@effect-durable/testing"
-import { Clock, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Deferred, Duration, Effect, Layer, Schema } from "effect"
 import { answerCallbacks } from "./support.ts"
 
 class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
@@ -304,6 +304,52 @@ describe("Supervisor", () => {
       assert.strictEqual(step?.StepDetails?.Attempt, 2)
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 2)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("a step late in a chain still gives up its attempt at the deadline cut-off", () =>
+    Effect.gen(function*() {
+      // The chain's changes (a step executing, completing; the queue draining) keep nothing waiting, so they do
+      // not wake the supervisor: the alarm it set for the cut-off on its first look is what ends the last step.
+      let runs = 0
+      const chain = Durable.workflow({ name: "chain-then-long" }, () =>
+        Effect.gen(function*() {
+          for (let i = 1; i <= 5; i++) yield* Durable.step(`quick-${i}`, Effect.succeed(i))
+          return yield* Durable.step(
+            "long-step",
+            Effect.suspend(() => ++runs === 1 ? Effect.sleep("20 minutes") : Effect.void).pipe(Effect.map(() => runs))
+          )
+        }))
+      const result = yield* run(chain, undefined, { invocationTimeout: "15 minutes" })
+      assert.deepStrictEqual(outcomes(result), ["PENDING", "SUCCEEDED"])
+      const [first] = result.invocations
+      assert.strictEqual(first.endedAt - first.startedAt, 15 * 60_000 - 2_000)
+      assert.strictEqual(result.operations.find((op) => op.Name === "long-step")?.StepDetails?.Attempt, 2)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.effect("the supervisor's change signal skips the changes that keep nothing waiting while something executes", () =>
+    Effect.gen(function*() {
+      const scheduler = yield* Scheduler.make(Termination.cost)
+      const meta = (id: string) => ({ id, type: "STEP", subType: "Step", name: id }) as const
+      yield* scheduler.executing(meta("a"))
+      // The supervisor looks: something executes, nothing waits.
+      const busy = yield* scheduler.changed
+      yield* scheduler.executing(meta("b"))
+      yield* scheduler.complete("a")
+      yield* scheduler.complete("b")
+      yield* scheduler.signal
+      assert.isFalse(yield* Deferred.isDone(busy))
+      // Something waits: the decision may change.
+      yield* scheduler.register(meta("c"), { state: "IDLE_NOT_AWAITED", wakeAt: undefined, current: undefined, until: () => true })
+      assert.isTrue(yield* Deferred.isDone(busy))
+      // A look at a state where something waits: every change counts.
+      const waiting = yield* scheduler.changed
+      yield* scheduler.executing(meta("d"))
+      assert.isTrue(yield* Deferred.isDone(waiting))
+      // The alarm always wakes it.
+      yield* scheduler.complete("c")
+      const idle = yield* scheduler.changed
+      yield* scheduler.wake
+      assert.isTrue(yield* Deferred.isDone(idle))
+    }))
 
   it.effect("a durable operation inside a step fails the execution with ContextValidationError", () =>
     Effect.gen(function*() {
