@@ -7,8 +7,8 @@
  * `bench/results/`.
  *
  * `npm run bench` (builds first). `BENCH_QUICK=1` runs one repetition of each;
- * `BENCH_ONLY=replay,chain` runs only the named tables (chain, replay,
- * concurrent, map, wait).
+ * `BENCH_ONLY=replay,chain` runs only the named tables (chain, chain-steady,
+ * replay, concurrent, map, wait).
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -21,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const quick = process.env.BENCH_QUICK === "1"
 const only = process.env.BENCH_ONLY?.split(",")
 
-type Measurement = Config & Record<string, number | string | ReadonlyArray<number> | undefined>
+type Measurement = Config & Record<string, number | string | boolean | ReadonlyArray<number> | undefined>
 
 const measure = (config: Config): Measurement => {
   const child = spawnSync(process.execPath, ["--expose-gc", path.join(here, "run.js"), JSON.stringify(config)], {
@@ -94,6 +94,24 @@ const tables: ReadonlyArray<Table> = [
     metrics: [
       { header: "calls/step", key: "callsPerStep", ratio: true },
       { header: "wall ms", key: "wallMs", ratio: true },
+      { header: "SDK CPU ms/step", key: "sdkCpuMsPerStep", ratio: true }
+    ]
+  },
+  {
+    id: "chain-steady",
+    title: "Variant: sequential AtLeastOnce steps without the forced GC before each measured run (steady state)",
+    note: "Reported beside the table above, not instead of it: the same runs without the `gc()` that `run.ts` " +
+      "forces before each measured run (config `forcedGc: false`). That full GC discards optimized code, which the " +
+      "measured run then re-optimizes (background compilation counts in the process's CPU); a warm Lambda container " +
+      "is not interrupted by one between invocations. Heap figures mean nothing here (no baseline), so none are shown.",
+    reps: 3,
+    rows: ([[1000, 0], [300, 5], [300, 29]] as const).map(([n, latency]) => ({
+      label: [String(n), `${latency} ms`],
+      config: { scenario: "chain", n, latency, semantics: "AtLeastOncePerRetry", forcedGc: false } as const
+    })),
+    labels: ["N", "round trip"],
+    metrics: [
+      { header: "calls/step", key: "callsPerStep", ratio: true },
       { header: "SDK CPU ms/step", key: "sdkCpuMsPerStep", ratio: true }
     ]
   },
