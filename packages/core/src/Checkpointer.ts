@@ -57,7 +57,7 @@ import * as Payload from "./Payload.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
 import * as Termination from "./Termination.ts"
-import { traced } from "./internal/tracing.ts"
+import { currentTracer, tracedWith } from "./internal/tracing.ts"
 import type * as Wire from "./Wire.ts"
 
 /**
@@ -341,6 +341,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   yield* Effect.gen(function*() {
     // Whether an update (not only polls) was sent since the queue last drained.
     let updated = false
+    // The worker's tracer never changes: read once, not per batch.
+    const tracer = yield* currentTracer
     while (true) {
       if (queue.length === 0) {
         wakeWorker = Deferred.makeUnsafe<void>()
@@ -352,7 +354,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const items = queue
       queue = []
       for (const batch of batches(items, token.length)) {
-        yield* traced(send(batch), "Checkpointer.send", { "durable.updates": batch.length })
+        yield* tracedWith(tracer, send(batch), "Checkpointer.send", { "durable.updates": batch.length })
       }
       if (items.some((item) => item.update !== undefined)) updated = true
       if (queue.length === 0) {

@@ -5,6 +5,7 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Tracer from "effect/Tracer"
 import { allocate, DurableContext, peek } from "../DurableContext.ts"
 import type * as DurableContextModule from "../DurableContext.ts"
 import {
@@ -19,7 +20,7 @@ import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus } from "../Wire.ts"
 import * as Observe from "./instrumentation.ts"
-export { traced } from "./tracing.ts"
+import { tracedWith } from "./tracing.ts"
 
 /** What an operation knows about itself once started. */
 export interface Started extends Scheduler.OperationMeta {
@@ -32,6 +33,8 @@ export interface Started extends Scheduler.OperationMeta {
   readonly parentId: OperationId.WireId | undefined
   /** The checkpoint found for this position, if any (replay). */
   readonly checkpoint: Wire.Operation | undefined
+  /** The fiber's tracer when the operation started: whether its span is made (see {@link traced}). */
+  readonly tracer: Tracer.Tracer
 }
 
 // One object per started operation (it is its own `meta`): replay starts many.
@@ -44,11 +47,13 @@ class StartedImpl implements Started {
   readonly subType: Wire.OperationSubType
   readonly name: string | undefined
   readonly checkpoint: Wire.Operation | undefined
+  readonly tracer: Tracer.Tracer
   constructor(
     context: DurableContext["Service"],
     ids: DurableContextModule.OperationIds,
     spec: Spec,
-    checkpoint: Wire.Operation | undefined
+    checkpoint: Wire.Operation | undefined,
+    tracer: Tracer.Tracer
   ) {
     this.context = context
     this.rawId = ids.rawId
@@ -58,6 +63,7 @@ class StartedImpl implements Started {
     this.subType = spec.subType
     this.name = spec.name
     this.checkpoint = checkpoint
+    this.tracer = tracer
   }
   get meta(): Scheduler.OperationMeta {
     return this
@@ -106,7 +112,11 @@ export interface Spec {
  * This is all a replayed operation costs before it decodes its checkpoint:
  * no fiber, no scheduler, no Effect.
  */
-export const open = (context: DurableContext["Service"], spec: Spec): Started | SystemFailure => {
+export const open = (
+  context: DurableContext["Service"],
+  spec: Spec,
+  tracer: Tracer.Tracer = Tracer.nativeTracer
+): Started | SystemFailure => {
   if (context.location === "step") {
     return new ContextValidationError({
       message: `Durable operation "${spec.name ?? spec.subType}" (${spec.subType}) was called inside a step. ` +
@@ -145,7 +155,7 @@ export const open = (context: DurableContext["Service"], spec: Spec): Started | 
         `has no completed checkpoint, but it runs inside a context that already completed.`
     })
   }
-  return new StartedImpl(context, ids, spec, checkpoint)
+  return new StartedImpl(context, ids, spec, checkpoint, tracer)
 }
 
 const isStarted = (opened: Started | SystemFailure): opened is Started => opened instanceof StartedImpl
@@ -161,7 +171,8 @@ export const operation = <A, E, R>(
 ): Effect.Effect<A, E, R | DurableContext> =>
   Effect.withFiber((fiber) => {
     const context = Context.getUnsafe(fiber.context, DurableContext)
-    const opened = open(context, spec)
+    // The tracer is read here, once: the operation's span needs no look at the fiber of its own.
+    const opened = open(context, spec, fiber.getRef(Tracer.Tracer))
     if (!isStarted(opened)) return fault(context, opened)
     const run = context.yieldAfterId === true ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(opened))) : body(opened)
     // Instrumentation: an operation found on replay that is not finished is observed again.
@@ -176,6 +187,17 @@ export const operation = <A, E, R>(
  * on in a generator.
  */
 export const begin = (spec: Spec): Effect.Effect<Started, never, DurableContext> => operation(spec, Effect.succeed)
+
+/**
+ * `effect` in the operation's span (`name`), when a tracing backend was
+ * installed where the operation started; without one no span is made.
+ */
+export const traced = <A, E, R>(
+  started: Started,
+  effect: Effect.Effect<A, E, R>,
+  name: string,
+  attributes: Record<string, unknown>
+): Effect.Effect<A, E, R> => tracedWith(started.tracer, effect, name, attributes)
 
 /** An update for the operation, with its identity fields filled in. */
 export const update = (

@@ -5,18 +5,20 @@ import * as Effect from "effect/Effect"
 import * as Tracer from "effect/Tracer"
 
 /**
- * `effect` in a span, when a tracing backend is installed. The native tracer
- * exports nothing, so without a backend no span is made: a span reads the
- * clock twice and allocates, on every operation.
+ * `effect` in a span, when `tracer` (the fiber's, read by the caller once for
+ * many spans: an operation when it starts, the checkpoint worker when it
+ * starts) is a tracing backend. The native tracer exports nothing, so without
+ * a backend no span is made: a span reads the clock twice and allocates.
  */
-export const traced = <A, E, R>(
+export const tracedWith = <A, E, R>(
+  tracer: Tracer.Tracer,
   effect: Effect.Effect<A, E, R>,
   name: string,
   attributes: Record<string, unknown>
 ): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) =>
-    fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
-      ? effect
-      : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
-  )
+  tracer === Tracer.nativeTracer ? effect : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
 
+/** The fiber's tracer (what `tracedWith` decides on). */
+export const currentTracer: Effect.Effect<Tracer.Tracer> = Effect.withFiber((fiber) =>
+  Effect.succeed(fiber.getRef(Tracer.Tracer))
+)

@@ -159,7 +159,7 @@ export const make = <A = string>(
     if (current !== undefined && callbackId !== undefined && isTerminalStatus(current.Status)) {
       return Effect.succeed({ callbackId, await: Effect.suspend(() => awaitResult(started, options)(current)) })
     }
-    return traced(live(started, name, options), "Durable.createCallback", { "durable.operation.name": name ?? "" })
+    return traced(started, live(started, name, options), "Durable.createCallback", { "durable.operation.name": name ?? "" })
   })
 
 const live = <A>(started: Started, name: string | undefined, options: Options<A>) =>

@@ -81,7 +81,7 @@ export const child: {
     name
   }, (started) =>
     replayed(started, options) ??
-      traced(run(started, effect, options), "Durable.child", { "durable.operation.name": name }))
+      traced(started, run(started, effect, options), "Durable.child", { "durable.operation.name": name }))
 
 /**
  * The outcome of a context completed in an earlier invocation, straight from

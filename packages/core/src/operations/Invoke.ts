@@ -57,7 +57,7 @@ export const invoke = <I, O = unknown>(
     // Replay of a completed invoke: its outcome, straight from the checkpoint.
     started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
       ? outcome(started, functionName, options, started.checkpoint)
-      : traced(live(started, functionName, input, options), "Durable.invoke", { "durable.operation.name": name }))
+      : traced(started, live(started, functionName, input, options), "Durable.invoke", { "durable.operation.name": name }))
 
 const live = <I, O>(started: Started, functionName: string, input: I, options: Options<I, O>) =>
   Effect.gen(function*() {

@@ -160,7 +160,7 @@ export const make: {
     if (status !== undefined && isTerminalStatus(status)) {
       return Effect.flatMap(rebuildError(options.error, checkpoint!.StepDetails?.Error), Effect.fail)
     }
-    return traced(run(started, effect as Effect.Effect<A, E, never>, options), "Durable.step", {
+    return traced(started, run(started, effect as Effect.Effect<A, E, never>, options), "Durable.step", {
       "durable.operation.name": name ?? ""
     })
   })

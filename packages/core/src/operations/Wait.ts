@@ -62,7 +62,7 @@ export const wait = (name: string, duration: Duration.Input): Effect.Effect<void
     // Replay of a completed wait: nothing to do.
     started.checkpoint !== undefined && isTerminalStatus(started.checkpoint.Status)
       ? Effect.void
-      : traced(live(started, name, duration), "Durable.wait", { "durable.operation.name": name }))
+      : traced(started, live(started, name, duration), "Durable.wait", { "durable.operation.name": name }))
 
 const live = (started: Started, name: string, duration: Duration.Input) =>
   Effect.gen(function*() {
