@@ -45,5 +45,7 @@ describe("Replay fast path", () => {
         // a, c and w come from their checkpoints: no span, no code; only b runs.
         ["Durable.step"]
       ])
+      // The checkpoint worker's calls have their spans too (it reads the tracer once, when it starts).
+      assert.isTrue(spans.includes("Checkpointer.send"))
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
