@@ -57,7 +57,7 @@ import * as Payload from "./Payload.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
 import * as Termination from "./Termination.ts"
-import { currentTracer, tracedWith } from "./internal/tracing.ts"
+import { tracedWith } from "./internal/tracing.ts"
 import type * as Wire from "./Wire.ts"
 
 /**
@@ -342,7 +342,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     // Whether an update (not only polls) was sent since the queue last drained.
     let updated = false
     // The worker's tracer never changes: read once, not per batch.
-    const tracer = yield* currentTracer
+    const tracer = yield* Effect.tracer
     while (true) {
       if (queue.length === 0) {
         wakeWorker = Deferred.makeUnsafe<void>()

@@ -17,8 +17,3 @@ export const tracedWith = <A, E, R>(
   attributes: Record<string, unknown>
 ): Effect.Effect<A, E, R> =>
   tracer === Tracer.nativeTracer ? effect : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
-
-/** The fiber's tracer (what `tracedWith` decides on). */
-export const currentTracer: Effect.Effect<Tracer.Tracer> = Effect.withFiber((fiber) =>
-  Effect.succeed(fiber.getRef(Tracer.Tracer))
-)
