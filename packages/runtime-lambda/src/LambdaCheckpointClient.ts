@@ -170,25 +170,42 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
   Layer.succeed(CheckpointClient.CheckpointClient, make(client))
 
 /**
- * Provides the `CheckpointClient` over one default `LambdaClient` (see
+ * The `CheckpointClient` over one default `LambdaClient` (see
  * {@link defaultClientConfig}), created on the first call (a handler whose
- * events carry their own transport never loads the AWS SDK) and destroyed
- * when the layer is released. This is what `LambdaHandler.make` uses by
- * default.
+ * events carry their own transport never loads the AWS SDK), with the function
+ * that destroys that client. {@link layer} provides it and destroys the client
+ * when it is released; `LambdaHandler.make` uses it directly when the handler
+ * has no layer of its own.
+ *
+ * @example
+ * ```ts
+ * const { service, destroy } = LambdaCheckpointClient.makeDefault()
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeDefault = (): {
+  readonly service: Context.Service.Shape<typeof CheckpointClient.CheckpointClient>
+  readonly destroy: () => void
+} => {
+  let client: LambdaClient | undefined
+  return {
+    service: over((aws) => client ??= new aws.LambdaClient(defaultClientConfig)),
+    destroy: () => client?.destroy()
+  }
+}
+
+/**
+ * Provides the `CheckpointClient` over one default `LambdaClient` (see
+ * {@link makeDefault}), destroyed when the layer is released.
  *
  * @category layers
  * @since 0.1.0
  */
 export const layer: Layer.Layer<CheckpointClient.CheckpointClient> = Layer.effect(
   CheckpointClient.CheckpointClient,
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      let client: LambdaClient | undefined
-      return {
-        get: (aws: AwsLambda) => client ??= new aws.LambdaClient(defaultClientConfig),
-        destroy: () => client?.destroy()
-      }
-    }),
-    (lazy) => Effect.sync(lazy.destroy)
-  ).pipe(Effect.map((lazy) => over(lazy.get)))
+  Effect.acquireRelease(Effect.sync(makeDefault), (client) => Effect.sync(client.destroy)).pipe(
+    Effect.map((client) => client.service)
+  )
 )

@@ -248,6 +248,35 @@ describe("LambdaHandler runtime", () => {
       yield* Effect.promise(() => handler.dispose())
     }))
 
+  it.live("without layers of its own, runs on its services as values: a runtime over them, dispose interrupts", () =>
+    Effect.gen(function*() {
+      const reads: Array<string | undefined> = []
+      // A transport that never answers: the invocation stays in flight, reading its state's next page.
+      const handler = LambdaHandler.make(Greet, {
+        durableExecutionClient: {
+          getExecutionState: (request) => {
+            reads.push(request.Marker)
+            return new Promise(() => {})
+          },
+          checkpoint: () => new Promise(() => {})
+        }
+      })
+      assert.isUndefined(handler.runtime(), "nothing is built before the first invocation")
+      const pending = handler(eventWith({ Operations: [executionOp], NextMarker: "page-2" }), lambdaContext())
+      yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(reads, ["page-2"])
+      const runtime = handler.runtime()
+      assert.isDefined(runtime)
+      assert.strictEqual(handler.runtime(), runtime, "the runtime is made once")
+      const client = yield* Effect.promise(() => runtime!.runPromise(Effect.serviceOption(CheckpointClient.CheckpointClient)))
+      assert.strictEqual(client._tag, "Some", "the runtime provides the invocations' checkpoint client")
+
+      yield* Effect.promise(() => handler.dispose())
+      const error = yield* rejection(pending)
+      assert.strictEqual(error.reason, "Interrupted")
+      assert.isUndefined(handler.runtime())
+    }))
+
   it.live("dispose interrupts an invocation still building its runtime", () =>
     Effect.gen(function*() {
       const handler = LambdaHandler.make(GreetWithService, {
