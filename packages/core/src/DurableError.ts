@@ -27,9 +27,14 @@ import * as Schema from "effect/Schema"
  * @category models
  * @since 0.1.0
  */
-export const FailureScope = Schema.Literals(["INVOCATION", "EXECUTION"])
+export const FailureScope = /*#__PURE__*/ Schema.Literals(["INVOCATION", "EXECUTION"])
 /** @since 0.1.0 */
 export type FailureScope = typeof FailureScope.Type
+
+// The errors' classes and their shared fields are marked pure: a bundle leaves out the classes it never uses
+// (a Lambda handler without callbacks or invokes: ~7 of the 17), each a schema built at import on a cold start.
+const optionalString = /*#__PURE__*/ Schema.optionalKey(Schema.String)
+const optionalDefect = /*#__PURE__*/ Schema.optionalKey(/*#__PURE__*/ Schema.Defect())
 
 /**
  * A step failed and no error Schema was given for it. It carries the wire
@@ -43,10 +48,10 @@ export type FailureScope = typeof FailureScope.Type
  * @category errors
  * @since 0.1.0
  */
-export class StepError extends Schema.TaggedError<StepError>()("StepError", {
+export class StepError extends /*#__PURE__*/ Schema.TaggedError<StepError>()("StepError", {
   message: Schema.String,
   errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
+  errorData: optionalString
 }) {}
 
 /**
@@ -57,10 +62,12 @@ export class StepError extends Schema.TaggedError<StepError>()("StepError", {
  * @category errors
  * @since 0.1.0
  */
-export class StepInterruptedError extends Schema.TaggedError<StepInterruptedError>()("StepInterruptedError", {
-  message: Schema.String,
-  operationName: Schema.String
-}) {}
+export class StepInterruptedError
+  extends /*#__PURE__*/ Schema.TaggedError<StepInterruptedError>()("StepInterruptedError", {
+    message: Schema.String,
+    operationName: Schema.String
+  })
+{}
 
 /**
  * The workflow took a different path on replay than on the run that wrote the
@@ -71,7 +78,7 @@ export class StepInterruptedError extends Schema.TaggedError<StepInterruptedErro
  * @since 0.1.0
  */
 export class NonDeterministicExecutionError
-  extends Schema.TaggedError<NonDeterministicExecutionError>()("NonDeterministicExecutionError", {
+  extends /*#__PURE__*/ Schema.TaggedError<NonDeterministicExecutionError>()("NonDeterministicExecutionError", {
     message: Schema.String,
     operationId: Schema.String
   })
@@ -84,11 +91,13 @@ export class NonDeterministicExecutionError
  * @category errors
  * @since 0.1.0
  */
-export class CheckpointFailedError extends Schema.TaggedError<CheckpointFailedError>()("CheckpointFailedError", {
-  message: Schema.String,
-  scope: FailureScope,
-  cause: Schema.optionalKey(Schema.Defect())
-}) {}
+export class CheckpointFailedError
+  extends /*#__PURE__*/ Schema.TaggedError<CheckpointFailedError>()("CheckpointFailedError", {
+    message: Schema.String,
+    scope: FailureScope,
+    cause: optionalDefect
+  })
+{}
 
 /**
  * A value could not be encoded to, or decoded from, its checkpointed form. Like
@@ -98,10 +107,10 @@ export class CheckpointFailedError extends Schema.TaggedError<CheckpointFailedEr
  * @category errors
  * @since 0.1.0
  */
-export class SerdesFailedError extends Schema.TaggedError<SerdesFailedError>()("SerdesFailedError", {
+export class SerdesFailedError extends /*#__PURE__*/ Schema.TaggedError<SerdesFailedError>()("SerdesFailedError", {
   message: Schema.String,
-  operationName: Schema.optionalKey(Schema.String),
-  cause: Schema.optionalKey(Schema.Defect())
+  operationName: optionalString,
+  cause: optionalDefect
 }) {}
 
 /**
@@ -111,9 +120,11 @@ export class SerdesFailedError extends Schema.TaggedError<SerdesFailedError>()("
  * @category errors
  * @since 0.1.0
  */
-export class ContextValidationError extends Schema.TaggedError<ContextValidationError>()("ContextValidationError", {
-  message: Schema.String
-}) {}
+export class ContextValidationError
+  extends /*#__PURE__*/ Schema.TaggedError<ContextValidationError>()("ContextValidationError", {
+    message: Schema.String
+  })
+{}
 
 /**
  * An operation was configured with values the service cannot accept: a name
@@ -123,9 +134,11 @@ export class ContextValidationError extends Schema.TaggedError<ContextValidation
  * @category errors
  * @since 0.1.0
  */
-export class ConfigValidationError extends Schema.TaggedError<ConfigValidationError>()("ConfigValidationError", {
-  message: Schema.String
-}) {}
+export class ConfigValidationError
+  extends /*#__PURE__*/ Schema.TaggedError<ConfigValidationError>()("ConfigValidationError", {
+    message: Schema.String
+  })
+{}
 
 /**
  * The invocation event, or data read from the service, did not have the
@@ -134,7 +147,7 @@ export class ConfigValidationError extends Schema.TaggedError<ConfigValidationEr
  * @category errors
  * @since 0.1.0
  */
-export class InvalidEventError extends Schema.TaggedError<InvalidEventError>()("InvalidEventError", {
+export class InvalidEventError extends /*#__PURE__*/ Schema.TaggedError<InvalidEventError>()("InvalidEventError", {
   message: Schema.String
 }) {}
 
@@ -147,7 +160,7 @@ export class InvalidEventError extends Schema.TaggedError<InvalidEventError>()("
  * @category errors
  * @since 0.1.0
  */
-export class DeadlineApproachingError extends Schema.TaggedError<DeadlineApproachingError>()(
+export class DeadlineApproachingError extends /*#__PURE__*/ Schema.TaggedError<DeadlineApproachingError>()(
   "DeadlineApproachingError",
   { message: Schema.String }
 ) {}
@@ -159,10 +172,10 @@ export class DeadlineApproachingError extends Schema.TaggedError<DeadlineApproac
  * @category errors
  * @since 0.1.0
  */
-export class WorkflowError extends Schema.TaggedError<WorkflowError>()("WorkflowError", {
+export class WorkflowError extends /*#__PURE__*/ Schema.TaggedError<WorkflowError>()("WorkflowError", {
   message: Schema.String,
   errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
+  errorData: optionalString
 }) {}
 
 /**
@@ -188,7 +201,7 @@ export type SystemFailure =
  * @category errors
  * @since 0.1.0
  */
-export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
+export class InvalidInputError extends /*#__PURE__*/ Schema.TaggedError<InvalidInputError>()("InvalidInputError", {
   message: Schema.String
 }) {}
 
@@ -199,10 +212,10 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>()("
  * @category errors
  * @since 0.1.0
  */
-export class ChildContextError extends Schema.TaggedError<ChildContextError>()("ChildContextError", {
+export class ChildContextError extends /*#__PURE__*/ Schema.TaggedError<ChildContextError>()("ChildContextError", {
   message: Schema.String,
   errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
+  errorData: optionalString
 }) {}
 
 /**
@@ -212,11 +225,13 @@ export class ChildContextError extends Schema.TaggedError<ChildContextError>()("
  * @category errors
  * @since 0.1.0
  */
-export class CallbackExternalError extends Schema.TaggedError<CallbackExternalError>()("CallbackExternalError", {
-  message: Schema.String,
-  errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
-}) {}
+export class CallbackExternalError
+  extends /*#__PURE__*/ Schema.TaggedError<CallbackExternalError>()("CallbackExternalError", {
+    message: Schema.String,
+    errorType: Schema.String,
+    errorData: optionalString
+  })
+{}
 
 /**
  * A callback was not completed (or not heartbeated) in time.
@@ -224,9 +239,11 @@ export class CallbackExternalError extends Schema.TaggedError<CallbackExternalEr
  * @category errors
  * @since 0.1.0
  */
-export class CallbackTimeoutError extends Schema.TaggedError<CallbackTimeoutError>()("CallbackTimeoutError", {
-  message: Schema.String
-}) {}
+export class CallbackTimeoutError
+  extends /*#__PURE__*/ Schema.TaggedError<CallbackTimeoutError>()("CallbackTimeoutError", {
+    message: Schema.String
+  })
+{}
 
 /**
  * The submitter of a `waitForCallback` failed (after its retries).
@@ -234,11 +251,13 @@ export class CallbackTimeoutError extends Schema.TaggedError<CallbackTimeoutErro
  * @category errors
  * @since 0.1.0
  */
-export class CallbackSubmitterError extends Schema.TaggedError<CallbackSubmitterError>()("CallbackSubmitterError", {
-  message: Schema.String,
-  errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
-}) {}
+export class CallbackSubmitterError
+  extends /*#__PURE__*/ Schema.TaggedError<CallbackSubmitterError>()("CallbackSubmitterError", {
+    message: Schema.String,
+    errorType: Schema.String,
+    errorData: optionalString
+  })
+{}
 
 /**
  * A chained invoke ended in failure: the invoked function failed (`FAILED`),
@@ -247,11 +266,11 @@ export class CallbackSubmitterError extends Schema.TaggedError<CallbackSubmitter
  * @category errors
  * @since 0.1.0
  */
-export class InvokeError extends Schema.TaggedError<InvokeError>()("InvokeError", {
+export class InvokeError extends /*#__PURE__*/ Schema.TaggedError<InvokeError>()("InvokeError", {
   message: Schema.String,
-  status: Schema.Literals(["FAILED", "TIMED_OUT", "STOPPED"]),
-  errorType: Schema.optionalKey(Schema.String),
-  errorData: Schema.optionalKey(Schema.String)
+  status: /*#__PURE__*/ Schema.Literals(["FAILED", "TIMED_OUT", "STOPPED"]),
+  errorType: optionalString,
+  errorData: optionalString
 }) {}
 
 /**
@@ -260,11 +279,13 @@ export class InvokeError extends Schema.TaggedError<InvokeError>()("InvokeError"
  * @category errors
  * @since 0.1.0
  */
-export class WaitForConditionError extends Schema.TaggedError<WaitForConditionError>()("WaitForConditionError", {
-  message: Schema.String,
-  errorType: Schema.String,
-  errorData: Schema.optionalKey(Schema.String)
-}) {}
+export class WaitForConditionError
+  extends /*#__PURE__*/ Schema.TaggedError<WaitForConditionError>()("WaitForConditionError", {
+    message: Schema.String,
+    errorType: Schema.String,
+    errorData: optionalString
+  })
+{}
 
 /**
  * A payload is larger than the service accepts for one operation. The
@@ -273,9 +294,11 @@ export class WaitForConditionError extends Schema.TaggedError<WaitForConditionEr
  * @category errors
  * @since 0.1.0
  */
-export class PayloadTooLargeError extends Schema.TaggedError<PayloadTooLargeError>()("PayloadTooLargeError", {
-  message: Schema.String,
-  operationName: Schema.String,
-  bytes: Schema.Number,
-  limit: Schema.Number
-}) {}
+export class PayloadTooLargeError
+  extends /*#__PURE__*/ Schema.TaggedError<PayloadTooLargeError>()("PayloadTooLargeError", {
+    message: Schema.String,
+    operationName: Schema.String,
+    bytes: Schema.Number,
+    limit: Schema.Number
+  })
+{}
