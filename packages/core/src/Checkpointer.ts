@@ -226,6 +226,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const waiters: Array<Waiter> = []
   // Set while the worker sleeps on an empty queue: the next item wakes it.
   let wakeWorker: Deferred.Deferred<void> | undefined
+  // Fibers in a turn with nothing to wait for (`acknowledged`): scheduled to run, and
+  // about to queue updates of their own (the worker lets them, below).
+  let turns = 0
+  const turnEnded = Effect.sync(() => {
+    turns--
+  })
+  const turn = Effect.suspend(() => {
+    turns++
+    return Effect.ensuring(Effect.yieldNow, turnEnded)
+  })
 
   /**
    * Checks what a response reports (each operation's shape and transition, in
@@ -344,13 +354,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     // The worker's tracer never changes: read once, not per batch.
     const tracer = yield* Effect.tracer
     while (true) {
+      // Let the fibers that are running reach their next wait first: what they queue on
+      // the way travels in this call too. Woken by an item, the worker runs nested in the
+      // run of the fiber that queued it: that run, and the fibers scheduled with it, come
+      // first (a scheduler turn). Items found queued after a call were queued by fibers
+      // that call resumed, which ran (nested in the worker's run) to their next wait, or
+      // while it was in flight: they go at once, unless fibers are in their turn (concurrent
+      // siblings about to queue theirs). So a sequential chain pays no scheduler turn (a
+      // `setImmediate`) per step.
       if (queue.length === 0) {
         wakeWorker = Deferred.makeUnsafe<void>()
         yield* Deferred.await(wakeWorker)
+        yield* Effect.yieldNow
+      } else if (turns > 0) {
+        yield* Effect.yieldNow
       }
-      // Let the fibers that are running reach their next wait first: what they
-      // queue on the way travels in this call too.
-      yield* Effect.yieldNow
       const items = queue
       queue = []
       for (const batch of batches(items, token.length)) {
@@ -431,7 +449,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Effect.sync(() => {
         if (!dropped(update)) offerUnsafe(update)
       }),
-    acknowledged: Effect.suspend(() => outcomes <= acknowledged ? Effect.yieldNow : acknowledgedUpTo(outcomes)),
+    acknowledged: Effect.suspend(() => outcomes <= acknowledged ? turn : acknowledgedUpTo(outcomes)),
     poll: Effect.suspend(() => acknowledgedUpTo(offerUnsafe(undefined))),
     drained,
     flush,

@@ -11,10 +11,15 @@ type Event =
 
 /**
  * The emulator's client, with a real round trip per call (so that calls are in
- * flight while the workflow runs), recording each call when it is sent and
- * when its answer comes back.
+ * flight while the workflow runs) or none (`undefined`: a call is answered in
+ * the run that sends it), recording each call when it is sent and when its
+ * answer comes back.
  */
-const recording = (client: CheckpointClient.CheckpointClient["Service"], log: Array<Event>, latency: Duration.Input) => {
+const recording = (
+  client: CheckpointClient.CheckpointClient["Service"],
+  log: Array<Event>,
+  latency: Duration.Input | undefined
+) => {
   let calls = 0
   return CheckpointClient.CheckpointClient.of({
     getExecutionState: client.getExecutionState,
@@ -23,7 +28,7 @@ const recording = (client: CheckpointClient.CheckpointClient["Service"], log: Ar
         const call = ++calls
         const updates = (request.Updates ?? []).map((update) => `${update.Action} ${update.Name ?? update.Id}`)
         log.push({ _tag: "Sent", call, updates })
-        yield* Effect.sleep(latency)
+        if (latency !== undefined) yield* Effect.sleep(latency)
         const response = yield* client.checkpoint(request)
         log.push({ _tag: "Acknowledged", call })
         return response
@@ -196,5 +201,22 @@ describe("Pipelined checkpoints", () => {
       assert.deepStrictEqual(qs.filter((update) => !first.updates.includes(update)), [])
       const bodies = log.flatMap((event) => event._tag === "Body" ? [event.step] : [])
       assert.deepStrictEqual(bodies.sort(), [...siblings, "m", "r1", "r2", "z"].sort())
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
+  it.live("what a call's answer resumed is sent at once, together with what the siblings in their turn queue", () =>
+    Effect.gen(function*() {
+      const log: Array<Event> = []
+      // m's START goes first (AtMostOncePerRetry); a is in its turn meanwhile. The call is answered at
+      // once: m's SUCCEED, queued by its fiber resumed by the answer, waits for a's updates.
+      const workflow = Durable.workflow({ name: "turns" }, () =>
+        Effect.all([step(log, "m", { semantics: "AtMostOncePerRetry" }), step(log, "a")], { concurrency: "unbounded" }))
+      const emulator = yield* Emulator.Emulator
+      const arn = yield* emulator.start({ input: "{}" })
+      const output = yield* Invocation.handle(workflow, yield* emulator.invoke(arn)).pipe(
+        Effect.provideService(CheckpointClient.CheckpointClient, recording(emulator.client, log, undefined))
+      )
+      assert.strictEqual(output.Status, "SUCCEEDED")
+      const calls = log.flatMap((event) => event._tag === "Sent" ? [event.updates] : [])
+      assert.deepStrictEqual(calls.slice(0, 2), [["START m"], ["SUCCEED m", "START a", "SUCCEED a"]])
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })
