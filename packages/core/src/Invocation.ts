@@ -55,6 +55,7 @@ import {
 } from "./DurableError.ts"
 import * as Instrumentation from "./Instrumentation.ts"
 import * as Observe from "./internal/instrumentation.ts"
+import { traced } from "./internal/tracing.ts"
 import * as Payload from "./Payload.ts"
 import * as Scheduler from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
@@ -262,7 +263,7 @@ export const handle = <W extends Workflow.Any>(
     return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
   }).pipe(
     Effect.annotateLogs({ executionArn: Payload.truncate(arnOf(event), 2048), requestId: options.requestId ?? "" }),
-    Effect.withSpan("Invocation.handle", { attributes: { "durable.workflow": workflow.name } })
+    (self) => traced(self, "Invocation.handle", { "durable.workflow": workflow.name })
   ) as Effect.Effect<Wire.InvocationOutput, InvocationFailure, CheckpointClient | Workflow.Services<W>>
 
 /**

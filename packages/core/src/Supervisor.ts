@@ -32,6 +32,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type { Checkpointer } from "./Checkpointer.ts"
 import { DeadlineApproachingError, type SystemFailure } from "./DurableError.ts"
+import { traced } from "./internal/tracing.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as Termination from "./Termination.ts"
 import type * as Wire from "./Wire.ts"
@@ -231,7 +232,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Deferred.die(outcome, Cause.squash(cause))
       ),
       Effect.andThen(Effect.never),
-      Effect.withSpan("Supervisor.run")
+      (self) => traced(self, "Supervisor.run")
     )
 
   /**
@@ -265,7 +266,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       yield* Effect.sleep(Math.max(0, Termination.watchdogAt(deadline, policy) - now))
       yield* Effect.logWarning("effect-durable: no answer yet, with Lambda's deadline near: the watchdog ends the invocation")
       yield* endOrSuspend("DEADLINE_APPROACHING", known, settled, "the last moment to answer before Lambda's deadline")
-    }).pipe(Effect.withSpan("Supervisor.watch"))
+    }).pipe((self) => traced(self, "Supervisor.watch"))
 
   return Supervisor.of({
     fail,

@@ -34,6 +34,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as DurableExecutionClient from "./DurableExecutionClient.ts"
+import { traced } from "./internal/conversions.ts"
 import * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
 
 /**
@@ -351,12 +352,15 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
         options?.logger ?? DurableLogger.layer()
       )))
 
-  const invoke = Effect.fn("LambdaHandler.invoke")(
+  // A span only with a tracing backend, as for every span of effect-durable.
+  const invoke = (event: unknown, context: LambdaContext) =>
+    traced(
+      "LambdaHandler.invoke",
+      { "faas.invocation_id": context.awsRequestId, "durable.workflow": workflow.name },
+      Effect.scoped(handleEvent(event, context))
+    )
+  const handleEvent = Effect.fnUntraced(
     function*(event: unknown, context: LambdaContext) {
-      yield* Effect.annotateCurrentSpan({
-        "faas.invocation_id": context.awsRequestId,
-        "durable.workflow": workflow.name
-      })
       yield* checkEvent(event)
       const now = yield* Clock.currentTimeMillis
       const run = Invocation.handle(workflow, event, {
@@ -368,8 +372,7 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
       return yield* injected === undefined
         ? run
         : Effect.provideService(run, CheckpointClient.CheckpointClient, DurableExecutionClient.make(injected))
-    },
-    Effect.scoped
+    }
   )
 
   const handler = async (event: unknown, context: LambdaContext): Promise<Wire.InvocationOutput> => {

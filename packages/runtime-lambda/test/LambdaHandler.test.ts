@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CheckpointClient, Durable, DurableError, Wire } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Context, Duration, Effect, Layer, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema, Tracer } from "effect"
 import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
 import * as LambdaHandler from "../src/LambdaHandler.ts"
 import * as EmulatorBridge from "./EmulatorBridge.ts"
@@ -288,6 +288,43 @@ describe("LambdaHandler runtime", () => {
       yield* Effect.promise(() => handler.dispose())
       const error = yield* rejection(pending)
       assert.strictEqual(error.reason, "Interrupted")
+    }))
+})
+
+describe("LambdaHandler spans", () => {
+  // The workflow tells whether it runs in a span.
+  const InSpan = Durable.workflow(
+    { name: "in-span", input: Schema.Struct({ name: Schema.String }), output: Schema.Boolean },
+    () => Effect.map(Effect.option(Effect.currentSpan), Option.isSome)
+  )
+
+  it.live("with a tracing backend, the invocation and its supervisor are spans", () =>
+    Effect.gen(function*() {
+      const names: Array<string> = []
+      const recording = Tracer.make({
+        span(options) {
+          names.push(options.name)
+          return Tracer.nativeTracer.span(options)
+        }
+      })
+      const handler = LambdaHandler.make(InSpan, {
+        checkpointClient: stubClient({}).layer,
+        layer: Layer.succeed(Tracer.Tracer, recording)
+      })
+      const output = yield* Effect.promise(() => handler(eventWith({ Operations: [executionOp] }), lambdaContext()))
+      assert.deepStrictEqual(output, { Status: "SUCCEEDED", Result: "true" })
+      for (const name of ["LambdaHandler.invoke", "Invocation.handle", "Supervisor.watch"]) {
+        assert.include(names, name)
+      }
+      yield* Effect.promise(() => handler.dispose())
+    }))
+
+  it.live("without one (the native tracer exports nothing), no span is made", () =>
+    Effect.gen(function*() {
+      const handler = LambdaHandler.make(InSpan, { checkpointClient: stubClient({}).layer })
+      const output = yield* Effect.promise(() => handler(eventWith({ Operations: [executionOp] }), lambdaContext()))
+      assert.deepStrictEqual(output, { Status: "SUCCEEDED", Result: "false" })
+      yield* Effect.promise(() => handler.dispose())
     }))
 })
 

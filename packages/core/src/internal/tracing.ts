@@ -17,3 +17,15 @@ export const tracedWith = <A, E, R>(
   attributes: Record<string, unknown>
 ): Effect.Effect<A, E, R> =>
   tracer === Tracer.nativeTracer ? effect : Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
+
+/**
+ * `effect` in a span when the fiber's tracer is a tracing backend, read when
+ * it runs: for the spans made once per invocation (the invocation, the
+ * supervisor's loop and watchdog). Without a backend this also spares a cold
+ * start compiling the span machinery before its first checkpoint.
+ */
+export const traced = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  name: string,
+  attributes: Record<string, unknown> = {}
+): Effect.Effect<A, E, R> => Effect.withFiber((fiber) => tracedWith(fiber.getRef(Tracer.Tracer), effect, name, attributes))

@@ -81,7 +81,11 @@ export type PromiseCalls =
  * `effect` in a span, when a tracing backend is installed (the native tracer
  * exports nothing: no span is made for it, as the core does for operations).
  */
-const traced = <A, E>(name: string, attributes: Record<string, unknown>, effect: Effect.Effect<A, E>) =>
+export const traced = <A, E, R>(
+  name: string,
+  attributes: Record<string, unknown>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) =>
     fiber.getRef(Tracer.Tracer) === Tracer.nativeTracer
       ? effect
