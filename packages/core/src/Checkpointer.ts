@@ -351,24 +351,32 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   yield* Effect.gen(function*() {
     // Whether an update (not only polls) was sent since the queue last drained.
     let updated = false
+    // Sends since the worker last took a scheduler turn.
+    let sinceTurn = 0
     // The worker's tracer never changes: read once, not per batch.
     const tracer = yield* Effect.tracer
     while (true) {
       // Let the fibers that are running reach their next wait first: what they queue on
       // the way travels in this call too. Woken by an item, the worker runs nested in the
       // run of the fiber that queued it: that run, and the fibers scheduled with it, come
-      // first (a scheduler turn). Items found queued after a call were queued by fibers
-      // that call resumed, which ran (nested in the worker's run) to their next wait, or
-      // while it was in flight: they go at once, unless fibers are in their turn (concurrent
-      // siblings about to queue theirs). So a sequential chain pays no scheduler turn (a
-      // `setImmediate`) per step.
+      // first (a scheduler turn). Items found queued after calls answered by I/O were
+      // queued by fibers the answers resumed, which ran (nested in the worker's run) to
+      // their next wait, or while the calls were in flight: they go at once, unless fibers
+      // are in their turn (concurrent siblings about to queue theirs). So a sequential chain
+      // pays no scheduler turn (a `setImmediate`) per step, but for one every
+      // `batchesPerTurn` calls: a client answered without I/O (the in-memory emulator
+      // resolves a promise) resumes the worker from a microtask, and such a chain would
+      // otherwise never let the event loop run (timers, I/O) until it waits.
       if (queue.length === 0) {
         wakeWorker = Deferred.makeUnsafe<void>()
         yield* Deferred.await(wakeWorker)
         yield* Effect.yieldNow
-      } else if (turns > 0) {
+        sinceTurn = 0
+      } else if (turns > 0 || sinceTurn >= batchesPerTurn) {
         yield* Effect.yieldNow
+        sinceTurn = 0
       }
+      sinceTurn++
       const items = queue
       queue = []
       for (const batch of batches(items, token.length)) {
@@ -458,6 +466,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     markFinished: (id) => Effect.sync(() => finished.add(id))
   })
 })
+
+/** The checkpoint worker takes a scheduler turn at least once every this many sends. */
+const batchesPerTurn = 32
 
 /**
  * Whether a failed call is worth retrying within the invocation: throttling,

@@ -203,7 +203,7 @@ describe("Pipelined checkpoints", () => {
       assert.deepStrictEqual(bodies.sort(), [...siblings, "m", "r1", "r2", "z"].sort())
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
-  it.live("what a call's answer resumed is sent at once, together with what the siblings in their turn queue", () =>
+  it.live("a call answered in the run that sent it: what the answer resumed travels with what the siblings in their turn queue", () =>
     Effect.gen(function*() {
       const log: Array<Event> = []
       // m's START goes first (AtMostOncePerRetry); a is in its turn meanwhile. The call is answered at
