@@ -41,9 +41,24 @@ const reps = Number(process.env.BENCH_REPS ?? 15)
 
 const entries = {
   ours: path.join(root, "examples", "hello-world", "handler.ts"),
-  theirs: path.join(root, "bench", "coldStartHandler.ts")
+  theirs: path.join(root, "bench", "coldStartHandler.ts"),
+  floorAws: path.join(root, "bench", "coldStartFloorAws.ts"),
+  floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts")
 } as const
 type Sdk = keyof typeof entries
+
+/**
+ * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, and the
+ * least an Effect handler does around it. Their differences split a cold start into what any durable
+ * handler pays, what Effect itself adds, and what each SDK adds on top.
+ */
+const floors = ["floorAws", "floorEffect"] as const
+const labels: Record<Sdk, string> = {
+  ours: "effect-durable",
+  theirs: "official",
+  floorAws: "floor: the AWS call alone",
+  floorEffect: "floor: Effect around it"
+}
 
 /** The template's esbuild settings; `minify` for the minified variant. */
 const bundle = async (sdk: Sdk, minify: boolean) => {
@@ -129,10 +144,15 @@ const stat = (xs: ReadonlyArray<number>) => {
 }
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 
+const sdksOf = (variant: Variant): ReadonlyArray<Sdk> =>
+  variant.sourceMaps ? ["ours", "theirs"] : ["ours", "theirs", ...floors]
+
 const program = Effect.gen(function*() {
   mkdirSync(out, { recursive: true })
   const bundles = yield* Effect.promise(() =>
-    Promise.all([bundle("ours", false), bundle("theirs", false), bundle("ours", true), bundle("theirs", true)])
+    Promise.all(
+      (["ours", "theirs", ...floors] as const).flatMap((sdk) => [bundle(sdk, false), bundle(sdk, true)])
+    )
   )
   const bundleOf = (sdk: Sdk, minify: boolean) => bundles.find((b) => b.sdk === sdk && b.minify === minify)!
   const emulator = yield* Emulator
@@ -142,7 +162,7 @@ const program = Effect.gen(function*() {
   // Each repetition runs every variant once, the SDKs taking turns.
   for (let i = 0; i < reps + 1; i++) {
     for (const variant of variants) {
-      for (const sdk of ["ours", "theirs"] as const) {
+      for (const sdk of sdksOf(variant)) {
         const arn = yield* emulator.start({ input: JSON.stringify({ name: "cold" }) })
         const event = deliver(yield* emulator.invoke(arn))
         const { line, spawnedAt } = yield* child(bundleOf(sdk, variant.minify).outfile, event, url, variant.sourceMaps)
@@ -164,11 +184,11 @@ const program = Effect.gen(function*() {
     "|---|---|---|---|---|---|---|---|---|---|---|---|"
   ]
   for (const variant of variants) {
-    for (const sdk of ["ours", "theirs"] as const) {
+    for (const sdk of sdksOf(variant)) {
       const b = bundleOf(sdk, variant.minify)
       const rs = runs.filter((r) => r.sdk === sdk && r.variant === variant.label)
       lines.push(
-        `| ${sdk === "ours" ? "effect-durable" : "official"} | ${variant.label} | ${kb(b.bytes)} | ${kb(b.gzipped)} | ${
+        `| ${labels[sdk]} | ${variant.label} | ${kb(b.bytes)} | ${kb(b.gzipped)} | ${
           stat(rs.map((r) => r.firstCheckpointMs))
         } | ${stat(rs.map((r) => r.bootMs))} | ${stat(rs.map((r) => r.importMs))} | ${
           stat(rs.map((r) => r.invocationMs))
@@ -184,6 +204,18 @@ const program = Effect.gen(function*() {
         median(runs.filter((r) => r.sdk === sdk && r.variant === variant.label).map((r) => r[key]))
       return `${(of("theirs") / of("ours")).toFixed(2)}× (${variant.label})`
     }).join(", ")
+  // What each layer adds to the CPU to the first checkpoint, from the medians: the AWS call alone, Effect around
+  // it, each SDK over the layer below it.
+  const decomposition = variants.filter((variant) => !variant.sourceMaps).map((variant) => {
+    const of = (sdk: Sdk) =>
+      median(runs.filter((r) => r.sdk === sdk && r.variant === variant.label).map((r) => r.firstCheckpointCpuMs))
+    const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`
+    return `${variant.label}: the AWS call alone ${of("floorAws").toFixed(1)} ms; Effect around it ${
+      f(of("floorEffect") - of("floorAws"))
+    }; the official SDK ${f(of("theirs") - of("floorAws"))} over the AWS call; effect-durable ${
+      f(of("ours") - of("floorEffect"))
+    } over Effect's floor (${f(of("ours") - of("floorAws"))} over the AWS call)`
+  })
   const bytesRatio = (minify: boolean) => (bundleOf("theirs", minify).bytes / bundleOf("ours", minify).bytes).toFixed(2)
   lines.push(
     "",
@@ -192,6 +224,7 @@ const program = Effect.gen(function*() {
     }; import ${ratio("importMs")}; CPU to first checkpoint ${ratio("firstCheckpointCpuMs")}; bytes ${
       bytesRatio(false)
     }× (template), ${bytesRatio(true)}× (minified).`,
+    `CPU to first checkpoint, layer by layer (medians): ${decomposition.join("; ")}.`,
     `Load average at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${
       os.loadavg().map((l) => l.toFixed(2)).join(", ")
     }.`

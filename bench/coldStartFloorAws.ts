@@ -1,0 +1,36 @@
+/**
+ * A cold-start floor (`coldStart.ts`): what any durable handler pays before
+ * its first checkpoint, whatever SDK it is written with. It imports the AWS
+ * SDK's Lambda client, reads the event's ARN and token, and checkpoints the
+ * first step's result through `LambdaClient`; no SDK, no validation, no
+ * replay. Bundled and run as the two handlers are.
+ */
+import { CheckpointDurableExecutionCommand, LambdaClient } from "@aws-sdk/client-lambda"
+import { createHash } from "node:crypto"
+
+interface Event {
+  readonly DurableExecutionArn: string
+  readonly CheckpointToken: string
+}
+
+let client: LambdaClient | undefined
+
+export const handler = async (event: Event) => {
+  client ??= new LambdaClient({})
+  await client.send(
+    new CheckpointDurableExecutionCommand({
+      DurableExecutionArn: event.DurableExecutionArn,
+      CheckpointToken: event.CheckpointToken,
+      Updates: [{
+        // The first top-level operation's id, as both SDKs derive it.
+        Id: createHash("md5").update("1").digest("hex").slice(0, 16),
+        Type: "STEP",
+        SubType: "Step",
+        Action: "SUCCEED",
+        Name: "compose-greeting",
+        Payload: JSON.stringify("Hello, cold!")
+      }]
+    })
+  )
+  return { Status: "PENDING" }
+}
