@@ -6,7 +6,7 @@
  * replay. Bundled and run as the two handlers are.
  */
 import { CheckpointDurableExecutionCommand, LambdaClient } from "@aws-sdk/client-lambda"
-import { createHash } from "node:crypto"
+import { firstCheckpoint } from "./coldStartFloorRequest.ts"
 
 interface Event {
   readonly DurableExecutionArn: string
@@ -17,20 +17,6 @@ let client: LambdaClient | undefined
 
 export const handler = async (event: Event) => {
   client ??= new LambdaClient({})
-  await client.send(
-    new CheckpointDurableExecutionCommand({
-      DurableExecutionArn: event.DurableExecutionArn,
-      CheckpointToken: event.CheckpointToken,
-      Updates: [{
-        // The first top-level operation's id, as both SDKs derive it.
-        Id: createHash("md5").update("1").digest("hex").slice(0, 16),
-        Type: "STEP",
-        SubType: "Step",
-        Action: "SUCCEED",
-        Name: "compose-greeting",
-        Payload: JSON.stringify("Hello, cold!")
-      }]
-    })
-  )
+  await client.send(new CheckpointDurableExecutionCommand(firstCheckpoint(event)))
   return { Status: "PENDING" }
 }

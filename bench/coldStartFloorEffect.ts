@@ -10,7 +10,7 @@
 import { CheckpointDurableExecutionCommand, LambdaClient } from "@aws-sdk/client-lambda"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { createHash } from "node:crypto"
+import { firstCheckpoint } from "./coldStartFloorRequest.ts"
 
 const Event = Schema.Struct({
   DurableExecutionArn: Schema.String,
@@ -32,22 +32,7 @@ const invoke = (raw: unknown) =>
     client ??= new LambdaClient({})
     const lambda = client
     yield* Effect.tryPromise({
-      try: () =>
-        lambda.send(
-          new CheckpointDurableExecutionCommand({
-            DurableExecutionArn: event.DurableExecutionArn,
-            CheckpointToken: event.CheckpointToken,
-            Updates: [{
-              // The first top-level operation's id, as both SDKs derive it.
-              Id: createHash("md5").update("1").digest("hex").slice(0, 16),
-              Type: "STEP",
-              SubType: "Step",
-              Action: "SUCCEED",
-              Name: "compose-greeting",
-              Payload: JSON.stringify("Hello, cold!")
-            }]
-          })
-        ),
+      try: () => lambda.send(new CheckpointDurableExecutionCommand(firstCheckpoint(event))),
       catch: (cause) => new CheckpointFailed({ message: String(cause) })
     })
     return { Status: "PENDING" }

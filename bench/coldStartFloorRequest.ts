@@ -1,0 +1,22 @@
+/**
+ * The first checkpoint both cold-start floors make (`coldStartFloorAws.ts`,
+ * `coldStartFloorEffect.ts`): the first step's result, under the first
+ * top-level operation's id as both SDKs derive it.
+ */
+import type { CheckpointDurableExecutionCommandInput } from "@aws-sdk/client-lambda"
+import { createHash } from "node:crypto"
+
+export const firstCheckpoint = (
+  event: { readonly DurableExecutionArn: string; readonly CheckpointToken: string }
+): CheckpointDurableExecutionCommandInput => ({
+  DurableExecutionArn: event.DurableExecutionArn,
+  CheckpointToken: event.CheckpointToken,
+  Updates: [{
+    Id: createHash("md5").update("1").digest("hex").slice(0, 16),
+    Type: "STEP",
+    SubType: "Step",
+    Action: "SUCCEED",
+    Name: "compose-greeting",
+    Payload: JSON.stringify("Hello, cold!")
+  }]
+})
