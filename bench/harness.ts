@@ -32,7 +32,6 @@ import type * as Workflow from "@effect-durable/core/Workflow"
 import type { Emulator } from "@effect-durable/testing/Emulator"
 import * as LambdaHandler from "@effect-durable/runtime-lambda/LambdaHandler"
 import { Cause, Clock, Duration, Effect, Exit, Schema } from "effect"
-import * as fs from "node:fs"
 import { createHash } from "node:crypto"
 import { performance } from "node:perf_hooks"
 
@@ -50,13 +49,11 @@ export interface Counters {
   updates: number
   /** Wall time spent inside the emulator's calls (the instrumented client). */
   emulatorMillis: number
-  /** CPU time of the process (all threads) while the transport did the service's work (JSON, emulator, response copy). */
-  serviceMillis: number
   /**
-   * The same work in the main thread's CPU time alone (NaN where the system does not report it): what is
-   * subtracted from the SDK's CPU time, since what V8's compiler and GC threads do meanwhile is not the service's.
+   * CPU time of the process while the transport did the service's work (JSON, emulator, response copy), to
+   * subtract from the SDK's. It includes what V8's background threads did meanwhile (see `serve`).
    */
-  serviceMainMillis: number
+  serviceMillis: number
   /** `performance.now()` of the first checkpoint call carrying an update of a watched operation. */
   firstWatchedAt: number | undefined
   /** Process CPU ms at that call (the transport). */
@@ -69,7 +66,6 @@ export const makeCounters = (): Counters => ({
   updates: 0,
   emulatorMillis: 0,
   serviceMillis: 0,
-  serviceMainMillis: 0,
   firstWatchedAt: undefined,
   firstWatchedCpu: undefined
 })
@@ -78,18 +74,6 @@ export const makeCounters = (): Counters => ({
 export const cpuMillis = () => {
   const usage = process.cpuUsage()
   return (usage.user + usage.system) / 1000
-}
-
-/**
- * CPU time of the calling (main) thread so far, in ms, or NaN where the
- * system does not report it (Linux's per-thread scheduler statistics).
- */
-export const mainThreadMillis = (): number => {
-  try {
-    return Number(fs.readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6
-  } catch {
-    return Number.NaN
-  }
 }
 
 /** The emulator's client with latency and counters. */
@@ -207,32 +191,25 @@ const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(reso
 
 /**
  * The service's side of one call: synchronous, and timed in CPU time (wall
- * time would count the moments the process waits for a core on a busy machine),
- * of the process and of the main thread.
+ * time would count the moments the process waits for a core on a busy machine).
+ * `process.cpuUsage()` is the one precise clock here: Linux brings the calling
+ * thread's CPU time up to date for it, but not for a per-thread reading
+ * (`/proc/thread-self/schedstat`, `getrusage(RUSAGE_THREAD)`), which moves only at
+ * the scheduler's tick (4 ms) or a context switch: a call right after a wait would
+ * mostly read as free. The process's reading also counts what V8's compiler and
+ * GC threads do during the call (see `run.ts`, which reports them apart).
  */
 const serve = <A>(counters: Counters, timed: boolean, work: () => Effect.Effect<A, unknown>): A => {
   const start = timed ? cpuMillis() : 0
-  const startMain = timed ? mainThreadMillis() : 0
   try {
     const exit = Effect.runSyncExit(work())
     if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
     return structuredClone(exit.value)
   } finally {
     // The two readings cost a few µs of their own (a system call each): counted as the service's.
-    if (timed) {
-      counters.serviceMainMillis += mainThreadMillis() - startMain + mainReadingMillis
-      counters.serviceMillis += cpuMillis() - start + readingMillis
-    }
+    if (timed) counters.serviceMillis += cpuMillis() - start + readingMillis
   }
 }
-
-/** What one main-thread reading costs, measured once. */
-const mainReadingMillis = (() => {
-  const count = 200
-  const start = mainThreadMillis()
-  for (let i = 0; i < count; i++) mainThreadMillis()
-  return (mainThreadMillis() - start) / count
-})()
 
 /** What one `process.cpuUsage()` reading costs, measured once. */
 const readingMillis = (() => {

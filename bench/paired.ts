@@ -7,7 +7,7 @@
  *
  * `npm run bench:paired -- '{"scenario":"chain","n":300,"latency":5,"semantics":"AtLeastOncePerRetry"}' 9`
  * (builds first; the configuration is `run.ts`'s without `sdk`; 9 pairs by default). Prints each pair, then
- * median (min–max) of SDK CPU, main-thread CPU and background-thread CPU for each SDK, the ratio of the
+ * median (min–max) of SDK CPU and background-thread CPU for each SDK, the ratio of the
  * medians (official / effect-durable: above 1, effect-durable is ahead), the median of the pairs' own ratios,
  * and how many pairs effect-durable won.
  */
@@ -27,7 +27,6 @@ const pairs = Number(pairsArg ?? 9)
 
 interface Sample {
   readonly sdkCpuMsPerStep: number
-  readonly mainThreadSdkCpuMsPerStep: number
   readonly backgroundCpuMs: number
   readonly calls: number
 }
@@ -62,9 +61,9 @@ for (let i = 0; i < pairs; i++) {
   const ours = samples.ours[i]!
   const theirs = samples.theirs[i]!
   process.stdout.write(
-    `pair ${i + 1}: SDK CPU ms/step ${f(ours.sdkCpuMsPerStep)} vs ${f(theirs.sdkCpuMsPerStep)}, main thread ${
-      f(ours.mainThreadSdkCpuMsPerStep)
-    } vs ${f(theirs.mainThreadSdkCpuMsPerStep)}, background ms ${f(ours.backgroundCpuMs)} vs ${
+    `pair ${i + 1}: SDK CPU ms/step ${f(ours.sdkCpuMsPerStep)} vs ${f(theirs.sdkCpuMsPerStep)}, background ms ${
+      f(ours.backgroundCpuMs)
+    } vs ${
       f(theirs.backgroundCpuMs)
     }, calls ${ours.calls} vs ${theirs.calls}\n`
   )
@@ -86,7 +85,6 @@ process.stdout.write(
       loadAtStart.map((l) => l.toFixed(1)).join(" / ")
     } at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end:`,
     key("sdkCpuMsPerStep"),
-    key("mainThreadSdkCpuMsPerStep"),
     key("backgroundCpuMs"),
     ""
   ].join("\n")
