@@ -9,7 +9,7 @@
  * (builds first; the configuration is `run.ts`'s without `sdk`; 9 pairs by default). Prints each pair, then
  * median (min–max) of SDK CPU and background-thread CPU for each SDK, the ratio of the
  * medians (official / effect-durable: above 1, effect-durable is ahead), the median of the pairs' own ratios,
- * and how many pairs effect-durable won.
+ * and how many pairs effect-durable won. `BENCH_NODE_FLAGS` adds V8 flags to both SDKs' processes.
  */
 import { spawnSync } from "node:child_process"
 import * as os from "node:os"
@@ -24,6 +24,9 @@ if (configArg === undefined) {
 }
 const config = JSON.parse(configArg) as Record<string, unknown>
 const pairs = Number(pairsArg ?? 9)
+// V8 flags for both SDKs' processes, e.g. `--no-concurrent-recompilation --single-threaded-gc`: V8's compiler
+// and GC then run on the main thread, where the process's clock attributes them exactly (SDK or service).
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
 
 interface Sample {
   readonly sdkCpuMsPerStep: number
@@ -35,7 +38,7 @@ type Sdk = "ours" | "theirs"
 const measure = (sdk: Sdk): Sample => {
   const child = spawnSync(
     process.execPath,
-    ["--expose-gc", path.join(here, "run.js"), JSON.stringify({ ...config, sdk })],
+    ["--expose-gc", ...nodeFlags, path.join(here, "run.js"), JSON.stringify({ ...config, sdk })],
     { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }
   )
   const line = child.stdout.trim().split("\n").pop() ?? ""
@@ -81,7 +84,9 @@ const key = (k: keyof Sample) => {
 process.stdout.write(
   [
     "",
-    `${JSON.stringify(config)}, ${pairs} pairs, Node ${process.version}, load average ${
+    `${JSON.stringify(config)}, ${pairs} pairs, Node ${process.version}${
+      nodeFlags.length > 0 ? ` ${nodeFlags.join(" ")}` : ""
+    }, load average ${
       loadAtStart.map((l) => l.toFixed(1)).join(" / ")
     } at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end:`,
     key("sdkCpuMsPerStep"),
