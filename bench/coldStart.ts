@@ -33,6 +33,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { deliver } from "./harness.ts"
+import { median } from "./stats.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, "..", "..")
@@ -133,11 +134,6 @@ const child = (file: string, event: unknown, url: string, sourceMaps: boolean) =
     })
   })
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 const stat = (xs: ReadonlyArray<number>) => {
   const f = (x: number) => x >= 100 ? x.toFixed(0) : x.toFixed(1)
   return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { median } from "./stats.ts"
 import type { Config } from "./run.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -33,11 +34,6 @@ const measure = (config: Config): Measurement => {
   return JSON.parse(line) as Measurement
 }
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 const fmt = (x: number) =>
   Number.isInteger(x) || Math.abs(x) >= 100

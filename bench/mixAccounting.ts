@@ -15,6 +15,7 @@
  */
 import * as CostModel from "@effect-durable/core/CostModel"
 import type { MeasuredInvocation, WorkloadTrace } from "./mixRun.ts"
+import * as Stats from "./stats.ts"
 
 /** One gap: the function idle, waiting for a wake-up. */
 export interface Gap {
@@ -132,9 +133,5 @@ export const optimum = (measured: Measured, model: CostModel.CostModel, startupM
 }
 
 /** The median of some numbers (`undefined` for none). */
-export const median = (xs: ReadonlyArray<number>): number | undefined => {
-  if (xs.length === 0) return undefined
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
+export const median = (xs: ReadonlyArray<number>): number | undefined =>
+  xs.length === 0 ? undefined : Stats.median(xs)

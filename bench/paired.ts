@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { median } from "./stats.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const [configArg, pairsArg] = process.argv.slice(2)
@@ -48,11 +49,6 @@ const measure = (sdk: Sdk): Sample => {
   return JSON.parse(line) as Sample
 }
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 const f = (x: number) => x >= 10 ? x.toFixed(1) : x.toFixed(3)
 const stat = (xs: ReadonlyArray<number>) => `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`
 

@@ -11,8 +11,8 @@
  */
 import { Emulator } from "@effect-durable/testing/Emulator"
 import { Effect } from "effect"
-import { performance } from "node:perf_hooks"
 import * as fs from "node:fs"
+import { performance } from "node:perf_hooks"
 import * as v8 from "node:v8"
 import {
   cpuMillis,
@@ -46,29 +46,23 @@ export interface Config {
 }
 
 /**
- * CPU time so far of the main thread and of the process's other threads (V8's
+ * CPU time so far of the process's threads other than the main one (V8's
  * optimizing compiler and GC helpers, libuv's pool), in ms; NaN where the
- * system does not report threads (Linux's scheduler statistics). A thread's
- * figure is brought up to date when it is switched out, not while it runs: the
- * main thread sleeps 2 ms first, so that its own figure is exact (a thread of
- * V8's that is running at that moment may lag by one scheduler tick, 4 ms, on
- * the run's total).
+ * system does not report threads (Linux's scheduler statistics). A thread that
+ * is running when read may lag by one scheduler tick (4 ms) on the run's total.
  */
-const pause = new Int32Array(new SharedArrayBuffer(4))
-const threadCpu = (): { main: number; other: number } => {
-  Atomics.wait(pause, 0, 0, 2)
-  let main = 0
-  let other = 0
+const backgroundCpu = (): number => {
+  let total = 0
   try {
     for (const tid of fs.readdirSync("/proc/self/task")) {
-      const ns = Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0])
-      if (tid === String(process.pid)) main += ns / 1e6
-      else other += ns / 1e6
+      if (tid !== String(process.pid)) {
+        total += Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6
+      }
     }
   } catch {
-    return { main: Number.NaN, other: Number.NaN }
+    return Number.NaN
   }
-  return { main, other }
+  return total
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as Config
@@ -148,11 +142,11 @@ const program = Effect.gen(function*() {
         if (config.forcedGc !== false) gc()
         heapBaseline = heapPeak = heapUsed()
         const sampler = setInterval(sample, 10)
-        const threadsStart = threadCpu()
+        const backgroundStart = backgroundCpu()
         const cpuStart = cpuMillis()
         const { execution, invocations } = yield* runHandlerExecution(emulator, sdk, { n }, client)
         const cpu = cpuMillis() - cpuStart
-        const threadsEnd = threadCpu()
+        const background = backgroundCpu() - backgroundStart
         clearInterval(sampler)
         if (execution.status !== "SUCCEEDED" || execution.result !== String(n * (n + 1) / 2)) {
           return yield* Effect.die(new Error(`unexpected end: ${execution.status} ${execution.result}`))
@@ -167,7 +161,7 @@ const program = Effect.gen(function*() {
           // the service works most of the time, that is most of the background work, reported apart below.
           sdkCpuMsPerStep: (cpu - counters.serviceMillis) / n,
           // Every thread but the main one, over the whole run (TurboFan's re-optimization, GC helpers).
-          backgroundCpuMs: threadsEnd.other - threadsStart.other,
+          backgroundCpuMs: background,
           invocations: invocations.length,
           calls: counters.calls,
           callsPerStep: counters.calls / n,
