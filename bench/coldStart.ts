@@ -1,8 +1,9 @@
 /**
  * Cold start, as a user meets it: the hello-world handler bundled as
  * `examples/hello-world/template.yaml` bundles it (esbuild, ESM, node, es2022,
- * the `createRequire` banner, a source map without the sources' text, not
- * minified) and minified and its official-SDK
+ * packages' ES modules first (`MainFields: module,main`), the `createRequire`
+ * banner, a source map without the sources' text, not minified) and minified
+ * and its official-SDK
  * twin (`coldStartHandler.ts`) bundled the same way; each imported by a fresh
  * process (`coldStartChild.ts`) that runs its first invocation through the AWS
  * SDK's `LambdaClient` against `LambdaApiServer`, on the in-memory emulator.
@@ -72,6 +73,7 @@ const bundle = async (sdk: Sdk, minify: boolean) => {
     target: "es2022",
     sourcemap: !minify,
     sourcesContent: false,
+    mainFields: ["module", "main"],
     minify,
     outfile,
     // The template's banner, its import renamed: the official SDK's bundle imports `createRequire` itself.

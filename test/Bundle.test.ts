@@ -22,6 +22,7 @@ describe("the hello-world Lambda bundle", () => {
       format: "esm",
       platform: "node",
       target: "es2022",
+      mainFields: ["module", "main"],
       minify: true,
       write: false,
       metafile: true,
@@ -33,7 +34,9 @@ describe("the hello-world Lambda bundle", () => {
       /node_modules\/effect\/dist\/(crypto|net|http|Cron|JsonSchema|Optic)\b/.test(file) ||
       /packages\/core\/dist\/operations\/(Batch|Callback|Child|Combinator|Invoke|WaitForCondition)\.js$/.test(file) ||
       // the executions' and history events' schemas, for service code (~0.5 ms of a cold start's import)
-      /packages\/core\/dist\/internal\/executions\.js$/.test(file)
+      /packages\/core\/dist\/internal\/executions\.js$/.test(file) ||
+      // the AWS SDK's CommonJS build (the template takes its ES modules)
+      /node_modules\/@aws-sdk\/[^/]+\/dist-cjs\//.test(file)
     )
     assert.deepStrictEqual(unused, [])
     // 1,050 KB with the barrels' namespaces

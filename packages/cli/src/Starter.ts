@@ -67,7 +67,8 @@ export const versions = {
  */
 export const bundleCommand = [
   "esbuild src/handler.ts --bundle --platform=node --outdir=dist",
-  "--minify --sourcemap --sources-content=false --target=es2022 --format=esm --out-extension:.js=.mjs",
+  "--minify --sourcemap --sources-content=false --main-fields=module,main --target=es2022 --format=esm",
+  "--out-extension:.js=.mjs",
   `"--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"`
 ].join(" ")
 
