@@ -20,6 +20,8 @@ export const shared = defineConfig({
         find: /^@effect-durable\/runtime-lambda\/(.*)$/,
         replacement: path.join(root, "packages/runtime-lambda/src/$1.ts")
       },
+      // runtime-lambda's package-private import (package.json `imports`): the plain-Node variant
+      { find: /^#awsLambda$/, replacement: path.join(root, "packages/runtime-lambda/src/internal/awsLambda.ts") },
       { find: /^@effect-durable\/client$/, replacement: path.join(root, "packages/client/src/index.ts") },
       { find: /^@effect-durable\/client\/(.*)$/, replacement: path.join(root, "packages/client/src/$1.ts") },
       { find: /^@effect-durable\/local$/, replacement: path.join(root, "packages/local/src/index.ts") },

@@ -35,10 +35,16 @@ describe("the hello-world Lambda bundle", () => {
       /packages\/core\/dist\/operations\/(Batch|Callback|Child|Combinator|Invoke|WaitForCondition)\.js$/.test(file) ||
       // the executions' and history events' schemas, for service code (~0.5 ms of a cold start's import)
       /packages\/core\/dist\/internal\/executions\.js$/.test(file) ||
-      // the AWS SDK's CommonJS build (the template takes its ES modules)
-      /node_modules\/@aws-sdk\/[^/]+\/dist-cjs\//.test(file)
+      // the AWS SDK's CommonJS build (the template takes its ES modules), and the Lambda commands the
+      // transport does not send (only the client and its two commands are imported)
+      /node_modules\/@aws-sdk\/[^/]+\/dist-cjs\//.test(file) ||
+      /client-lambda\/dist-es\/commands\/(?!(CheckpointDurableExecution|GetDurableExecutionState)Command\.js$)/
+        .test(file)
     )
     assert.deepStrictEqual(unused, [])
+    // runtime-lambda's `#awsLambda` under the bundler's `module` condition: the AWS SDK imported by name
+    assert.include(inputs, "packages/runtime-lambda/dist/internal/awsLambdaBundled.js")
+    assert.notInclude(inputs, "packages/runtime-lambda/dist/internal/awsLambda.js")
     // 1,050 KB with the barrels' namespaces
     assert.isBelow(output.bytes, 800_000, "hello-world's minified bundle grew past 800 KB")
   })

@@ -16,21 +16,24 @@ import * as Payload from "@effect-durable/core/Payload"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as AwsLambdaModule from "#awsLambda"
+import type { AwsLambda } from "./internal/awsLambda.ts"
 import { fromPromises } from "./internal/conversions.ts"
 
-type AwsLambda = typeof import("@aws-sdk/client-lambda")
 let loading: Promise<AwsLambda> | undefined
-let loaded: AwsLambda | undefined
+let loaded: AwsLambda | undefined = AwsLambdaModule.preloaded
 
 /**
- * `@aws-sdk/client-lambda`, loaded on first use (the first invocation's first
- * call): importing a handler does not load or build the AWS SDK, the largest
- * part of a bundled handler.
+ * `@aws-sdk/client-lambda`'s client and two commands (`#awsLambda`, see
+ * package.json `imports`): in plain Node, loaded on first use (the first
+ * invocation's first call), so that a program using another transport never
+ * loads the AWS SDK; in a bundle, imported with it by name, so that the bundler
+ * keeps only what the transport sends.
  */
 const withAwsLambda = <A>(f: (aws: AwsLambda) => A | Promise<A>): Promise<A> =>
   loaded !== undefined
     ? Promise.resolve(f(loaded))
-    : (loading ??= import("@aws-sdk/client-lambda").then((aws) => loaded = aws)).then(f)
+    : (loading ??= AwsLambdaModule.load().then((aws) => loaded = aws)).then(f)
 
 /**
  * The version of effect-durable named in the user agent of the default client.
@@ -172,7 +175,8 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
 /**
  * The `CheckpointClient` over one default `LambdaClient` (see
  * {@link defaultClientConfig}), created on the first call (a handler whose
- * events carry their own transport never loads the AWS SDK), with the function
+ * events carry their own transport never builds it, and in plain Node never
+ * loads the AWS SDK), with the function
  * that destroys that client. {@link layer} provides it and destroys the client
  * when it is released; `LambdaHandler.make` uses it directly when the handler
  * has no layer of its own.
