@@ -203,269 +203,315 @@ export const batches = <A extends { readonly update: unknown; readonly size: num
  * @since 0.1.0
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const client = yield* CheckpointClient
-  const clock = yield* Clock.Clock
-  const state = new Map<OperationId.WireId, Wire.Operation>()
-  for (const operation of options.operations) state.set(operation.Id, operation)
-  const { onMerged, scheduler } = options
-  // Plain mutable state: it is only touched inside single synchronous steps of
-  // the fibers (JavaScript runs one at a time).
-  let token = options.token
-  let calls = 0
-  let roundTrip = 0
-  // Items queued and not yet taken by the worker; `queued` counts every item ever
-  // queued, `acknowledged` those the service answered (always a prefix: one call
-  // in flight at a time, in order).
-  let queue: Array<Item> = []
-  let queued = 0
-  let acknowledged = 0
-  // The count of items up to the last outcome queued (an update other than a START):
-  // what a step's turn waits for.
-  let outcomes = 0
-  // Oldest first; their `upTo` never decreases (each is taken when the item is queued).
-  const waiters: Array<Waiter> = []
-  // Set while the worker sleeps on an empty queue: the next item wakes it.
-  let wakeWorker: Deferred.Deferred<void> | undefined
-  // Fibers in a turn with nothing to wait for (`acknowledged`): scheduled to run, and
-  // about to queue updates of their own (the worker lets them, below).
-  let turns = 0
-  const turnEnded = Effect.sync(() => {
-    turns--
-  })
-  const turn = Effect.suspend(() => {
-    turns++
-    return Effect.ensuring(Effect.yieldNow, turnEnded)
-  })
-
-  /**
-   * Checks what a response reports (each operation's shape and transition, in
-   * order, against the state and the earlier operations of the response), then
-   * stores it and wakes the waiters. Nothing is stored from a refused response.
-   */
-  const merge = (
-    operations: ReadonlyArray<Wire.Operation>,
-    reported: Set<OperationId.WireId>
-  ): Effect.Effect<void, CheckpointClientError> =>
-    Effect.suspend(() => {
-      if (operations.length === 0) return Effect.void
-      const staged = new Map<OperationId.WireId, Wire.Operation>()
-      for (const operation of operations) {
-        const violation = ServiceGuard.checkOperation(operation) ??
-          ServiceGuard.checkTransition(staged.get(operation.Id) ?? state.get(operation.Id), operation)
-        if (violation !== undefined) return Effect.fail(malformed("CheckpointDurableExecution", violation))
-        staged.set(operation.Id, operation)
-      }
-      // Instrumentation: what was known of each operation before, then the response's changes.
-      const previous = onMerged === undefined ? undefined : [...staged.keys()].map((id) => state.get(id))
-      for (const operation of staged.values()) {
-        state.set(operation.Id, operation)
-        reported.add(operation.Id)
-      }
-      if (previous !== undefined && onMerged !== undefined) {
-        return Effect.andThen(onMerged([...staged.values()], previous, state), scheduler.notify(staged.values()))
-      }
-      return scheduler.notify(staged.values())
-    })
-
-  const failed = (error: CheckpointClientError) =>
-    options.onFailure(
-      new CheckpointFailedError({ message: `Checkpoint failed: ${error.message}`, scope: error.scope, cause: error })
-    ).pipe(Effect.andThen(Effect.never))
-
-  /** The items of a batch are acknowledged: the waiters whose items are all acknowledged go on. */
-  const acknowledge = (count: number) => {
-    acknowledged += count
-    let resolved = 0
-    while (resolved < waiters.length && waiters[resolved]!.upTo <= acknowledged) {
-      Deferred.doneUnsafe(waiters[resolved]!.deferred, Exit.void)
-      resolved++
-    }
-    if (resolved > 0) waiters.splice(0, resolved)
-  }
-
-  /** The call of one batch, retried on transient failures (the retry machinery is only built after one). */
-  const call = (request: Wire.CheckpointRequest): Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> => {
-    const timed = Effect.suspend(() => {
-      const start = clock.currentTimeMillisUnsafe()
-      return Effect.map(client.checkpoint(request), (response) => {
-        roundTrip = clock.currentTimeMillisUnsafe() - start
-        return response
-      })
-    })
-    return Effect.catch(timed, (first: CheckpointClientError) => {
-      if (!isTransient(first)) return Effect.fail(first)
-      // The first failure counts as the schedule's first input: the retries are exactly `transientRetry`'s.
-      let replayed = false
-      const again: Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> = Effect.suspend(() =>
-        replayed ? timed : (replayed = true, Effect.fail(first))
-      )
-      return Effect.retry(again, { schedule: transientRetry, while: isTransient })
-    })
-  }
-
-  const send = (batch: ReadonlyArray<Item>) =>
-    Effect.gen(function*() {
-      const updates: Array<Wire.OperationUpdate> = []
-      for (const item of batch) if (item.update !== undefined) updates.push(item.update)
-      const current = token
-      calls++
-      // One client token per batch: a retried call the service already applied is
-      // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
-      const request: Wire.CheckpointRequest = {
-        DurableExecutionArn: options.arn,
-        CheckpointToken: current,
-        Updates: updates,
-        ClientToken: crypto.randomUUID()
-      }
-      // A failed call (as anything else that fails here) ends the invocation: the worker's `catch`.
-      const response = yield* call(request)
-      // A response is believed only once all of it was checked: its envelope, then
-      // every page of operations it reports, then that it reports what the batch updated.
-      const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
-      if (envelope !== undefined) return yield* failed(malformed("CheckpointDurableExecution", envelope))
-      const next = response.CheckpointToken
-      if (next !== undefined) token = next
-      const reported = new Set<OperationId.WireId>()
-      yield* merge(response.NewExecutionState?.Operations ?? [], reported)
-      const marker = response.NewExecutionState?.NextMarker
-      if (marker !== undefined && marker !== "") {
-        yield* readPages(
-          { arn: options.arn, token: next ?? current, marker },
-          (operations) => merge(operations, reported)
-        ).pipe(Effect.provideService(CheckpointClient, client))
-      }
-      const missing = ServiceGuard.checkApplied(updates, reported)
-      if (missing !== undefined) return yield* failed(malformed("CheckpointDurableExecution", missing))
-      // Without a token nothing more can be sent: the invocation ends here. The batch is
-      // not acknowledged, so no step waiting for it starts code whose result could never
-      // be checkpointed, and the checkpointer is not drained (an answer waiting for it fails).
-      if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
-        yield* options.onMissingToken(Termination.endWithout(state.values()) === "Suspend")
-        return yield* Effect.never
-      }
-      acknowledge(batch.length)
-    })
+  const s = new State(options, yield* CheckpointClient, yield* Clock.Clock)
 
   // The worker is supervised: whatever kills it (a defect of a transport, of a
   // response, of the engine) reaches the supervisor as a failure of the invocation.
-  yield* Effect.gen(function*() {
-    // Whether an update (not only polls) was sent since the queue last drained.
-    let updated = false
-    // Sends since the worker last took a scheduler turn.
-    let sinceTurn = 0
-    // The worker's tracer never changes: read once, not per batch.
-    const tracer = yield* Effect.tracer
-    while (true) {
-      // Let the fibers that are running reach their next wait first: what they queue on
-      // the way travels in this call too. Woken by an item, the worker runs nested in the
-      // run of the fiber that queued it: that run, and the fibers scheduled with it, come
-      // first (a scheduler turn). Items found queued after calls answered by I/O were
-      // queued by fibers the answers resumed, which ran (nested in the worker's run) to
-      // their next wait, or while the calls were in flight: they go at once, unless fibers
-      // are in their turn (concurrent siblings about to queue theirs). So a sequential chain
-      // pays no scheduler turn (a `setImmediate`) per step, but for one every
-      // `batchesPerTurn` calls: a client answered without I/O (the in-memory emulator
-      // resolves a promise) resumes the worker from a microtask, and such a chain would
-      // otherwise never let the event loop run (timers, I/O) until it waits.
-      if (queue.length === 0) {
-        wakeWorker = Deferred.makeUnsafe<void>()
-        yield* Deferred.await(wakeWorker)
-        yield* Effect.yieldNow
-        sinceTurn = 0
-      } else if (turns > 0 || sinceTurn >= batchesPerTurn) {
-        yield* Effect.yieldNow
-        sinceTurn = 0
-      }
-      sinceTurn++
-      const items = queue
-      queue = []
-      for (const batch of batches(items, token.length)) {
-        yield* tracedWith(tracer, send(batch), "Checkpointer.send", { "durable.updates": batch.length })
-      }
-      if (items.some((item) => item.update !== undefined)) updated = true
-      if (queue.length === 0) {
-        // A drained update is activity (the idle period starts after it); a poll
-        // without news is not, so that polling does not keep an idle invocation young.
-        yield* updated ? scheduler.signal : scheduler.wake
-        updated = false
-      }
-    }
-  }).pipe(
+  yield* Effect.gen(() => worker(s)).pipe(
     // A failed call or a refused response: the invocation ends (nothing after it is acknowledged).
-    Effect.catch(failed),
+    Effect.catch((error) => failed(s, error)),
     Effect.catchCause((cause) =>
       Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : options.onFailure(died(cause))
     ),
     Effect.forkScoped
   )
 
-  // Parent links of the operations queued in this invocation; the others' are in the state.
-  const parents = new Map<OperationId.WireId, OperationId.WireId | undefined>()
-  const parentOf = (id: OperationId.WireId) => parents.has(id) ? parents.get(id) : state.get(id)?.ParentId
-  const finished = new Set<OperationId.WireId>()
-  const hasFinishedAncestor = (parentId: OperationId.WireId | undefined): boolean => {
-    for (let id = parentId; id !== undefined; id = parentOf(id)) if (finished.has(id)) return true
-    return false
-  }
-  const dropped = (update: Wire.OperationUpdate) => finished.size > 0 && hasFinishedAncestor(update.ParentId)
-
-  /** Queues an item; returns how many items must be acknowledged for it to be. */
-  const offerUnsafe = (update: Wire.OperationUpdate | undefined): number => {
-    if (update !== undefined && !parents.has(update.Id) && !state.has(update.Id)) {
-      parents.set(update.Id, update.ParentId)
-    }
-    queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
-    queued++
-    if (update !== undefined && update.Action !== "START") outcomes = queued
-    if (wakeWorker !== undefined) {
-      Deferred.doneUnsafe(wakeWorker, Exit.void)
-      wakeWorker = undefined
-    }
-    return queued
-  }
-
-  /** Waits until the first `upTo` queued items are acknowledged. */
-  const acknowledgedUpTo = (upTo: number): Effect.Effect<void> => {
-    if (upTo <= acknowledged) return Effect.void
-    const deferred = Deferred.makeUnsafe<void>()
-    waiters.push({ upTo, deferred })
-    return Deferred.await(deferred)
-  }
-
-  const checkpoint = (update: Wire.OperationUpdate) =>
-    Effect.suspend(() =>
-      // A dropped update never completes: its operation belongs to finished work.
-      dropped(update)
-        ? Effect.never
-        : Effect.map(acknowledgedUpTo(offerUnsafe(update)), () => state.get(update.Id))
-    )
-
-  const drained = Effect.sync(() => acknowledged === queued)
-
-  // Waits for everything queued so far, then for what was queued meanwhile, until nothing is left.
-  const flush: Effect.Effect<void> = Effect.suspend(() =>
-    acknowledged === queued ? Effect.void : Effect.andThen(acknowledgedUpTo(queued), flush)
-  )
-
   return Checkpointer.of({
     arn: options.arn,
-    get: (id) => Effect.sync(() => state.get(id)),
-    lookup: (id) => state.get(id),
-    operations: Effect.sync(() => Array.from(state.values())),
-    checkpoint,
-    enqueue: (update) =>
-      Effect.sync(() => {
-        if (!dropped(update)) offerUnsafe(update)
-      }),
-    acknowledged: Effect.suspend(() => outcomes <= acknowledged ? turn : acknowledgedUpTo(outcomes)),
-    poll: Effect.suspend(() => acknowledgedUpTo(offerUnsafe(undefined))),
-    drained,
-    flush,
-    calls: Effect.sync(() => calls),
-    roundTrip: Effect.sync(() => roundTrip),
-    markFinished: (id) => Effect.sync(() => finished.add(id))
+    get: (id) => Effect.sync(() => s.state.get(id)),
+    lookup: (id) => s.state.get(id),
+    operations: Effect.sync(() => Array.from(s.state.values())),
+    checkpoint: (update) => checkpoint(s, update),
+    enqueue: (update) => enqueue(s, update),
+    acknowledged: Effect.suspend(() => turnOf(s)),
+    poll: Effect.suspend(() => acknowledgedUpTo(s, offerUnsafe(s, undefined))),
+    drained: Effect.sync(() => s.acknowledged === s.queued),
+    flush: s.flush,
+    calls: Effect.sync(() => s.calls),
+    roundTrip: Effect.sync(() => s.roundTrip),
+    markFinished: (id) => Effect.sync(() => s.finished.add(id))
   })
 })
+
+/**
+ * The state of one invocation's checkpointer. The code that works on it is
+ * made of module-level functions over it rather than closures built per
+ * invocation: V8 keeps a function's optimized code only while a function
+ * object using it is alive, and an invocation's closures all die with it, so
+ * a warm container would compile the checkpointer's hot path again after every
+ * full garbage collection between two invocations. Plain mutable state: it is
+ * only touched inside single synchronous steps of the fibers (JavaScript runs
+ * one at a time).
+ */
+class State {
+  readonly arn: string
+  readonly scheduler: Scheduler["Service"]
+  readonly onMerged: Options["onMerged"]
+  readonly state = new Map<OperationId.WireId, Wire.Operation>()
+  token: string
+  calls = 0
+  roundTrip = 0
+  // Items queued and not yet taken by the worker; `queued` counts every item ever
+  // queued, `acknowledged` those the service answered (always a prefix: one call
+  // in flight at a time, in order).
+  queue: Array<Item> = []
+  queued = 0
+  acknowledged = 0
+  // The count of items up to the last outcome queued (an update other than a START):
+  // what a step's turn waits for.
+  outcomes = 0
+  // Oldest first; their `upTo` never decreases (each is taken when the item is queued).
+  readonly waiters: Array<Waiter> = []
+  // Set while the worker sleeps on an empty queue: the next item wakes it.
+  wakeWorker: Deferred.Deferred<void> | undefined = undefined
+  // Fibers in a turn with nothing to wait for (`acknowledged`): scheduled to run, and
+  // about to queue updates of their own (the worker lets them, see `worker`).
+  turns = 0
+  readonly turn: Effect.Effect<void>
+  // Parent links of the operations queued in this invocation; the others' are in the state.
+  readonly parents = new Map<OperationId.WireId, OperationId.WireId | undefined>()
+  readonly finished = new Set<OperationId.WireId>()
+
+  readonly options: Options
+  readonly client: CheckpointClient["Service"]
+  readonly clock: Clock.Clock
+  readonly flush: Effect.Effect<void>
+
+  constructor(options: Options, client: CheckpointClient["Service"], clock: Clock.Clock) {
+    this.options = options
+    this.client = client
+    this.clock = clock
+    this.arn = options.arn
+    this.scheduler = options.scheduler
+    this.onMerged = options.onMerged
+    this.token = options.token
+    for (const operation of options.operations) this.state.set(operation.Id, operation)
+    const turnEnded = Effect.sync(() => {
+      this.turns--
+    })
+    this.turn = Effect.suspend(() => {
+      this.turns++
+      return Effect.ensuring(Effect.yieldNow, turnEnded)
+    })
+    this.flush = Effect.suspend(() => flushFrom(this))
+  }
+}
+
+/**
+ * The checkpoint worker: takes what is queued, sends it in batches, one call at
+ * a time, and sleeps while nothing is queued.
+ */
+function* worker(s: State) {
+  // Whether an update (not only polls) was sent since the queue last drained.
+  let updated = false
+  // Sends since the worker last took a scheduler turn.
+  let sinceTurn = 0
+  // The worker's tracer never changes: read once, not per batch.
+  const tracer = yield* Effect.tracer
+  while (true) {
+    // Let the fibers that are running reach their next wait first: what they queue on
+    // the way travels in this call too. Woken by an item, the worker runs nested in the
+    // run of the fiber that queued it: that run, and the fibers scheduled with it, come
+    // first (a scheduler turn). Items found queued after calls answered by I/O were
+    // queued by fibers the answers resumed, which ran (nested in the worker's run) to
+    // their next wait, or while the calls were in flight: they go at once, unless fibers
+    // are in their turn (concurrent siblings about to queue theirs). So a sequential chain
+    // pays no scheduler turn (a `setImmediate`) per step, but for one every
+    // `batchesPerTurn` calls: a client answered without I/O (the in-memory emulator
+    // resolves a promise) resumes the worker from a microtask, and such a chain would
+    // otherwise never let the event loop run (timers, I/O) until it waits.
+    if (s.queue.length === 0) {
+      s.wakeWorker = Deferred.makeUnsafe<void>()
+      yield* Deferred.await(s.wakeWorker)
+      yield* Effect.yieldNow
+      sinceTurn = 0
+    } else if (s.turns > 0 || sinceTurn >= batchesPerTurn) {
+      yield* Effect.yieldNow
+      sinceTurn = 0
+    }
+    sinceTurn++
+    const items = s.queue
+    s.queue = []
+    for (const batch of batches(items, s.token.length)) {
+      yield* tracedWith(tracer, send(s, batch), "Checkpointer.send", { "durable.updates": batch.length })
+    }
+    if (items.some((item) => item.update !== undefined)) updated = true
+    if (s.queue.length === 0) {
+      // A drained update is activity (the idle period starts after it); a poll
+      // without news is not, so that polling does not keep an idle invocation young.
+      yield* updated ? s.scheduler.signal : s.scheduler.wake
+      updated = false
+    }
+  }
+}
+
+/** Sends one batch, checks and merges the response, and acknowledges the batch's items. */
+const send = Effect.fnUntraced(function*(s: State, batch: ReadonlyArray<Item>) {
+  const updates: Array<Wire.OperationUpdate> = []
+  for (const item of batch) if (item.update !== undefined) updates.push(item.update)
+  const current = s.token
+  s.calls++
+  // One client token per batch: a retried call the service already applied is
+  // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
+  const request: Wire.CheckpointRequest = {
+    DurableExecutionArn: s.arn,
+    CheckpointToken: current,
+    Updates: updates,
+    ClientToken: crypto.randomUUID()
+  }
+  // A failed call (as anything else that fails here) ends the invocation: the worker's `catch`.
+  const response = yield* call(s, request)
+  // A response is believed only once all of it was checked: its envelope, then
+  // every page of operations it reports, then that it reports what the batch updated.
+  const envelope = ServiceGuard.checkCheckpointResponse(updates, response)
+  if (envelope !== undefined) return yield* failed(s, malformed("CheckpointDurableExecution", envelope))
+  const next = response.CheckpointToken
+  if (next !== undefined) s.token = next
+  const reported = new Set<OperationId.WireId>()
+  yield* merge(s, response.NewExecutionState?.Operations ?? [], reported)
+  const marker = response.NewExecutionState?.NextMarker
+  if (marker !== undefined && marker !== "") {
+    yield* readPages(
+      { arn: s.arn, token: next ?? current, marker },
+      (operations) => merge(s, operations, reported)
+    ).pipe(Effect.provideService(CheckpointClient, s.client))
+  }
+  const missing = ServiceGuard.checkApplied(updates, reported)
+  if (missing !== undefined) return yield* failed(s, malformed("CheckpointDurableExecution", missing))
+  // Without a token nothing more can be sent: the invocation ends here. The batch is
+  // not acknowledged, so no step waiting for it starts code whose result could never
+  // be checkpointed, and the checkpointer is not drained (an answer waiting for it fails).
+  if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
+    yield* s.options.onMissingToken(Termination.endWithout(s.state.values()) === "Suspend")
+    return yield* Effect.never
+  }
+  acknowledge(s, batch.length)
+})
+
+/** The call of one batch, retried on transient failures (the retry machinery is only built after one). */
+const call = (s: State, request: Wire.CheckpointRequest): Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> =>
+  Effect.catch(timed(s, request), (first: CheckpointClientError) => {
+    if (!isTransient(first)) return Effect.fail(first)
+    // The first failure counts as the schedule's first input: the retries are exactly `transientRetry`'s.
+    let replayed = false
+    const again: Effect.Effect<Wire.CheckpointResponse, CheckpointClientError> = Effect.suspend(() =>
+      replayed ? timed(s, request) : (replayed = true, Effect.fail(first))
+    )
+    return Effect.retry(again, { schedule: transientRetry, while: isTransient })
+  })
+
+/** One try of a call, timed (`roundTrip`). */
+const timed = Effect.fnUntraced(function*(s: State, request: Wire.CheckpointRequest) {
+  const start = s.clock.currentTimeMillisUnsafe()
+  const response = yield* s.client.checkpoint(request)
+  s.roundTrip = s.clock.currentTimeMillisUnsafe() - start
+  return response
+})
+
+/**
+ * Checks what a response reports (each operation's shape and transition, in
+ * order, against the state and the earlier operations of the response), then
+ * stores it and wakes the waiters. Nothing is stored from a refused response.
+ */
+const merge = (
+  s: State,
+  operations: ReadonlyArray<Wire.Operation>,
+  reported: Set<OperationId.WireId>
+): Effect.Effect<void, CheckpointClientError> =>
+  Effect.suspend(() => {
+    if (operations.length === 0) return Effect.void
+    const { onMerged, state } = s
+    const staged = new Map<OperationId.WireId, Wire.Operation>()
+    for (const operation of operations) {
+      const violation = ServiceGuard.checkOperation(operation) ??
+        ServiceGuard.checkTransition(staged.get(operation.Id) ?? state.get(operation.Id), operation)
+      if (violation !== undefined) return Effect.fail(malformed("CheckpointDurableExecution", violation))
+      staged.set(operation.Id, operation)
+    }
+    // Instrumentation: what was known of each operation before, then the response's changes.
+    const previous = onMerged === undefined ? undefined : [...staged.keys()].map((id) => state.get(id))
+    for (const operation of staged.values()) {
+      state.set(operation.Id, operation)
+      reported.add(operation.Id)
+    }
+    if (previous !== undefined && onMerged !== undefined) {
+      return Effect.andThen(onMerged([...staged.values()], previous, state), s.scheduler.notify(staged.values()))
+    }
+    return s.scheduler.notify(staged.values())
+  })
+
+const failed = (s: State, error: CheckpointClientError) =>
+  s.options.onFailure(
+    new CheckpointFailedError({ message: `Checkpoint failed: ${error.message}`, scope: error.scope, cause: error })
+  ).pipe(Effect.andThen(Effect.never))
+
+/** The items of a batch are acknowledged: the waiters whose items are all acknowledged go on. */
+const acknowledge = (s: State, count: number) => {
+  const { waiters } = s
+  const acknowledged = s.acknowledged += count
+  let resolved = 0
+  while (resolved < waiters.length && waiters[resolved]!.upTo <= acknowledged) {
+    Deferred.doneUnsafe(waiters[resolved]!.deferred, Exit.void)
+    resolved++
+  }
+  if (resolved > 0) waiters.splice(0, resolved)
+}
+
+const parentOf = (s: State, id: OperationId.WireId) =>
+  s.parents.has(id) ? s.parents.get(id) : s.state.get(id)?.ParentId
+
+const hasFinishedAncestor = (s: State, parentId: OperationId.WireId | undefined): boolean => {
+  for (let id = parentId; id !== undefined; id = parentOf(s, id)) if (s.finished.has(id)) return true
+  return false
+}
+
+/** Whether an update belongs to finished work (a context marked finished is among its ancestors). */
+const dropped = (s: State, update: Wire.OperationUpdate) =>
+  s.finished.size > 0 && hasFinishedAncestor(s, update.ParentId)
+
+/** Queues an item; returns how many items must be acknowledged for it to be. */
+const offerUnsafe = (s: State, update: Wire.OperationUpdate | undefined): number => {
+  if (update !== undefined && !s.parents.has(update.Id) && !s.state.has(update.Id)) {
+    s.parents.set(update.Id, update.ParentId)
+  }
+  s.queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
+  const queued = ++s.queued
+  if (update !== undefined && update.Action !== "START") s.outcomes = queued
+  if (s.wakeWorker !== undefined) {
+    Deferred.doneUnsafe(s.wakeWorker, Exit.void)
+    s.wakeWorker = undefined
+  }
+  return queued
+}
+
+/** Waits until the first `upTo` queued items are acknowledged. */
+const acknowledgedUpTo = (s: State, upTo: number): Effect.Effect<void> => {
+  if (upTo <= s.acknowledged) return Effect.void
+  const deferred = Deferred.makeUnsafe<void>()
+  s.waiters.push({ upTo, deferred })
+  return Deferred.await(deferred)
+}
+
+const checkpoint = (s: State, update: Wire.OperationUpdate) =>
+  Effect.suspend(() =>
+    // A dropped update never completes: its operation belongs to finished work.
+    dropped(s, update)
+      ? Effect.never
+      : Effect.map(acknowledgedUpTo(s, offerUnsafe(s, update)), () => s.state.get(update.Id))
+  )
+
+const enqueue = (s: State, update: Wire.OperationUpdate) =>
+  Effect.sync(() => {
+    if (!dropped(s, update)) offerUnsafe(s, update)
+  })
+
+/** A step's turn (`Checkpointer.acknowledged`). */
+const turnOf = (s: State): Effect.Effect<void> =>
+  s.outcomes <= s.acknowledged ? s.turn : acknowledgedUpTo(s, s.outcomes)
+
+/** Waits for everything queued so far, then for what was queued meanwhile (`flush` again), until nothing is left. */
+const flushFrom = (s: State): Effect.Effect<void> =>
+  s.acknowledged === s.queued ? Effect.void : Effect.andThen(acknowledgedUpTo(s, s.queued), s.flush)
 
 /** The checkpoint worker takes a scheduler turn at least once every this many sends. */
 const batchesPerTurn = 32
