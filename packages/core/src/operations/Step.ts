@@ -192,31 +192,40 @@ const run = <A, E>(
     semantics: options.semantics ?? "AtLeastOncePerRetry",
     policy: (options.retry ?? RetryPolicy.standard) as RetryPolicy.RetryPolicy<unknown>
   }
+  return Effect.gen(() => attempts(live))
+}
+
+/**
+ * A running step's attempts, until one succeeds or the last one fails. A
+ * module-level generator rather than a closure per step: V8 keeps optimized
+ * code only while a function object using it lives, and a closure per step
+ * would leave this loop to be compiled again after every full GC.
+ */
+function* attempts<A, E>(live: Live<A, E>) {
+  const { started } = live
   const { checkpointer, scheduler } = started.context.services
-  return Effect.gen(function*() {
-    while (true) {
-      const current = checkpointer.lookup(started.id)
-      const status = current?.Status
-      if (status === "SUCCEEDED") return yield* succeedWith(live, current!.StepDetails?.Result)
-      if (status !== undefined && isTerminalStatus(status)) return yield* failWith(live, current!.StepDetails?.Error)
-      if (status === "PENDING") {
-        // A retry is scheduled: wait until the service makes the step READY.
-        yield* scheduler.await(started, {
-          state: "RETRY_WAITING",
-          wakeAt: current!.StepDetails?.NextAttemptTimestamp?.getTime(),
-          current,
-          until: isNotPending
-        })
-        continue
-      }
-      // Absent or READY: a new attempt. STARTED: an attempt was cut short; AtLeastOncePerRetry runs it again.
-      const outcome = status === "STARTED" && live.semantics === "AtMostOncePerRetry"
-        ? yield* interrupted(live, current!)
-        : yield* attempt(live, current)
-      if (outcome?._tag === "Succeeded") return yield* succeedWith(live, outcome.payload)
-      if (outcome?._tag === "Failed") return yield* failWith(live, outcome.error)
+  while (true) {
+    const current = checkpointer.lookup(started.id)
+    const status = current?.Status
+    if (status === "SUCCEEDED") return yield* succeedWith(live, current!.StepDetails?.Result)
+    if (status !== undefined && isTerminalStatus(status)) return yield* failWith(live, current!.StepDetails?.Error)
+    if (status === "PENDING") {
+      // A retry is scheduled: wait until the service makes the step READY.
+      yield* scheduler.await(started, {
+        state: "RETRY_WAITING",
+        wakeAt: current!.StepDetails?.NextAttemptTimestamp?.getTime(),
+        current,
+        until: isNotPending
+      })
+      continue
     }
-  })
+    // Absent or READY: a new attempt. STARTED: an attempt was cut short; AtLeastOncePerRetry runs it again.
+    const outcome = status === "STARTED" && live.semantics === "AtMostOncePerRetry"
+      ? yield* interrupted(live, current!)
+      : yield* attempt(live, current)
+    if (outcome?._tag === "Succeeded") return yield* succeedWith(live, outcome.payload)
+    if (outcome?._tag === "Failed") return yield* failWith(live, outcome.error)
+  }
 }
 
 const isNotPending = (operation: Wire.Operation) => operation.Status !== "PENDING"
@@ -336,13 +345,33 @@ const attemptContext = (started: Started, number: number) => (context: Context.C
   context.pipe(
     Context.add(StepContext, { attempt: number, name: started.label, operationId: started.id }),
     Context.add(DurableContext, { ...started.context, location: "step" }),
-    Context.add(References.CurrentLogAnnotations, {
-      ...Context.get(context, References.CurrentLogAnnotations),
-      operationId: started.id,
-      operationName: started.label,
-      attempt: number
-    })
+    Context.add(References.CurrentLogAnnotations, attemptAnnotations(context, started, number))
   )
+
+/**
+ * The fiber's log annotations with the operation's and the attempt's added.
+ * Copied key by key as a spread copies them (own enumerable keys, `__proto__`
+ * as a plain key), not spread: V8 gives each spread of an object whose shape
+ * it did not see before (the invocation's annotations are a new object per
+ * invocation) a hidden class of its own, three per attempt with the keys
+ * added, where a copy key by key reuses one chain of them.
+ */
+const attemptAnnotations = (context: Context.Context<never>, started: Started, attempt: number) => {
+  const current = Context.get(context, References.CurrentLogAnnotations) as Record<PropertyKey, unknown>
+  const annotations: Record<PropertyKey, unknown> = {}
+  for (const key of Reflect.ownKeys(current)) {
+    if (!Object.prototype.propertyIsEnumerable.call(current, key)) continue
+    if (key === "__proto__") {
+      Object.defineProperty(annotations, key, { value: current[key], writable: true, enumerable: true, configurable: true })
+    } else {
+      annotations[key] = current[key]
+    }
+  }
+  annotations.operationId = started.id
+  annotations.operationName = started.label
+  annotations.attempt = attempt
+  return annotations
+}
 
 /**
  * An AtMostOncePerRetry step found STARTED: the attempt may have run, so it is
