@@ -218,9 +218,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   return Checkpointer.of({
     arn: options.arn,
-    get: (id) => Effect.sync(() => s.state.get(id)),
-    lookup: (id) => s.state.get(id),
-    operations: Effect.sync(() => Array.from(s.state.values())),
+    get: (id) => Effect.sync(() => s.operations.get(id)),
+    lookup: (id) => s.operations.get(id),
+    operations: Effect.sync(() => Array.from(s.operations.values())),
     checkpoint: (update) => checkpoint(s, update),
     enqueue: (update) => enqueue(s, update),
     acknowledged: Effect.suspend(() => turnOf(s)),
@@ -234,20 +234,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 })
 
 /**
- * The state of one invocation's checkpointer. The code that works on it is
- * made of module-level functions over it rather than closures built per
- * invocation: V8 keeps a function's optimized code only while a function
- * object using it is alive, and an invocation's closures all die with it, so
- * a warm container would compile the checkpointer's hot path again after every
- * full garbage collection between two invocations. Plain mutable state: it is
- * only touched inside single synchronous steps of the fibers (JavaScript runs
- * one at a time).
+ * The state of one invocation's checkpointer, and what it was built from. The
+ * code that works on it is module-level functions over it, not closures
+ * built per invocation and per call: a generator function created per call
+ * costs a function object, a prototype and V8 hidden classes of its own every
+ * time (one per batch sent, here), and the optimized code of an invocation's
+ * closures dies with them. Plain mutable state: it is only touched inside
+ * single synchronous steps of the fibers (JavaScript runs one at a time).
  */
 class State {
   readonly arn: string
   readonly scheduler: Scheduler["Service"]
   readonly onMerged: Options["onMerged"]
-  readonly state = new Map<OperationId.WireId, Wire.Operation>()
+  /** The invocation's view of the execution state: the latest known checkpoint of each operation. */
+  readonly operations = new Map<OperationId.WireId, Wire.Operation>()
   token: string
   calls = 0
   roundTrip = 0
@@ -285,7 +285,7 @@ class State {
     this.scheduler = options.scheduler
     this.onMerged = options.onMerged
     this.token = options.token
-    for (const operation of options.operations) this.state.set(operation.Id, operation)
+    for (const operation of options.operations) this.operations.set(operation.Id, operation)
     const turnEnded = Effect.sync(() => {
       this.turns--
     })
@@ -382,7 +382,7 @@ const send = Effect.fnUntraced(function*(s: State, batch: ReadonlyArray<Item>) {
   // not acknowledged, so no step waiting for it starts code whose result could never
   // be checkpointed, and the checkpointer is not drained (an answer waiting for it fails).
   if (next === undefined && !updates.some(isTerminalExecutionUpdate)) {
-    yield* s.options.onMissingToken(Termination.endWithout(s.state.values()) === "Suspend")
+    yield* s.options.onMissingToken(Termination.endWithout(s.operations.values()) === "Suspend")
     return yield* Effect.never
   }
   acknowledge(s, batch.length)
@@ -420,7 +420,7 @@ const merge = (
 ): Effect.Effect<void, CheckpointClientError> =>
   Effect.suspend(() => {
     if (operations.length === 0) return Effect.void
-    const { onMerged, state } = s
+    const { onMerged, operations: state } = s
     const staged = new Map<OperationId.WireId, Wire.Operation>()
     for (const operation of operations) {
       const violation = ServiceGuard.checkOperation(operation) ??
@@ -458,7 +458,7 @@ const acknowledge = (s: State, count: number) => {
 }
 
 const parentOf = (s: State, id: OperationId.WireId) =>
-  s.parents.has(id) ? s.parents.get(id) : s.state.get(id)?.ParentId
+  s.parents.has(id) ? s.parents.get(id) : s.operations.get(id)?.ParentId
 
 const hasFinishedAncestor = (s: State, parentId: OperationId.WireId | undefined): boolean => {
   for (let id = parentId; id !== undefined; id = parentOf(s, id)) if (s.finished.has(id)) return true
@@ -471,7 +471,7 @@ const dropped = (s: State, update: Wire.OperationUpdate) =>
 
 /** Queues an item; returns how many items must be acknowledged for it to be. */
 const offerUnsafe = (s: State, update: Wire.OperationUpdate | undefined): number => {
-  if (update !== undefined && !s.parents.has(update.Id) && !s.state.has(update.Id)) {
+  if (update !== undefined && !s.parents.has(update.Id) && !s.operations.has(update.Id)) {
     s.parents.set(update.Id, update.ParentId)
   }
   s.queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
@@ -497,7 +497,7 @@ const checkpoint = (s: State, update: Wire.OperationUpdate) =>
     // A dropped update never completes: its operation belongs to finished work.
     dropped(s, update)
       ? Effect.never
-      : Effect.map(acknowledgedUpTo(s, offerUnsafe(s, update)), () => s.state.get(update.Id))
+      : Effect.map(acknowledgedUpTo(s, offerUnsafe(s, update)), () => s.operations.get(update.Id))
   )
 
 const enqueue = (s: State, update: Wire.OperationUpdate) =>
