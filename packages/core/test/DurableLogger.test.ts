@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Durable, DurableLogger } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, References } from "effect"
 import { outcomes, run } from "./support.ts"
 
 const workflow = Durable.workflow({ name: "logging" }, () =>
@@ -57,4 +57,41 @@ describe("DurableLogger", () => {
       assert.strictEqual(lines[0].errorType, "TypeError")
       assert.strictEqual(lines[0].errorMessage, "bad input")
     }))
+  it.effect("a step's code sees the workflow's annotations, every own enumerable key as a spread copies it, with its operation's", () =>
+    Effect.gen(function*() {
+      const marker = Symbol.for("effect-durable/test/annotation")
+      const annotated = Durable.workflow({ name: "annotated" }, () =>
+        Durable.step(
+          "read",
+          Effect.gen(function*() {
+            const annotations = yield* References.CurrentLogAnnotations
+            return {
+              keys: Object.keys(annotations),
+              proto: Object.getPrototypeOf(annotations) === Object.prototype,
+              ownProto: Object.getOwnPropertyDescriptor(annotations, "__proto__")?.value,
+              symbol: (annotations as Record<PropertyKey, unknown>)[marker]
+            }
+          })
+        ).pipe(
+          Effect.annotateLogs({ tenant: "acme", [marker]: "kept" } as Record<string, unknown>),
+          Effect.annotateLogs("__proto__", "plain")
+        ))
+      const result = yield* run(annotated)
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") {
+        const output = result.output as { keys: Array<string>; proto: boolean; ownProto: unknown; symbol: unknown }
+        assert.deepStrictEqual(output.keys, [
+          "executionArn",
+          "requestId",
+          "__proto__",
+          "tenant",
+          "operationId",
+          "operationName",
+          "attempt"
+        ])
+        assert.isTrue(output.proto)
+        assert.strictEqual(output.ownProto, "plain")
+        assert.strictEqual(output.symbol, "kept")
+      }
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
 })

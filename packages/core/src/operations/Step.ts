@@ -359,13 +359,17 @@ const attemptContext = (started: Started, number: number) => (context: Context.C
 const attemptAnnotations = (context: Context.Context<never>, started: Started, attempt: number) => {
   const current = Context.get(context, References.CurrentLogAnnotations) as Record<PropertyKey, unknown>
   const annotations: Record<PropertyKey, unknown> = {}
-  for (const key of Reflect.ownKeys(current)) {
-    if (!Object.prototype.propertyIsEnumerable.call(current, key)) continue
+  const keys = Object.keys(current)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
     if (key === "__proto__") {
       Object.defineProperty(annotations, key, { value: current[key], writable: true, enumerable: true, configurable: true })
     } else {
       annotations[key] = current[key]
     }
+  }
+  for (const symbol of Object.getOwnPropertySymbols(current)) {
+    if (Object.prototype.propertyIsEnumerable.call(current, symbol)) annotations[symbol] = current[symbol]
   }
   annotations.operationId = started.id
   annotations.operationName = started.label
