@@ -57,6 +57,7 @@ import * as Payload from "./Payload.ts"
 import type { Scheduler } from "./Scheduler.ts"
 import * as ServiceGuard from "./ServiceGuard.ts"
 import * as Termination from "./Termination.ts"
+import { keep } from "./internal/shapes.ts"
 import { tracedWith } from "./internal/tracing.ts"
 import type * as Wire from "./Wire.ts"
 
@@ -296,6 +297,9 @@ class State {
     this.flush = Effect.suspend(() => flushFrom(this))
   }
 }
+
+// Its hidden class is kept across GCs (see `internal/shapes.ts`): the worker's compiled loop checks for it.
+keep(new State({ arn: "", token: "", operations: [] } as unknown as Options, undefined as never, undefined as never))
 
 /**
  * The checkpoint worker: takes what is queued, sends it in batches, one call at

@@ -20,6 +20,7 @@ import type * as Scheduler from "../Scheduler.ts"
 import type * as Wire from "../Wire.ts"
 import { isTerminalStatus } from "../Wire.ts"
 import * as Observe from "./instrumentation.ts"
+import { keep } from "./shapes.ts"
 import { tracedWith } from "./tracing.ts"
 
 /** What an operation knows about itself once started. */
@@ -72,6 +73,17 @@ class StartedImpl implements Started {
     return this.name ?? `${this.subType} ${this.rawId}`
   }
 }
+
+// Every step starts one: its hidden class is kept across GCs (see `shapes.ts`).
+keep(
+  new StartedImpl(
+    {} as DurableContext["Service"],
+    { rawId: "", id: "", parentId: undefined } as unknown as DurableContextModule.OperationIds,
+    { type: "STEP", subType: "Step", name: undefined },
+    undefined,
+    Tracer.nativeTracer
+  )
+)
 
 /** Ends the invocation with a system failure; the calling fiber never resumes. */
 export const fault = (context: DurableContext["Service"], error: SystemFailure): Effect.Effect<never> =>
