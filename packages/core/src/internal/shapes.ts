@@ -12,6 +12,10 @@
  * they inlined: measured, ~25 ms of background compilation after each such GC
  * for a 300-step chain, half of all it recompiles. One object of each shape
  * held here (never run, a few hundred bytes) keeps those maps and that code.
+ * A sample must have the shape the real objects end up with (the same
+ * representation of each field: a number field that real objects write
+ * fractions to holds a fraction in the sample), or V8 moves the real ones to
+ * another hidden class that nothing keeps.
  *
  * @internal
  */
