@@ -34,7 +34,6 @@ const measure = (config: Config): Measurement => {
   return JSON.parse(line) as Measurement
 }
 
-
 const fmt = (x: number) =>
   Number.isInteger(x) || Math.abs(x) >= 100
     ? x.toFixed(0)
@@ -100,9 +99,11 @@ const tables: ReadonlyArray<Table> = [
     id: "chain-steady",
     title: "Variant: sequential AtLeastOnce steps without the forced GC before each measured run (steady state)",
     note: "Reported beside the table above, not instead of it: the same runs without the `gc()` that `run.ts` " +
-      "forces before each measured run (config `forcedGc: false`). That full GC discards optimized code, which the " +
-      "measured run then re-optimizes (background compilation counts in the process's CPU); a warm Lambda container " +
-      "is not interrupted by one between invocations. Heap figures mean nothing here (no baseline), so none are shown.",
+      "forces before each measured run (config `forcedGc: false`). That full GC drops the hidden classes and " +
+      "optimized code that no live object holds, which the measured run then rebuilds (background compilation " +
+      "counts in the process's CPU); a warm Lambda container meets one between invocations only now and then. " +
+      "The warm-ups run without latency: in the latency rows, the measured run is the first with idle waits. " +
+      "Heap figures mean nothing here (no baseline), so none are shown.",
     reps: 3,
     rows: ([[1000, 0], [300, 5], [300, 29]] as const).map(([n, latency]) => ({
       label: [String(n), `${latency} ms`],

@@ -244,9 +244,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  * single synchronous steps of the fibers (JavaScript runs one at a time).
  */
 class State {
-  readonly arn: string
-  readonly scheduler: Scheduler["Service"]
-  readonly onMerged: Options["onMerged"]
   /** The invocation's view of the execution state: the latest known checkpoint of each operation. */
   readonly operations = new Map<OperationId.WireId, Wire.Operation>()
   token: string
@@ -282,9 +279,6 @@ class State {
     this.options = options
     this.client = client
     this.clock = clock
-    this.arn = options.arn
-    this.scheduler = options.scheduler
-    this.onMerged = options.onMerged
     this.token = options.token
     for (const operation of options.operations) this.operations.set(operation.Id, operation)
     const turnEnded = Effect.sync(() => {
@@ -351,7 +345,7 @@ function* worker(s: State) {
     if (s.queue.length === 0) {
       // A drained update is activity (the idle period starts after it); a poll
       // without news is not, so that polling does not keep an idle invocation young.
-      yield* updated ? s.scheduler.signal : s.scheduler.wake
+      yield* updated ? s.options.scheduler.signal : s.options.scheduler.wake
       updated = false
     }
   }
@@ -366,7 +360,7 @@ const send = Effect.fnUntraced(function*(s: State, batch: ReadonlyArray<Item>) {
   // One client token per batch: a retried call the service already applied is
   // recognised (the service keeps client tokens for 15 minutes) instead of applied twice.
   const request: Wire.CheckpointRequest = {
-    DurableExecutionArn: s.arn,
+    DurableExecutionArn: s.options.arn,
     CheckpointToken: current,
     Updates: updates,
     ClientToken: crypto.randomUUID()
@@ -384,7 +378,7 @@ const send = Effect.fnUntraced(function*(s: State, batch: ReadonlyArray<Item>) {
   const marker = response.NewExecutionState?.NextMarker
   if (marker !== undefined && marker !== "") {
     yield* readPages(
-      { arn: s.arn, token: next ?? current, marker },
+      { arn: s.options.arn, token: next ?? current, marker },
       (operations) => merge(s, operations, reported)
     ).pipe(Effect.provideService(CheckpointClient, s.client))
   }
@@ -432,7 +426,8 @@ const merge = (
 ): Effect.Effect<void, CheckpointClientError> =>
   Effect.suspend(() => {
     if (operations.length === 0) return Effect.void
-    const { onMerged, operations: state } = s
+    const { operations: state } = s
+    const { onMerged, scheduler } = s.options
     const staged = new Map<OperationId.WireId, Wire.Operation>()
     for (const operation of operations) {
       const violation = ServiceGuard.checkOperation(operation) ??
@@ -447,9 +442,9 @@ const merge = (
       reported.add(operation.Id)
     }
     if (previous !== undefined && onMerged !== undefined) {
-      return Effect.andThen(onMerged([...staged.values()], previous, state), s.scheduler.notify(staged.values()))
+      return Effect.andThen(onMerged([...staged.values()], previous, state), scheduler.notify(staged.values()))
     }
-    return s.scheduler.notify(staged.values())
+    return scheduler.notify(staged.values())
   })
 
 const failed = (s: State, error: CheckpointClientError) =>
