@@ -153,6 +153,7 @@ export interface Options {
 interface Item {
   /** `undefined` for a poll. */
   readonly update: Wire.OperationUpdate | undefined
+  /** The update's JSON in UTF-8 bytes, as the service counts a request (0 for a poll). */
   readonly size: number
 }
 
@@ -163,7 +164,9 @@ interface Waiter {
 }
 
 /**
- * Splits queued items into consecutive batches within the limits. Pure.
+ * Splits queued items into consecutive batches within the limits: at most 250
+ * updates, and 750 KB counting the token (each item's `size` is its update's
+ * JSON in UTF-8 bytes). Polls ride along without counting. Pure.
  *
  * @category batching
  * @since 0.1.0
@@ -494,7 +497,7 @@ const offerUnsafe = (s: State, update: Wire.OperationUpdate | undefined): number
   if (update !== undefined && !s.parents.has(update.Id) && !s.operations.has(update.Id)) {
     s.parents.set(update.Id, update.ParentId)
   }
-  s.queue.push({ update, size: update === undefined ? 0 : JSON.stringify(update).length })
+  s.queue.push({ update, size: update === undefined ? 0 : Payload.byteLength(JSON.stringify(update)) })
   const queued = ++s.queued
   if (update !== undefined && update.Action !== "START") s.outcomes = queued
   if (s.wakeWorker !== undefined) {

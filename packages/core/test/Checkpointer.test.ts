@@ -89,6 +89,24 @@ describe("Checkpointer", () => {
     }).pipe(Effect.scoped, Effect.provide(recordingClient(log, () => [])))
   })
 
+  it.effect("measures a call in UTF-8 bytes, as the service counts them", () => {
+    const log: Array<Wire.CheckpointRequest> = []
+    // 80,000 characters of three bytes each: 240 KB a payload, under the 256 KB an operation may hold. Four of
+    // them are 320,000 UTF-16 code units, which would fit in one call, but 960 KB, which does not.
+    const wide = (id: string): Wire.OperationUpdate => ({ ...update(id), Action: "SUCCEED", Payload: "界".repeat(80_000) })
+    return Effect.gen(function*() {
+      const { checkpointer } = yield* setup
+      const first = yield* Effect.forkChild(checkpointer.checkpoint(update("a")))
+      yield* Effect.yieldNow
+      const rest = yield* Effect.forEach(["b", "c", "d", "e"], (id) => Effect.forkChild(checkpointer.checkpoint(wide(id))))
+      yield* TestClock.adjust("5 seconds")
+      yield* Fiber.join(first)
+      yield* Effect.forEach(rest, Fiber.join)
+      assert.deepStrictEqual(log.map((r) => r.Updates?.map((u) => u.Id)), [["a"], ["b", "c", "d"], ["e"]])
+      for (const request of log) assert.isAtMost(Buffer.byteLength(JSON.stringify(request)), 750 * 1024)
+    }).pipe(Effect.scoped, Effect.provide(recordingClient(log, () => [])))
+  })
+
   it.effect("merges changed operations into the state and wakes their waiters", () => {
     const log: Array<Wire.CheckpointRequest> = []
     const done: Wire.Operation = { Id: "w", Type: "WAIT", Status: "SUCCEEDED" }
