@@ -78,8 +78,10 @@ export const runDemo = (options: DemoOptions = {}) =>
       }))
     }
 
-    const receipt = yield* order.result
+    // The terminal view ends when the execution does; then `result`'s first poll reads it (waiting on `result`
+    // first would sleep through its back-off, up to a few seconds after the end).
     yield* Fiber.join(following)
+    const receipt = yield* order.result
     yield* write(`\nresult: ${JSON.stringify(receipt)}`)
     return receipt
   })
