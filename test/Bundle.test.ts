@@ -48,4 +48,30 @@ describe("the hello-world Lambda bundle", () => {
     // 1,050 KB with the barrels' namespaces
     assert.isBelow(output.bytes, 800_000, "hello-world's minified bundle grew past 800 KB")
   })
+
+  it("over the light transport, leaves the AWS SDK out", async () => {
+    const { metafile } = await build({
+      entryPoints: [path.join(root, "examples", "hello-world", "handlerHttp.ts")],
+      absWorkingDir: root,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "es2022",
+      mainFields: ["module", "main"],
+      minify: true,
+      write: false,
+      metafile: true,
+      logLevel: "silent"
+    })
+    const output = Object.values(metafile.outputs)[0]!
+    const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file)
+    // the signer and the few @smithy/core functions it calls; no client, no credential chain, no endpoint rules
+    assert.deepStrictEqual(inputs.filter((file) => /node_modules\/@aws-sdk\//.test(file)), [])
+    assert.deepStrictEqual(
+      [...new Set(inputs.flatMap((file) => /node_modules\/(@smithy\/[^/]+)\//.exec(file)?.[1] ?? []))].sort(),
+      ["@smithy/core", "@smithy/signature-v4"]
+    )
+    assert.notInclude(inputs, "packages/runtime-lambda/dist/LambdaCheckpointClient.js")
+    assert.isBelow(output.bytes, 300_000, "the light hello-world's minified bundle grew past 300 KB")
+  })
 })

@@ -30,7 +30,7 @@ import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
 import type * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import { fromPromises } from "./internal/conversions.ts"
-import { toCheckpointClientError as classifyAwsFailure } from "./LambdaCheckpointClient.ts"
+import { toCheckpointClientError as classifyAwsFailure } from "./internal/transport.ts"
 
 /**
  * The official SDK's transport interface (`DurableExecutionClient` of

@@ -12,13 +12,13 @@
  */
 import type { LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda"
 import * as CheckpointClient from "@effect-durable/core/CheckpointClient"
-import * as Payload from "@effect-durable/core/Payload"
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AwsLambdaModule from "#awsLambda"
 import type { AwsLambda } from "./internal/awsLambda.ts"
 import { fromPromises } from "./internal/conversions.ts"
+import * as Transport from "./internal/transport.ts"
 
 let loading: Promise<AwsLambda> | undefined
 let loaded: AwsLambda | undefined = AwsLambdaModule.preloaded
@@ -41,7 +41,7 @@ const withAwsLambda = <A>(f: (aws: AwsLambda) => A | Promise<A>): Promise<A> =>
  * @category constants
  * @since 0.1.0
  */
-export const VERSION = "0.1.0"
+export const VERSION = Transport.VERSION
 
 /**
  * The settings of the default `LambdaClient`, the same as the official SDK's:
@@ -101,19 +101,8 @@ export const describeFailure: (cause: unknown) => CheckpointClient.FailureDescri
  * @category errors
  * @since 0.1.0
  */
-export const toCheckpointClientError = (operation: string, cause: unknown): CheckpointClient.CheckpointClientError => {
-  const failure = describeFailure(cause)
-  const name = failure.name ?? "UnknownError"
-  const status = failure.statusCode === undefined ? "" : ` (HTTP ${failure.statusCode})`
-  return new CheckpointClient.CheckpointClientError({
-    message: `Lambda ${operation} failed: ${name}: ${failure.message ?? "no message"}${status}`,
-    scope: CheckpointClient.classify(failure),
-    errorName: name,
-    ...(failure.statusCode === undefined ? {} : { statusCode: failure.statusCode }),
-    // Logs print causes: a value that throws when read is left out.
-    ...(Payload.isReadable(cause) ? { cause } : {})
-  })
-}
+export const toCheckpointClientError: (operation: string, cause: unknown) => CheckpointClient.CheckpointClientError =
+  Transport.toCheckpointClientError
 
 // ---------------------------------------------------------------------------
 // Constructors and layers

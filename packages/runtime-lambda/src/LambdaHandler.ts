@@ -62,13 +62,14 @@ export interface LambdaContext {
  */
 export interface BaseOptions {
   /**
-   * The `CheckpointClient` to use instead of `LambdaCheckpointClient.layer`
+   * The `CheckpointClient` to use instead of the handler's transport
+   * (`LambdaCheckpointClient.layer` for {@link make}; see {@link makeWith})
    * (a client with other settings, the in-memory emulator in tests).
    */
   readonly checkpointClient?: Layer.Layer<CheckpointClient.CheckpointClient, unknown> | undefined
   /**
    * A transport with the official SDK's `DurableExecutionClient` shape, to use
-   * instead of `LambdaCheckpointClient.layer` (exclusive with
+   * instead of the handler's transport (exclusive with
    * `checkpointClient`). A transport injected in the event
    * (`durableExecutionClient`, as the official testing library does) wins over
    * both for that invocation.
@@ -258,12 +259,15 @@ interface Services<R> {
  * for services that need none of it.
  */
 const builtIn = (
-  transport: DurableExecutionClient.DurableExecutionClient | undefined
-): Services<CheckpointClient.CheckpointClient> => {
-  const client = transport === undefined
-    ? LambdaCheckpointClient.makeDefault()
-    : { service: DurableExecutionClient.make(transport), destroy: () => {} }
-  return {
+  transport: Transport,
+  injected: DurableExecutionClient.DurableExecutionClient | undefined
+): Exit.Exit<Services<CheckpointClient.CheckpointClient>, unknown> => {
+  const made = injected === undefined
+    ? transport.make()
+    : Result.succeed({ service: DurableExecutionClient.make(injected), destroy: () => {} })
+  if (Result.isFailure(made)) return Exit.fail(made.failure)
+  const client = made.success
+  return Exit.succeed({
     // One flat context, as a layer build makes it: `Context.add` would put the logger in an overlay that
     // invalidates the fibers' reference caches, and every step of the invocation would pay for it (+14 % CPU).
     context: Context.mergeAll(
@@ -271,7 +275,7 @@ const builtIn = (
       Context.make(Logger.CurrentLoggers, new Set([DurableLogger.make()]))
     ),
     release: Effect.sync(client.destroy)
-  }
+  })
 }
 
 /** Builds the layers of a handler in a scope of their own, closed by `release` (or at once if the build fails). */
@@ -285,6 +289,52 @@ const buildLayers = <R>(layer: Layer.Layer<R, unknown>): Effect.Effect<Services<
   })
 
 type AllOptions<S> = BaseOptions & { readonly layer?: Layer.Layer<S, unknown> | undefined }
+
+/**
+ * The checkpoint transport a handler uses when its options give none: how to
+ * build the client on a container's first invocation (its service and the
+ * function that releases it, or why it cannot be built), and the same client
+ * as a layer, for handlers with layers of their own. `LambdaHandler.make`
+ * uses the AWS SDK's (`LambdaCheckpointClient`);
+ * `LambdaHttpCheckpointClient.transport()` is the light one.
+ *
+ * @example
+ * ```ts
+ * const transport: LambdaHandler.Transport = LambdaHttpCheckpointClient.transport({ region: "eu-west-1" })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Transport {
+  readonly make: () => Result.Result<{
+    readonly service: Context.Service.Shape<typeof CheckpointClient.CheckpointClient>
+    readonly destroy: () => void
+  }, unknown>
+  readonly layer: Layer.Layer<CheckpointClient.CheckpointClient, unknown>
+}
+
+/**
+ * The AWS SDK's client (`LambdaCheckpointClient.makeDefault`, `LambdaCheckpointClient.layer`).
+ */
+const awsTransport: Transport = {
+  make: () => Result.succeed(LambdaCheckpointClient.makeDefault()),
+  layer: LambdaCheckpointClient.layer
+}
+
+/**
+ * A {@link make} over another default transport, chosen once for every
+ * handler it makes.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Make {
+  <W extends Workflow.Any>(
+    workflow: W,
+    ...options: [Workflow.Services<W>] extends [never] ? [options?: Options<W>] : [options: Options<W>]
+  ): Handler
+}
 
 /**
  * Builds the Lambda handler of a durable workflow.
@@ -319,6 +369,35 @@ export function make<W extends Workflow.Any>(
   ...options: [Workflow.Services<W>] extends [never] ? [options?: Options<W>] : [options: Options<W>]
 ): Handler
 export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<Workflow.Services<W>>): Handler {
+  return makeHandler(workflow, options, awsTransport)
+}
+
+/**
+ * {@link make} over another default transport: the handlers it makes use
+ * `transport` when their options give no `checkpointClient` or
+ * `durableExecutionClient`. With `LambdaHttpCheckpointClient.transport()` the
+ * handler never references `@aws-sdk/client-lambda`, so a bundle of it leaves
+ * the AWS SDK out (the cold start's largest part: see the package's README).
+ *
+ * @example
+ * ```ts
+ * import { LambdaHandler, LambdaHttpCheckpointClient } from "@effect-durable/runtime-lambda"
+ *
+ * export const handler = LambdaHandler.makeWith(LambdaHttpCheckpointClient.transport())(Greet)
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeWith = (transport: Transport): Make =>
+  ((workflow: Workflow.Any, options?: AllOptions<Workflow.Services<Workflow.Any>>) =>
+    makeHandler(workflow, options, transport)) as Make
+
+function makeHandler<W extends Workflow.Any>(
+  workflow: W,
+  options: AllOptions<Workflow.Services<W>> | undefined,
+  transport: Transport
+): Handler {
   if (options?.checkpointClient !== undefined && options.durableExecutionClient !== undefined) {
     throw new TypeError("LambdaHandler.make: give either checkpointClient or durableExecutionClient, not both")
   }
@@ -342,11 +421,11 @@ export function make<W extends Workflow.Any>(workflow: W, options?: AllOptions<W
   const build = (): Promise<Exit.Exit<Services<R>, unknown>> =>
     options?.layer === undefined && options?.checkpointClient === undefined && options?.logger === undefined
       // Without a layer the workflow needs no services of its own: `R` is the checkpoint client.
-      ? Promise.resolve(Exit.succeed(builtIn(options?.durableExecutionClient) as Services<R>))
+      ? Promise.resolve(builtIn(transport, options?.durableExecutionClient) as Exit.Exit<Services<R>, unknown>)
       : track(Context.empty(), buildLayers(Layer.mergeAll(
         options?.checkpointClient ??
           (options?.durableExecutionClient === undefined
-            ? LambdaCheckpointClient.layer
+            ? transport.layer
             : DurableExecutionClient.layer(options.durableExecutionClient)),
         options?.layer ?? Layer.empty,
         options?.logger ?? DurableLogger.layer()

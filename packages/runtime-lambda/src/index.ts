@@ -33,6 +33,21 @@ export * as LambdaHandler from "./LambdaHandler.ts"
 export * as LambdaCheckpointClient from "./LambdaCheckpointClient.ts"
 
 /**
+ * The light Lambda transport: the core `CheckpointClient` over `node:https`
+ * and `@smithy/signature-v4`, without `@aws-sdk/client-lambda` (opt-in; for
+ * the cold start). `transport()` for `LambdaHandler.makeWith`, `layer()`,
+ * `make()`.
+ *
+ * @example
+ * ```ts
+ * export const handler = LambdaHandler.makeWith(LambdaHttpCheckpointClient.transport())(Greet)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * as LambdaHttpCheckpointClient from "./LambdaHttpCheckpointClient.ts"
+
+/**
  * Transport injection: the core `CheckpointClient` over any object with the
  * official SDK's `DurableExecutionClient` shape (`getExecutionState`,
  * `checkpoint`), as the official testing library injects in the event.
