@@ -4,7 +4,9 @@
  * packages' ES modules first (`MainFields: module,main`), the `createRequire`
  * banner, a source map without the sources' text, not minified) and minified
  * and its official-SDK
- * twin (`coldStartHandler.ts`) bundled the same way; each imported by a fresh
+ * twin (`coldStartHandler.ts`) bundled the same way, and hello-world over the
+ * opt-in light transport (`examples/hello-world/handlerHttp.ts`,
+ * `LambdaHttpCheckpointClient`: no AWS SDK in the bundle); each imported by a fresh
  * process (`coldStartChild.ts`) that runs its first invocation through the AWS
  * SDK's `LambdaClient` against `LambdaApiServer`, on the in-memory emulator.
  * Three variants: the template's bundle as the template runs it (the map
@@ -43,6 +45,7 @@ const reps = Number(process.env.BENCH_REPS ?? 15)
 
 const entries = {
   ours: path.join(root, "examples", "hello-world", "handler.ts"),
+  oursHttp: path.join(root, "examples", "hello-world", "handlerHttp.ts"),
   theirs: path.join(root, "bench", "coldStartHandler.ts"),
   floorAws: path.join(root, "bench", "coldStartFloorAws.ts"),
   floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts")
@@ -57,6 +60,7 @@ type Sdk = keyof typeof entries
 const floors = ["floorAws", "floorEffect"] as const
 const labels: Record<Sdk, string> = {
   ours: "effect-durable",
+  oursHttp: "effect-durable, light transport (opt-in)",
   theirs: "official",
   floorAws: "floor: the AWS call alone",
   floorEffect: "floor: Effect around it"
@@ -143,13 +147,13 @@ const stat = (xs: ReadonlyArray<number>) => {
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 
 const sdksOf = (variant: Variant): ReadonlyArray<Sdk> =>
-  variant.sourceMaps ? ["ours", "theirs"] : ["ours", "theirs", ...floors]
+  variant.sourceMaps ? ["ours", "oursHttp", "theirs"] : ["ours", "oursHttp", "theirs", ...floors]
 
 const program = Effect.gen(function*() {
   mkdirSync(out, { recursive: true })
   const bundles = yield* Effect.promise(() =>
     Promise.all(
-      (["ours", "theirs", ...floors] as const).flatMap((sdk) => [bundle(sdk, false), bundle(sdk, true)])
+      (["ours", "oursHttp", "theirs", ...floors] as const).flatMap((sdk) => [bundle(sdk, false), bundle(sdk, true)])
     )
   )
   const bundleOf = (sdk: Sdk, minify: boolean) => bundles.find((b) => b.sdk === sdk && b.minify === minify)!
@@ -196,11 +200,11 @@ const program = Effect.gen(function*() {
       )
     }
   }
-  const ratio = (key: "firstCheckpointMs" | "importMs" | "firstCheckpointCpuMs") =>
+  const ratio = (key: "firstCheckpointMs" | "importMs" | "firstCheckpointCpuMs", ours: Sdk = "ours") =>
     variants.map((variant) => {
       const of = (sdk: Sdk) =>
         median(runs.filter((r) => r.sdk === sdk && r.variant === variant.label).map((r) => r[key]))
-      return `${(of("theirs") / of("ours")).toFixed(2)}× (${variant.label})`
+      return `${(of("theirs") / of(ours)).toFixed(2)}× (${variant.label})`
     }).join(", ")
   // What each layer adds to the CPU to the first checkpoint, from the medians: the AWS call alone, Effect around
   // it, each SDK over the layer below it.
@@ -214,7 +218,8 @@ const program = Effect.gen(function*() {
       f(of("ours") - of("floorEffect"))
     } over Effect's floor (${f(of("ours") - of("floorAws"))} over the AWS call)`
   })
-  const bytesRatio = (minify: boolean) => (bundleOf("theirs", minify).bytes / bundleOf("ours", minify).bytes).toFixed(2)
+  const bytesRatio = (minify: boolean, ours: Sdk = "ours") =>
+    (bundleOf("theirs", minify).bytes / bundleOf(ours, minify).bytes).toFixed(2)
   lines.push(
     "",
     `Ratios official / effect-durable (above 1, effect-durable is ahead): first checkpoint ${
@@ -222,6 +227,11 @@ const program = Effect.gen(function*() {
     }; import ${ratio("importMs")}; CPU to first checkpoint ${ratio("firstCheckpointCpuMs")}; bytes ${
       bytesRatio(false)
     }× (template), ${bytesRatio(true)}× (minified).`,
+    `Over the light transport (opt-in, \`LambdaHttpCheckpointClient\`), official / effect-durable: first checkpoint ${
+      ratio("firstCheckpointMs", "oursHttp")
+    }; import ${ratio("importMs", "oursHttp")}; CPU to first checkpoint ${
+      ratio("firstCheckpointCpuMs", "oursHttp")
+    }; bytes ${bytesRatio(false, "oursHttp")}× (template), ${bytesRatio(true, "oursHttp")}× (minified).`,
     `CPU to first checkpoint, layer by layer (medians): ${decomposition.join("; ")}.`,
     `Load average at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${
       os.loadavg().map((l) => l.toFixed(2)).join(", ")

@@ -1,12 +1,14 @@
 /**
  * One cold start (run by `coldStart.ts`, in a fresh process): imports a
  * bundled handler, then runs one invocation of it with the event given as an
- * argument, through the AWS SDK's `LambdaClient` that the handler builds
- * (pointed at the local service by `AWS_ENDPOINT_URL_LAMBDA`). Prints one JSON
+ * argument, through the checkpoint client that the handler builds (the AWS
+ * SDK's `LambdaClient`, or the light transport; pointed at the local service
+ * by `AWS_ENDPOINT_URL_LAMBDA`). Prints one JSON
  * line: the import's time, the invocation's, its answer and the peak RSS, and
  * the process's CPU time (user + system, every thread) when the import is done
  * and when the first checkpoint call is made (`http.request`, which the AWS
- * SDK's HTTP handler calls for every request, is watched for it): CPU is steadier
+ * SDK's HTTP handler and the light transport call for every request, is
+ * watched for it): CPU is steadier
  * than wall time on a shared machine.
  *
  * `node bench/dist/coldStartChild.js <bundle.mjs> '<event JSON>'`
