@@ -324,7 +324,13 @@ const awsTransport: Transport = {
 
 /**
  * A {@link make} over another default transport, chosen once for every
- * handler it makes.
+ * handler it makes (what {@link makeWith} returns).
+ *
+ * @example
+ * ```ts
+ * const make: LambdaHandler.Make = LambdaHandler.makeWith(LambdaHttpCheckpointClient.transport())
+ * export const handler = make(OrderWorkflow, { layer: Payments.layer })
+ * ```
  *
  * @category models
  * @since 0.1.0

@@ -41,6 +41,11 @@ import type * as LambdaHandler from "./LambdaHandler.ts"
  * AWS credentials: the access key, its secret and, for temporary credentials
  * (what Lambda gives a function's role), the session token.
  *
+ * @example
+ * ```ts
+ * const credentials: LambdaHttpCheckpointClient.Credentials = { accessKeyId: "AKIA…", secretAccessKey: "…" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -96,6 +101,12 @@ export interface Options {
  * the setting. `LambdaCheckpointClient` (the default transport, the AWS SDK's
  * full configuration chain) covers what this one does not.
  *
+ * @example
+ * ```ts
+ * LambdaHttpCheckpointClient.layer({ region: "mars-north-1" })
+ * // fails to build: LambdaHttpConfigurationError { setting: "region", message: "…is in no partition…" }
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -110,6 +121,17 @@ export class LambdaHttpConfigurationError extends Schema.TaggedError<LambdaHttpC
 /**
  * A resolved configuration: where the requests go, how they are signed, how
  * often they are tried and how long they may take.
+ *
+ * @example
+ * ```ts
+ * const { service } = LambdaHttpCheckpointClient.fromConfig({
+ *   endpoint: new URL("http://127.0.0.1:9000"),
+ *   region: "us-east-1",
+ *   credentials: "environment",
+ *   maxAttempts: 3,
+ *   timeouts: { connectionTimeout: 5_000, socketTimeout: 50_000, requestTimeout: 55_000 }
+ * })
+ * ```
  *
  * @category models
  * @since 0.1.0
