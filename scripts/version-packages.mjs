@@ -6,8 +6,8 @@ const root = new URL("../", import.meta.url)
 const { version } = JSON.parse(fs.readFileSync(new URL("packages/core/package.json", root), "utf8"))
 
 const sources = [
-  // the user agent of the default LambdaClient
-  ["packages/runtime-lambda/src/LambdaCheckpointClient.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`],
+  // the user agents of the Lambda transports (the default LambdaClient's, the light one's)
+  ["packages/runtime-lambda/src/internal/transport.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`],
   ["packages/client/src/LambdaExecutionApi.ts", /export const VERSION = "[^"]*"/, `export const VERSION = "${version}"`]
 ]
 for (const [file, pattern, replacement] of sources) {

@@ -13,23 +13,29 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
+/** hello-world's `entry` bundled as its template bundles it, minified; the modules that put bytes in it. */
+const bundle = async (entry: string) => {
+  const { metafile } = await build({
+    entryPoints: [path.join(root, "examples", "hello-world", entry)],
+    absWorkingDir: root,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: "silent"
+  })
+  const output = Object.values(metafile.outputs)[0]!
+  const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file)
+  return { inputs, output }
+}
+
 describe("the hello-world Lambda bundle", () => {
   it("holds no module hello-world does not use", async () => {
-    const { metafile } = await build({
-      entryPoints: [path.join(root, "examples", "hello-world", "handler.ts")],
-      absWorkingDir: root,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      minify: true,
-      write: false,
-      metafile: true,
-      logLevel: "silent"
-    })
-    const output = Object.values(metafile.outputs)[0]!
-    const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file)
+    const { inputs, output } = await bundle("handler.ts")
     const unused = inputs.filter((file) =>
       /node_modules\/effect\/dist\/(crypto|net|http|Cron|JsonSchema|Optic)\b/.test(file) ||
       /packages\/core\/dist\/operations\/(Batch|Callback|Child|Combinator|Invoke|WaitForCondition)\.js$/.test(file) ||
@@ -50,21 +56,7 @@ describe("the hello-world Lambda bundle", () => {
   })
 
   it("over the light transport, leaves the AWS SDK out", async () => {
-    const { metafile } = await build({
-      entryPoints: [path.join(root, "examples", "hello-world", "handlerHttp.ts")],
-      absWorkingDir: root,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      minify: true,
-      write: false,
-      metafile: true,
-      logLevel: "silent"
-    })
-    const output = Object.values(metafile.outputs)[0]!
-    const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file]) => file)
+    const { inputs, output } = await bundle("handlerHttp.ts")
     // the signer and the few @smithy/core functions it calls; no client, no credential chain, no endpoint rules
     assert.deepStrictEqual(inputs.filter((file) => /node_modules\/@aws-sdk\//.test(file)), [])
     assert.deepStrictEqual(

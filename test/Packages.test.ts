@@ -104,7 +104,8 @@ describe.each(packages)("packages/$dir", ({ dir, pkg }) => {
 
 describe("versions", () => {
   it("the user agents name the packages' version", () => {
-    assert.include(read("packages/runtime-lambda/src/LambdaCheckpointClient.ts"), `export const VERSION = "${version}"`)
+    assert.include(read("packages/runtime-lambda/src/internal/transport.ts"), `export const VERSION = "${version}"`)
+    assert.include(read("packages/runtime-lambda/src/LambdaCheckpointClient.ts"), "export const VERSION = Transport.VERSION")
     assert.include(read("packages/client/src/LambdaExecutionApi.ts"), `export const VERSION = "${version}"`)
     assert.include(read("scripts/version-packages.mjs"), "packages/client/src/LambdaExecutionApi.ts")
   })

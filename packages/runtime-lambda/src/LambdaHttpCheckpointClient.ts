@@ -238,7 +238,11 @@ const positive = (
  *
  * @example
  * ```ts
- * const config = LambdaHttpCheckpointClient.resolveConfig({}, { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKIA…", AWS_SECRET_ACCESS_KEY: "…" })
+ * const config = LambdaHttpCheckpointClient.resolveConfig({}, {
+ *   AWS_REGION: "eu-west-1",
+ *   AWS_ACCESS_KEY_ID: "AKIA…",
+ *   AWS_SECRET_ACCESS_KEY: "…"
+ * })
  * // Result.succeed({ endpoint: new URL("https://lambda.eu-west-1.amazonaws.com"), region: "eu-west-1", … })
  * ```
  *
@@ -266,8 +270,10 @@ export const resolveConfig = (
   // Endpoint: given, configured in the environment, or Lambda's for the region.
   const ignoreConfigured = booleanEnv(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
   if (Result.isFailure(ignoreConfigured)) return Result.fail(ignoreConfigured.failure)
-  const custom = nonEmpty(options.endpoint) ??
-    (ignoreConfigured.success === true ? undefined : nonEmpty(env.AWS_ENDPOINT_URL_LAMBDA) ?? nonEmpty(env.AWS_ENDPOINT_URL))
+  const configured = ignoreConfigured.success === true
+    ? undefined
+    : nonEmpty(env.AWS_ENDPOINT_URL_LAMBDA) ?? nonEmpty(env.AWS_ENDPOINT_URL)
+  const custom = nonEmpty(options.endpoint) ?? configured
   if (custom !== undefined && fips) {
     return configError("endpoint", "FIPS and a custom endpoint are not supported together (as in the AWS SDK)")
   }
@@ -305,7 +311,10 @@ export const resolveConfig = (
       )
     }
     if (fromEnvironment(env) === undefined) {
-      return configError("credentials", "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the credentials option")
+      return configError(
+        "credentials",
+        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the credentials option"
+      )
     }
   }
 
@@ -315,7 +324,8 @@ export const resolveConfig = (
     return configError("AWS_RETRY_MODE", `the ${JSON.stringify(mode)} retry mode is not supported (standard only)`)
   }
   const attemptsEnv = nonEmpty(env.AWS_MAX_ATTEMPTS)
-  const maxAttempts = options.maxAttempts ?? (attemptsEnv === undefined ? LambdaHttp.retry.maxAttempts : Number(attemptsEnv))
+  const maxAttempts = options.maxAttempts ??
+    (attemptsEnv === undefined ? LambdaHttp.retry.maxAttempts : Number(attemptsEnv))
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     return configError("maxAttempts", `maxAttempts must be a whole number of at least 1, not ${maxAttempts}`)
   }
@@ -427,7 +437,7 @@ export const fromConfig = (
     }, { signingDate: new Date(now) }).then((signed) => {
       const query = LambdaHttp.queryString(spec.query)
       const traceId = nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME) === undefined ? undefined : nonEmpty(env._X_AMZN_TRACE_ID)
-      return LambdaHttp.send({ url: endpoint, agent: agents.for(endpoint.protocol as "http:"), timeouts }, {
+      return LambdaHttp.send({ url: endpoint, agent: agents.for(endpoint.protocol), timeouts }, {
         method: spec.method,
         path: query === "" ? path : `${path}?${query}`,
         headers: {
@@ -572,7 +582,9 @@ export const make = (
  * @category layers
  * @since 0.1.0
  */
-export const layer = (options?: Options): Layer.Layer<CheckpointClient.CheckpointClient, LambdaHttpConfigurationError> =>
+export const layer = (
+  options?: Options
+): Layer.Layer<CheckpointClient.CheckpointClient, LambdaHttpConfigurationError> =>
   Layer.effect(CheckpointClient.CheckpointClient, make(options))
 
 /**

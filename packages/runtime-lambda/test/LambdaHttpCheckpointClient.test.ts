@@ -9,15 +9,16 @@
  */
 import { LambdaClient } from "@aws-sdk/client-lambda"
 import type { FinalizeHandler, FinalizeHandlerArguments } from "@smithy/types"
-import { CheckpointClient, Durable, RetryPolicy, type Wire } from "@effect-durable/core"
+import { CheckpointClient, type Wire } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing/Emulator"
 import * as LambdaApiServer from "@effect-durable/testing/LambdaApiServer"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Exit, Fiber, Layer, Result, Schema } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Layer, Result } from "effect"
 import { TestClock } from "effect/testing"
 import Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, vi } from "vitest"
+import { HelloWorld } from "../../../examples/hello-world/workflow.ts"
 import * as LambdaHttp from "../src/internal/lambdaHttp.ts"
 import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
 import * as LambdaHandler from "../src/LambdaHandler.ts"
@@ -40,6 +41,8 @@ interface Answer {
   readonly body?: string
   /** Never answer (the request stays open until the client gives up). */
   readonly hang?: boolean
+  /** Send the head and part of the body, then close the connection. */
+  readonly truncate?: boolean
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
@@ -73,6 +76,11 @@ const recorder = (answer: (request: Recorded, index: number) => Answer) =>
             const reply = answer(recorded, requests.length - 1)
             if (reply.hang === true) {
               res.on("close", () => closed.push(req.url!))
+              return
+            }
+            if (reply.truncate === true) {
+              res.writeHead(reply.status, { "content-length": "100" })
+              res.write("{\"Checkpoint", () => res.socket?.destroy())
               return
             }
             res.writeHead(reply.status, reply.headers ?? {})
@@ -542,6 +550,19 @@ describe("LambdaHttpCheckpointClient timeouts and interruption", () => {
       assert.strictEqual(error.errorName, "TimeoutError")
     }))
 
+  it.live("a connection closed in the middle of a response fails as a reset, and is retried", () =>
+    Effect.gen(function*() {
+      const server = yield* recorder((request, index) => index === 0 ? { status: 200, truncate: true } : okAnswer(request))
+      const once = yield* lightClient({ endpoint: server.url, maxAttempts: 1 })
+      const error = failureOf(yield* Effect.exit(once.checkpoint(checkpoints[0]!)))
+      // Node reports it ("aborted", ECONNRESET); a close it does not report is caught as one too
+      assert.strictEqual((error.cause as { code?: string }).code, "ECONNRESET", error.message)
+      assert.strictEqual(error.scope, "INVOCATION")
+      assert.strictEqual(LambdaHttp.retryKind(error.cause), "TRANSIENT")
+      const retried = yield* lightClient({ endpoint: server.url })
+      assert.strictEqual((yield* retried.checkpoint(checkpoints[0]!)).CheckpointToken, "token-next")
+    }))
+
   it.live("interrupting a call aborts its request", () =>
     Effect.gen(function*() {
       const server = yield* recorder(() => ({ status: 200, hang: true }))
@@ -684,7 +705,7 @@ describe("LambdaHttpCheckpointClient configuration", () => {
 
   it.effect("a handler whose transport cannot be configured rejects every invocation with the configuration error", () =>
     Effect.gen(function*() {
-      const handler = LambdaHandler.makeWith(LambdaHttpCheckpointClient.transport({ region: "mars-north-1" }))(Greeting)
+      const handler = LambdaHandler.makeWith(LambdaHttpCheckpointClient.transport({ region: "mars-north-1" }))(HelloWorld)
       const event = { DurableExecutionArn: arns[0], CheckpointToken: "t", InitialExecutionState: { Operations: [] } }
       const context = { awsRequestId: "r", getRemainingTimeInMillis: () => 60_000 }
       for (let i = 0; i < 2; i++) {
@@ -703,40 +724,15 @@ describe("LambdaHttpCheckpointClient configuration", () => {
 // A durable workflow through the Lambda handler, over the light transport
 // ---------------------------------------------------------------------------
 
-class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { attempt: Schema.Number }) {}
-
-const Greeting = Durable.workflow(
-  { name: "greeting", input: Schema.Struct({ name: Schema.String }), output: Schema.String },
-  Effect.fn(function*({ name }) {
-    const hello = yield* Durable.step("hello", Effect.succeed(`Hello, ${name}`), { success: Schema.String })
-    const attempt = yield* Durable.step(
-      "deliver",
-      Effect.gen(function*() {
-        const { attempt } = yield* Durable.StepContext
-        if (attempt === 1) return yield* new Flaky({ attempt })
-        return attempt
-      }),
-      {
-        success: Schema.Number,
-        error: Flaky,
-        retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "2 seconds", jitter: "NONE" })
-      }
-    )
-    yield* Durable.wait("pause", "1 hour")
-    const bye = yield* Durable.step("bye", Effect.succeed(`bye after ${attempt}`), { success: Schema.String })
-    return `${hello}; ${bye}`
-  })
-)
-
 describe("LambdaHttpCheckpointClient through the Lambda handler", () => {
-  it.effect("runs steps, a retry, a wait that suspends and the replays, against LambdaApiServer", () =>
+  it.effect("runs hello-world (steps, a retry, a wait that suspends, the replays) against LambdaApiServer", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator
       const { url } = yield* LambdaApiServer.LambdaApiServer
       const handler = LambdaHandler.makeWith(
         LambdaHttpCheckpointClient.transport({ endpoint: url, region, credentials })
-      )(Greeting, { policy: { warmup: "0 millis", maxInProcessWait: "0 millis" } })
-      const arn = yield* emulator.start({ input: "{\"name\":\"Ada\"}", name: "greeting" })
+      )(HelloWorld, { policy: { warmup: "0 millis", maxInProcessWait: "0 millis" } })
+      const arn = yield* emulator.start({ input: "{\"name\":\"Ada\"}", name: "hello-world" })
       const outcomes: Array<string> = []
       for (let i = 0; i < 5; i++) {
         const event = JSON.parse(JSON.stringify(yield* emulator.invoke(arn)))
@@ -753,8 +749,12 @@ describe("LambdaHttpCheckpointClient through the Lambda handler", () => {
       const execution = yield* emulator.execution(arn)
       assert.deepStrictEqual(outcomes, ["PENDING", "PENDING", "SUCCEEDED"])
       assert.strictEqual(execution.status, "SUCCEEDED")
-      assert.strictEqual(execution.result, JSON.stringify("Hello, Ada; bye after 2"))
+      assert.deepStrictEqual(JSON.parse(execution.result!), {
+        greeting: "Hello, Ada!",
+        deliveredOnAttempt: 2,
+        farewell: "Goodbye, Ada."
+      })
       const wait = execution.operations.find((o) => o.Type === "WAIT")!
-      assert.strictEqual(wait.WaitDetails?.ScheduledEndTimestamp!.getTime(), wait.StartTimestamp!.getTime() + 3_600_000)
+      assert.strictEqual(wait.WaitDetails?.ScheduledEndTimestamp!.getTime(), wait.StartTimestamp!.getTime() + 5_000)
     }).pipe(Effect.provide(LambdaApiServer.layer.pipe(Layer.provideMerge(Emulator.layer)))))
 })

@@ -216,7 +216,11 @@ const numeric = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
 
 /** An epoch-seconds timestamp (a number, or its text) as a `Date`, rounded to the millisecond; throws otherwise. */
 export const parseEpochSeconds = (value: unknown): Date => {
-  const seconds = typeof value === "number" ? value : typeof value === "string" && numeric.test(value) ? Number(value) : Number.NaN
+  const seconds = typeof value === "number"
+    ? value
+    : typeof value === "string" && numeric.test(value)
+    ? Number(value)
+    : Number.NaN
   if (!Number.isFinite(seconds)) {
     throw new TypeError(`Epoch timestamps must be finite numbers or their text, got ${JSON.stringify(value)}`)
   }
@@ -347,7 +351,9 @@ export const responseError = (response: Response, now: number): Error => {
         retryAfter: retryAfterOf(response.headers, now)
       })
     }
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      body = parsed as Record<string, unknown>
+    }
   }
   const message = body.message ?? body.Message
   return new ServiceError({
@@ -433,7 +439,10 @@ const isTransient = (error: unknown, depth: number): boolean => {
  */
 export const retryKind = (error: unknown): RetryKind => {
   if (typeof error !== "object" || error === null) return "NONE"
-  const { $metadata, name } = error as { readonly name?: unknown; readonly $metadata?: { readonly httpStatusCode?: unknown } }
+  const { $metadata, name } = error as {
+    readonly name?: unknown
+    readonly $metadata?: { readonly httpStatusCode?: unknown }
+  }
   if ($metadata?.httpStatusCode === 429 || throttlingCodes.has(name as string)) return "THROTTLING"
   return isTransient(error, 0) ? "TRANSIENT" : "NONE"
 }
@@ -499,7 +508,7 @@ const abortError = (): Error => Object.assign(new Error("Request aborted"), { na
 export class Agents {
   #http: Http.Agent | undefined
   #https: Https.Agent | undefined
-  for(protocol: "http:" | "https:"): Http.Agent {
+  for(protocol: string): Http.Agent {
     return protocol === "https:"
       ? this.#https ??= new Https.Agent({ keepAlive: true, maxSockets: 50 })
       : this.#http ??= new Http.Agent({ keepAlive: true, maxSockets: 50 })
@@ -586,6 +595,12 @@ export const send = (
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("error", (error) => fail(error))
+      // A connection that closes before the response's end fails as a reset (a transient failure).
+      res.on("close", () => {
+        if (!res.complete) {
+          fail(Object.assign(new Error("The connection closed before the response ended"), { code: "ECONNRESET" }))
+        }
+      })
       res.on("end", () =>
         settle(() =>
           resolve({
