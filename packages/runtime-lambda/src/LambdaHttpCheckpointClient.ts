@@ -8,7 +8,8 @@
  * signature; a test compares them), retries them as its standard retry mode
  * does (3 attempts, exponential backoff with full jitter, throttling, 5xx and
  * network failures), with its timeouts (connection 5 s, idle socket 50 s,
- * request 55 s) over kept-alive connections, and fails with the same
+ * request 55 s) over kept-alive connections, corrects its clock by the
+ * service's `Date` header as it does, and fails with the same
  * classified `CheckpointClientError`s. What it leaves out is what a Lambda
  * function does not need, and that costs the AWS SDK's client ~50 ms of a cold
  * start: the credential provider chain (it reads the keys Lambda puts in the
@@ -415,6 +416,9 @@ export const fromConfig = (
   const basePath = endpoint.pathname.replace(/\/+$/, "")
   // The retry quota of this client, shared by its calls (the standard mode's token bucket).
   let capacity: number = LambdaHttp.retry.capacity
+  // What to add to the Clock to read the service's time: requests are signed at the service's time, as the AWS SDK
+  // signs them (a signature more than 5 minutes off is refused).
+  let clockOffset = 0
 
   /** One attempt: signed at `now`, sent, its response read (a non-2xx answer fails). */
   const attempt = (
@@ -423,7 +427,7 @@ export const fromConfig = (
     headers: Record<string, string>,
     now: number,
     signal: AbortSignal
-  ): Promise<Record<string, unknown>> => {
+  ): Promise<{ readonly output: Record<string, unknown>; readonly serverDate: string | undefined }> => {
     const path = basePath + spec.path
     return sign.sign({
       method: spec.method,
@@ -448,7 +452,12 @@ export const fromConfig = (
         body: spec.body
       }, signal)
     }).then((response) => {
-      if (response.status >= 200 && response.status < 300) return LambdaHttp.responseOutput(response, shape)
+      if (response.status >= 200 && response.status < 300) {
+        return {
+          output: LambdaHttp.responseOutput(response, shape),
+          serverDate: LambdaHttp.serverDateOf(response.headers)
+        }
+      }
       throw LambdaHttp.responseError(response, now)
     })
   }
@@ -468,16 +477,26 @@ export const fromConfig = (
       while (true) {
         attempts++
         headers["amz-sdk-request"] = `attempt=${attempts}; max=${maxAttempts}`
-        const now = yield* Clock.currentTimeMillis
+        const sentAt = yield* Clock.currentTimeMillis
+        const offsetBefore = clockOffset
         const outcome = yield* Effect.result(Effect.tryPromise({
-          try: (signal) => attempt(spec, shape, { ...headers }, now, signal),
+          try: (signal) => attempt(spec, shape, { ...headers }, sentAt + offsetBefore, signal),
           catch: (cause) => cause
         }))
+        const receivedAt = yield* Clock.currentTimeMillis
         if (Result.isSuccess(outcome)) {
+          clockOffset = LambdaHttp.updatedClockOffset(outcome.success.serverDate, clockOffset, sentAt, receivedAt)
           capacity = Math.min(LambdaHttp.retry.capacity, capacity + (retryCost ?? LambdaHttp.retry.noRetryIncrement))
-          return outcome.success
+          return outcome.success.output
         }
         const error = outcome.failure
+        if (error instanceof LambdaHttp.ServiceError) {
+          clockOffset = LambdaHttp.updatedClockOffset(error.serverDate, clockOffset, sentAt, receivedAt)
+          // A failure after which the clock was corrected (off by 4 minutes or more) is retried, signed anew.
+          if (Math.abs(clockOffset) >= LambdaHttp.clockSkewThreshold && clockOffset !== offsetBefore) {
+            error.$metadata.clockSkewCorrected = true
+          }
+        }
         const kind = LambdaHttp.retryKind(error)
         const cost = kind === "THROTTLING" ? LambdaHttp.retry.throttlingCost : LambdaHttp.retry.cost
         if (kind === "NONE" || attempts >= maxAttempts || capacity < cost) {
@@ -485,9 +504,7 @@ export const fromConfig = (
         }
         capacity -= cost
         retryCost = cost
-        const retryAfter = error instanceof LambdaHttp.ServiceError && error.retryAfter !== undefined
-          ? error.retryAfter - (yield* Clock.currentTimeMillis)
-          : undefined
+        const retryAfter = error instanceof LambdaHttp.ServiceError ? error.retryAfter : undefined
         const delay = LambdaHttp.retryDelay(kind, attempts - 1, yield* Random.next, retryAfter)
         totalRetryDelay += delay
         yield* Effect.sleep(delay)

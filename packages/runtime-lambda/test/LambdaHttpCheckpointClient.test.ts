@@ -354,6 +354,43 @@ describe("LambdaHttpCheckpointClient, against LambdaClient", () => {
       assert.deepStrictEqual(sentHeaders(ours!), sentHeaders(theirs!))
     }))
 
+  it.effect("corrects its clock by the service's Date header, as the AWS SDK does, and retries what the skew failed", () =>
+    Effect.gen(function*() {
+      // the service's clock is an hour ahead: the first request fails, the retry is signed at the service's time;
+      // the retry's answer says two hours, and the next call is signed at that
+      const serverDate = new Date(now + 3_600_000).toUTCString()
+      const laterDate = new Date(now + 7_200_000).toUTCString()
+      const skewed = (request: Recorded, index: number): Answer =>
+        index % 3 === 0
+          ? {
+            ...awsError(403, "InvalidSignatureException", "Signature not yet current"),
+            headers: { "x-amzn-errortype": "InvalidSignatureException", date: serverDate }
+          }
+          : { ...okAnswer(request), headers: { "content-type": "application/json", date: laterDate } }
+      const server = yield* recorder(skewed)
+      const uuids = fixUuids()
+      vi.useFakeTimers({ toFake: ["Date"], now })
+      yield* TestClock.setTime(now)
+      const aws = yield* awsClient(server.url)
+      const light = yield* lightClient({ endpoint: server.url })
+      uuids.reset()
+      yield* LambdaCheckpointClient.make(aws).checkpoint(checkpoints[0]!)
+      yield* LambdaCheckpointClient.make(aws).getExecutionState(stateRequests[0]!)
+      uuids.reset()
+      const fiber = yield* Effect.forkChild(light.checkpoint(checkpoints[0]!))
+      while (server.requests.length < 4) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+      yield* TestClock.adjust(50)
+      yield* Fiber.join(fiber)
+      yield* light.getExecutionState(stateRequests[0]!)
+      assert.strictEqual(server.requests.length, 6)
+      for (let i = 0; i < 3; i++) {
+        assert.deepStrictEqual(sentHeaders(server.requests[3 + i]!), sentHeaders(server.requests[i]!), `request ${i}`)
+      }
+      assert.strictEqual(server.requests[3]!.headers["x-amz-date"], "20261202T053045Z")
+      assert.strictEqual(server.requests[4]!.headers["x-amz-date"], "20261202T063045Z")
+      assert.strictEqual(server.requests[5]!.headers["x-amz-date"], "20261202T073045Z")
+    }))
+
   it.effect("decodes the answers to the same values", () =>
     Effect.gen(function*() {
       const server = yield* recorder(okAnswer)
@@ -521,6 +558,7 @@ describe("LambdaHttpCheckpointClient retries", () => {
       [status(403, "InvalidSignatureException"), "NONE"],
       [{ name: "InvalidSignatureException", message: "Signature expired: 2026...", $metadata: { httpStatusCode: 403 } }, "TRANSIENT"],
       [{ name: "TimeoutError", message: "t" }, "TRANSIENT"],
+      [{ name: "X", $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }, "TRANSIENT"],
       [Object.assign(new Error("reset"), { code: "ECONNRESET" }), "TRANSIENT"],
       [Object.assign(new Error("dns"), { code: "EAI_AGAIN" }), "TRANSIENT"],
       [new Error("wrapped", { cause: Object.assign(new Error("pipe"), { code: "EPIPE" }) }), "TRANSIENT"],

@@ -268,15 +268,25 @@ export const read = (shape: ReadShape, value: unknown): unknown => {
 export class ServiceError extends Error {
   override readonly name: string
   readonly $fault: "client" | "server"
-  readonly $metadata: { httpStatusCode?: number; requestId?: string; attempts?: number; totalRetryDelay?: number }
-  /** When the service asked to be called again (`retry-after`, `x-amz-retry-after`), epoch ms. */
+  readonly $metadata: {
+    httpStatusCode?: number
+    requestId?: string
+    attempts?: number
+    totalRetryDelay?: number
+    /** The client corrected its clock by this response (its clock was off by 4 minutes or more): retried. */
+    clockSkewCorrected?: boolean
+  }
+  /** How long after this response the service asked to be called again (`retry-after`, `x-amz-retry-after`), ms. */
   readonly retryAfter: number | undefined
+  /** The service's time, when the response says it (see {@link serverDateOf}). */
+  readonly serverDate: string | undefined
   constructor(options: {
     readonly name: string
     readonly message: string
     readonly statusCode: number
     readonly requestId?: string | undefined
     readonly retryAfter?: number | undefined
+    readonly serverDate?: string | undefined
   }) {
     super(options.message)
     this.name = options.name
@@ -286,6 +296,7 @@ export class ServiceError extends Error {
       ...(options.requestId === undefined ? {} : { requestId: options.requestId })
     }
     this.retryAfter = options.retryAfter
+    this.serverDate = options.serverDate
   }
 }
 
@@ -319,17 +330,46 @@ export const errorCode = (headers: Headers, body: Record<string, unknown>): stri
   return undefined
 }
 
-/** When a response asks to be retried (`retry-after` in seconds or as a date, `x-amz-retry-after` in ms), epoch ms. */
+/** The service's time in a response: its `Date` header, unless a cache's `Age` header says it is not the service's. */
+export const serverDateOf = (headers: Headers): string | undefined =>
+  header(headers, "age") === undefined ? header(headers, "date") : undefined
+
+/**
+ * The clock offset (ms to add to the local clock to read the service's) after
+ * a response that said the service's time, as the AWS SDK keeps it: the
+ * service's time at the response's receipt, unless the date does not parse or
+ * the request took more than 15 minutes.
+ */
+export const updatedClockOffset = (
+  serverDate: string | undefined,
+  current: number,
+  sentAt: number,
+  receivedAt: number
+): number => {
+  if (serverDate === undefined) return current
+  const serverTime = Date.parse(serverDate)
+  if (Number.isNaN(serverTime) || receivedAt - sentAt > 900_000) return current
+  return serverTime - receivedAt
+}
+
+/** How far off the clock must be for a failure to be retried once the clock is corrected (ms). */
+export const clockSkewThreshold = 240_000
+
+/**
+ * How long after a response it asks to be retried, in ms: `retry-after` in
+ * seconds or as a date (read against `now`, the time the request was signed
+ * at), or `x-amz-retry-after` in ms.
+ */
 export const retryAfterOf = (headers: Headers, now: number): number | undefined => {
   const after = header(headers, "retry-after")
   if (after !== undefined) {
-    const seconds = /^\d+(?:\.\d+)?$/.test(after) ? Number(after) : (Date.parse(after) - now) / 1000
-    return Number.isNaN(seconds) ? undefined : now + seconds * 1000
+    const ms = /^\d+(?:\.\d+)?$/.test(after) ? Number(after) * 1000 : Date.parse(after) - now
+    return Number.isNaN(ms) ? undefined : ms
   }
   const amz = header(headers, "x-amz-retry-after")
   if (amz === undefined) return undefined
   const ms = Number(amz)
-  return Number.isNaN(ms) ? undefined : now + ms
+  return Number.isNaN(ms) ? undefined : ms
 }
 
 /** The failure a non-2xx response stands for: its code and message as the AWS SDK reads them. */
@@ -348,7 +388,8 @@ export const responseError = (response: Response, now: number): Error => {
         message: `${(error as Error).message} (the error response is not JSON)`,
         statusCode: response.status,
         requestId,
-        retryAfter: retryAfterOf(response.headers, now)
+        retryAfter: retryAfterOf(response.headers, now),
+        serverDate: serverDateOf(response.headers)
       })
     }
     if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
@@ -361,7 +402,8 @@ export const responseError = (response: Response, now: number): Error => {
     message: typeof message === "string" && message.length > 0 ? message : "UnknownError",
     statusCode: response.status,
     requestId,
-    retryAfter: retryAfterOf(response.headers, now)
+    retryAfter: retryAfterOf(response.headers, now),
+    serverDate: serverDateOf(response.headers)
   })
 }
 
@@ -373,7 +415,12 @@ export const responseOutput = (response: Response, shape: ReadStruct): Record<st
     return typeof parsed === "object" && parsed !== null ? read(shape, parsed) as Record<string, unknown> : {}
   } catch (error) {
     const cause = error as Error
-    throw new ServiceError({ name: cause.name, message: cause.message, statusCode: response.status })
+    throw new ServiceError({
+      name: cause.name,
+      message: cause.message,
+      statusCode: response.status,
+      serverDate: serverDateOf(response.headers)
+    })
   }
 }
 
@@ -420,10 +467,11 @@ const isTransient = (error: unknown, depth: number): boolean => {
     readonly message?: unknown
     readonly code?: unknown
     readonly cause?: unknown
-    readonly $metadata?: { readonly httpStatusCode?: unknown }
+    readonly $metadata?: { readonly httpStatusCode?: unknown; readonly clockSkewCorrected?: unknown }
   }
   if (name === "AbortError") return false
-  return transientCodes.has(name as string) ||
+  return $metadata?.clockSkewCorrected === true ||
+    transientCodes.has(name as string) ||
     (name === "InvalidSignatureException" && typeof message === "string" && message.includes("Signature expired")) ||
     networkCodes.has(code as string) ||
     transientStatuses.has($metadata?.httpStatusCode as number) ||
@@ -434,7 +482,7 @@ const isTransient = (error: unknown, depth: number): boolean => {
 /**
  * How the AWS SDK's standard retry mode treats a failed attempt: throttling
  * (429 or a throttling error code), transient (timeouts, the network errors
- * of Node, 500/502/503/504), or not retried (any other 4xx, a client-side
+ * of Node, 500/502/503/504, a failure after which the clock was corrected), or not retried (any other 4xx, a client-side
  * error, an abort).
  */
 export const retryKind = (error: unknown): RetryKind => {
