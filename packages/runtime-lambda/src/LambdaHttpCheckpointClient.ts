@@ -440,14 +440,12 @@ export const fromConfig = (
       body: spec.body
     }, { signingDate: new Date(now) }).then((signed) => {
       const query = LambdaHttp.queryString(spec.query)
-      const traceId = nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME) === undefined ? undefined : nonEmpty(env._X_AMZN_TRACE_ID)
       return LambdaHttp.send({ url: endpoint, agent: agents.for(endpoint.protocol), timeouts }, {
         method: spec.method,
         path: query === "" ? path : `${path}?${query}`,
         headers: {
           ...signed.headers as Record<string, string>,
-          "user-agent": userAgent,
-          ...(traceId === undefined ? {} : { "x-amzn-trace-id": traceId })
+          "user-agent": userAgent
         },
         body: spec.body
       }, signal)
@@ -470,6 +468,8 @@ export const fromConfig = (
         headers["content-type"] = "application/json"
         headers["content-length"] = String(spec.body.length)
       }
+      // The invocation's trace context (the W3C headers are signed, X-Amzn-Trace-Id is not), then the call's id.
+      Object.assign(headers, LambdaHttp.traceHeaders(env))
       headers["amz-sdk-invocation-id"] = uuid()
       let attempts = 0
       let totalRetryDelay = 0

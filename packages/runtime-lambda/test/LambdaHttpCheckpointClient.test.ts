@@ -244,6 +244,7 @@ const fixUuids = () => {
 
 afterEach(() => {
   vi.restoreAllMocks()
+  vi.unstubAllEnvs()
   vi.useRealTimers()
 })
 
@@ -389,6 +390,49 @@ describe("LambdaHttpCheckpointClient, against LambdaClient", () => {
       assert.strictEqual(server.requests[3]!.headers["x-amz-date"], "20261202T053045Z")
       assert.strictEqual(server.requests[4]!.headers["x-amz-date"], "20261202T063045Z")
       assert.strictEqual(server.requests[5]!.headers["x-amz-date"], "20261202T073045Z")
+    }))
+
+  it.effect("forwards the invocation's trace context as the AWS SDK does (environment, then the runtime's InvokeStore)", () =>
+    Effect.gen(function*() {
+      const server = yield* recorder(okAnswer)
+      const uuids = fixUuids()
+      vi.useFakeTimers({ toFake: ["Date"], now })
+      yield* TestClock.setTime(now)
+      vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "hello-world")
+      vi.stubEnv("_X_AMZN_TRACE_ID", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+      const aws = LambdaCheckpointClient.make(yield* awsClient(server.url))
+      const config = yield* Effect.fromResult(LambdaHttpCheckpointClient.resolveConfig({ region, credentials, endpoint: server.url }, {}))
+      const light = yield* Effect.acquireRelease(
+        Effect.sync(() => LambdaHttpCheckpointClient.fromConfig(config, process.env)),
+        (client) => Effect.sync(client.destroy)
+      )
+      const both = Effect.gen(function*() {
+        uuids.reset()
+        yield* aws.checkpoint(checkpoints[0]!)
+        uuids.reset()
+        yield* light.service.checkpoint(checkpoints[0]!)
+        const [theirs, ours] = server.requests.slice(-2)
+        assert.deepStrictEqual(sentHeaders(ours!), sentHeaders(theirs!))
+        return ours!.headers
+      })
+      // from the environment (the AWS SDK's call made the runtime's store, empty here)
+      const fromEnv = yield* both
+      assert.strictEqual(fromEnv["x-amzn-trace-id"], process.env._X_AMZN_TRACE_ID)
+      assert.isUndefined(fromEnv.traceparent)
+      // from the runtime's InvokeStore, as the Lambda runtime sets it for an invocation
+      const store = (globalThis as { awslambda?: { InvokeStore?: { run: (context: unknown, f: () => void) => void } } })
+        .awslambda?.InvokeStore
+      assert.isDefined(store)
+      store!.run({
+        [Symbol.for("_AWS_LAMBDA_X_RAY_TRACE_ID")]: "Root=1-00000000-000000000000000000000001;Sampled=0",
+        [Symbol.for("_AWS_LAMBDA_TRACEPARENT")]: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        [Symbol.for("_AWS_LAMBDA_TRACESTATE")]: "congo=t61rcWkgMzE",
+        [Symbol.for("_AWS_LAMBDA_BAGGAGE")]: "userId=alice"
+      }, () => {})
+      const fromStore = yield* both.pipe(Effect.ensuring(Effect.sync(() => store!.run(undefined, () => {}))))
+      assert.strictEqual(fromStore["x-amzn-trace-id"], "Root=1-00000000-000000000000000000000001;Sampled=0")
+      assert.strictEqual(fromStore.traceparent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+      assert.match(fromStore.authorization!, /SignedHeaders=[^,]*baggage;[^,]*traceparent;tracestate;/)
     }))
 
   it.effect("decodes the answers to the same values", () =>

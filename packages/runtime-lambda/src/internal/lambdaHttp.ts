@@ -162,6 +162,47 @@ export const queryString = (query: Readonly<Record<string, string>>): string => 
   return parts.join("&")
 }
 
+// The part of the Lambda runtime's `InvokeStore` (`globalThis.awslambda.InvokeStore`, the invocation's
+// context) that trace propagation reads.
+interface InvokeStore {
+  readonly getXRayTraceId?: () => unknown
+  readonly getTraceparent?: () => unknown
+  readonly getTracestate?: () => unknown
+  readonly getBaggage?: () => unknown
+}
+
+const fromStore = (store: InvokeStore | undefined, key: keyof InvokeStore): string | undefined => {
+  try {
+    const value = store?.[key]?.call(store)
+    return typeof value === "string" && value.length > 0 ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The invocation's trace context, as the AWS SDK forwards it on Lambda: the
+ * X-Ray trace id (`X-Amzn-Trace-Id`, from the runtime's `InvokeStore`, else
+ * `_X_AMZN_TRACE_ID`; only in a Lambda function) and the W3C `traceparent`,
+ * `tracestate` and `baggage` the runtime holds. Read for every call (they
+ * change with each invocation).
+ */
+export const traceHeaders = (env: Readonly<Record<string, string | undefined>>): Record<string, string> => {
+  const store = (globalThis as { readonly awslambda?: { readonly InvokeStore?: InvokeStore } }).awslambda?.InvokeStore
+  const headers: Record<string, string> = {}
+  const traceId = fromStore(store, "getXRayTraceId") ?? (env._X_AMZN_TRACE_ID || undefined)
+  if (env.AWS_LAMBDA_FUNCTION_NAME && traceId !== undefined) headers["x-amzn-trace-id"] = traceId
+  const traceparent = fromStore(store, "getTraceparent")
+  if (traceparent !== undefined) {
+    headers.traceparent = traceparent
+    const tracestate = fromStore(store, "getTracestate")
+    if (tracestate !== undefined) headers.tracestate = tracestate
+    const baggage = fromStore(store, "getBaggage")
+    if (baggage !== undefined) headers.baggage = baggage
+  }
+  return headers
+}
+
 // ---------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------
