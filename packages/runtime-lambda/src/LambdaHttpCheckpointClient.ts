@@ -312,9 +312,16 @@ export const resolveConfig = (
       )
     }
     if (fromEnvironment(env) === undefined) {
+      // Other sources the AWS SDK's chain would read, named so that the message says why they were not.
+      const others = [
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE"
+      ].filter((name) => nonEmpty(env[name]) !== undefined)
       return configError(
         "credentials",
-        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the credentials option"
+        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the credentials option" +
+          (others.length === 0 ? "" : ` (${others.join(", ")} is a source this transport does not read)`)
       )
     }
   }

@@ -758,6 +758,12 @@ describe("LambdaHttpCheckpointClient configuration", () => {
     assert.strictEqual(endpointOf({}, { ...env, AWS_RETRY_MODE: "adaptive" }), "error (AWS_RETRY_MODE)")
     assert.strictEqual(endpointOf({}, { ...env, AWS_MAX_ATTEMPTS: "0" }), "error (maxAttempts)")
     assert.strictEqual(endpointOf({ requestTimeout: -1 }, env), "error (requestTimeout)")
+    const container = resolved({}, { AWS_REGION: "us-west-2", AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1" })
+    assert.isTrue(Result.isFailure(container))
+    assert.match(
+      (container as Result.Failure<never, LambdaHttpCheckpointClient.LambdaHttpConfigurationError>).failure.message,
+      /AWS_CONTAINER_CREDENTIALS_FULL_URI is a source this transport does not read/
+    )
     const error = resolved({}, keys)
     assert.isTrue(Result.isFailure(error))
     const failure = (error as Result.Failure<never, LambdaHttpCheckpointClient.LambdaHttpConfigurationError>).failure
