@@ -194,8 +194,10 @@ export const readPages = <E, R>(
 const checkStatePage = (page: unknown): string | undefined => {
   const violation = ServiceGuard.checkPage(page)
   if (violation !== undefined) return violation
-  for (const operation of (page as { readonly Operations?: ReadonlyArray<unknown> }).Operations ?? []) {
-    const invalid = ServiceGuard.checkOperation(operation)
+  // An index loop: unoptimized, `for…of` allocates an iterator result per operation of every page.
+  const operations = (page as { readonly Operations?: ReadonlyArray<unknown> }).Operations ?? []
+  for (let i = 0; i < operations.length; i++) {
+    const invalid = ServiceGuard.checkOperation(operations[i])
     if (invalid !== undefined) return invalid
   }
   return undefined

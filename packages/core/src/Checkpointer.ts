@@ -127,6 +127,12 @@ export interface Options {
   readonly arn: string
   readonly token: string
   readonly operations: ReadonlyArray<Wire.Operation>
+  /**
+   * The same operations by id (see {@link indexById}), when the caller built
+   * that index already (the invocation does, to refuse a state with an
+   * operation twice): the checkpointer keeps it as its state, and updates it.
+   */
+  readonly byId?: Map<OperationId.WireId, Wire.Operation> | undefined
   readonly scheduler: Scheduler["Service"]
   /** Called once when a checkpoint call fails: the invocation ends. */
   readonly onFailure: (error: CheckpointFailedError) => Effect.Effect<void>
@@ -283,7 +289,7 @@ class State {
     this.client = client
     this.clock = clock
     this.token = options.token
-    this.operations = byId(options.operations)
+    this.operations = options.byId ?? indexById(options.operations)
     const turnEnded = Effect.sync(() => {
       this.turns--
     })
@@ -296,15 +302,23 @@ class State {
 }
 
 /**
- * The operations of a state, by id. A function of its own rather than a loop in
- * `State`'s constructor: the replay of a long history made that loop hot, and
- * V8 then compiled the whole constructor, its closures included, for code that
- * runs once per invocation (10 ms of background compilation in the next
- * invocation, `--trace-opt`).
+ * The operations of a state, by id; a later operation with the same id
+ * replaces an earlier one (so a state has an operation twice exactly when the
+ * index is smaller than the state). Pure.
+ *
+ * A function of its own rather than a loop in `State`'s constructor: the
+ * replay of a long history made that loop hot, and V8 then compiled the whole
+ * constructor, its closures included, for code that runs once per invocation
+ * (10 ms of background compilation in the next invocation, `--trace-opt`).
+ *
+ * @category state
+ * @since 0.1.0
  */
-const byId = (operations: ReadonlyArray<Wire.Operation>): Map<OperationId.WireId, Wire.Operation> => {
+export const indexById = (operations: ReadonlyArray<Wire.Operation>): Map<OperationId.WireId, Wire.Operation> => {
   const map = new Map<OperationId.WireId, Wire.Operation>()
-  for (const operation of operations) map.set(operation.Id, operation)
+  // An index loop: it runs once per invocation, mostly before V8 optimizes it, where `for…of`
+  // allocates an iterator result per operation (0.4 MB for 10,000).
+  for (let i = 0; i < operations.length; i++) map.set(operations[i]!.Id, operations[i]!)
   return map
 }
 

@@ -135,7 +135,10 @@ const defaultTimeoutMillis = 15 * 60 * 1000
  * invocation, see `CheckpointClient.readPages`). Operations are pushed into
  * `into` as they arrive, so that the watchdog knows what was read if the
  * loading does not finish. A state with the same operation twice, or without
- * its EXECUTION operation, is refused with an `InvalidEventError`.
+ * its EXECUTION operation, is refused with an `InvalidEventError`. Returns the
+ * operations in the order the service reported them, and the same by id
+ * (`Checkpointer.indexById`, which the duplicate check needs anyway: the
+ * checkpointer takes it over instead of indexing the state again).
  *
  * @category running
  * @since 0.1.0
@@ -169,7 +172,9 @@ export const loadState = Effect.fnUntraced(function*(
       )
     )
   )
-  const duplicate = ServiceGuard.findDuplicate(into)
+  const byId = Checkpointer.indexById(into)
+  // A smaller index means an operation twice: only then is it looked for.
+  const duplicate = byId.size === into.length ? undefined : ServiceGuard.findDuplicate(into)
   if (duplicate !== undefined) {
     return yield* new InvalidEventError({
       message: `The state of the execution has the operation ${JSON.stringify(duplicate.slice(0, 100))} twice`
@@ -180,7 +185,7 @@ export const loadState = Effect.fnUntraced(function*(
       message: `The state of the execution has no EXECUTION operation (${into.length} operations received)`
     })
   }
-  return into
+  return { operations: into, byId }
 })
 
 const failed = (error: Wire.ErrorObject): Wire.InvocationOutput => ({ Status: "FAILED", Error: error })
@@ -301,7 +306,7 @@ const run = Effect.fnUntraced(function*(
 
   const work = Effect.gen(function*() {
     // A failure to load the state is a system failure like any other: it goes to the supervisor.
-    const operations = yield* loadState(input, loaded).pipe(
+    const { byId, operations } = yield* loadState(input, loaded).pipe(
       Effect.catch((error) => Effect.andThen(supervisor.fail(error), Effect.never))
     )
     const execution = operations.find((operation) => operation.Type === "EXECUTION")!
@@ -309,6 +314,7 @@ const run = Effect.fnUntraced(function*(
       arn,
       token: input.CheckpointToken,
       operations,
+      byId,
       scheduler,
       onFailure: supervisor.fail,
       // Without a token nothing more can be checkpointed: end the invocation, with

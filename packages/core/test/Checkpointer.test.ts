@@ -36,6 +36,18 @@ describe("Checkpointer.batches", () => {
   })
 })
 
+describe("Checkpointer.indexById", () => {
+  it("indexes the operations by id; an id twice makes the index smaller, the later one kept", () => {
+    const a: Wire.Operation = { Id: "a", Type: "STEP", Status: "STARTED" }
+    const b: Wire.Operation = { Id: "b", Type: "WAIT", Status: "STARTED" }
+    const a2: Wire.Operation = { Id: "a", Type: "STEP", Status: "SUCCEEDED" }
+    assert.deepStrictEqual([...Checkpointer.indexById([a, b])], [["a", a], ["b", b]])
+    const twice = Checkpointer.indexById([a, b, a2])
+    assert.strictEqual(twice.size, 2)
+    assert.strictEqual(twice.get("a"), a2)
+  })
+})
+
 describe("Checkpointer", () => {
   const recordingClient = (log: Array<Wire.CheckpointRequest>, changed: (n: number) => ReadonlyArray<Wire.Operation>) =>
     Layer.succeed(CheckpointClient.CheckpointClient, {
