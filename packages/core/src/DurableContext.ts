@@ -83,17 +83,22 @@ export interface OperationIds {
  * The id allocator of a context: how many operations it started, and the ids
  * of the next one when the replay already computed them (the replay looks one
  * operation ahead to know where its history ends, so every id is hashed once).
- * Mutable, and shared by every view of the same context.
+ * Mutable, and shared by every view of the same context. The ids ahead are
+ * two strings rather than an `OperationIds`: the replay looks ahead once per
+ * operation, and allocates no object for it.
  *
  * @category models
  * @since 0.1.0
  */
 export interface Ids {
   counter: number
-  ahead: OperationIds | undefined
+  /** The raw id of operation `counter + 1`, when {@link peek} computed it. */
+  aheadRawId: OperationId.RawId | undefined
+  /** Its wire id, set with `aheadRawId`. */
+  aheadId: OperationId.WireId | undefined
 }
 
-const makeIds = (): Ids => ({ counter: 0, ahead: undefined })
+const makeIds = (): Ids => ({ counter: 0, aheadRawId: undefined, aheadId: undefined })
 
 /**
  * Builds the root context of an invocation.
@@ -126,36 +131,68 @@ export const makeChild = (
     yieldAfterId: false
   })
 
-const idsAt = (context: DurableContext["Service"], counter: number): OperationIds => {
-  const rawId = OperationId.child(context.parent?.rawId, counter)
-  return { rawId, id: OperationId.hash(rawId), parentId: context.parent?.id }
+/**
+ * The raw and wire id of an operation, written into an object of the
+ * caller's (an operation's own record: see {@link allocateInto}).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface IdTarget {
+  rawId: OperationId.RawId
+  id: OperationId.WireId
 }
 
 /**
- * Allocates the ids of the next operation of a context. Synchronous: the
- * caller runs inside the fiber that owns the position.
+ * Allocates the ids of the next operation of a context into `target`, and
+ * allocates nothing else. Synchronous: the caller runs inside the fiber that
+ * owns the position.
+ *
+ * @category ids
+ * @since 0.1.0
+ */
+export const allocateInto = (context: DurableContext["Service"], target: IdTarget): void => {
+  const ids = context.ids
+  const counter = ++ids.counter
+  const rawId = ids.aheadRawId
+  if (rawId !== undefined) {
+    // `peek` computed them for this very counter: nothing else allocates in between.
+    target.rawId = rawId
+    target.id = ids.aheadId!
+    ids.aheadRawId = ids.aheadId = undefined
+  } else {
+    target.rawId = OperationId.child(context.parent?.rawId, counter)
+    target.id = OperationId.hash(target.rawId)
+  }
+}
+
+/**
+ * Allocates the ids of the next operation of a context (see
+ * {@link allocateInto}).
  *
  * @category ids
  * @since 0.1.0
  */
 export const allocate = (context: DurableContext["Service"]): OperationIds => {
-  const ids = context.ids
-  const counter = ++ids.counter
-  const ahead = ids.ahead
-  ids.ahead = undefined
-  // `peek` computed them for this very counter: nothing else allocates in between.
-  return ahead ?? idsAt(context, counter)
+  const ids = { rawId: "", id: "", parentId: context.parent?.id }
+  allocateInto(context, ids)
+  return ids
 }
 
 /**
- * The ids the next operation of a context will get, computed once and kept
- * for it.
+ * The wire id the next operation of a context will get, computed once and
+ * kept for it (with its raw id).
  *
  * @category ids
  * @since 0.1.0
  */
-export const peek = (context: DurableContext["Service"]): OperationIds =>
-  context.ids.ahead ??= idsAt(context, context.ids.counter + 1)
+export const peek = (context: DurableContext["Service"]): OperationId.WireId => {
+  const ids = context.ids
+  if (ids.aheadId !== undefined) return ids.aheadId
+  const rawId = OperationId.child(context.parent?.rawId, ids.counter + 1)
+  ids.aheadRawId = rawId
+  return ids.aheadId = OperationId.hash(rawId)
+}
 
 /**
  * Allocates the ids of the next operation of a context, as an Effect.

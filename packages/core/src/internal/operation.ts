@@ -5,9 +5,9 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Tracer from "effect/Tracer"
-import { allocate, DurableContext, peek } from "../DurableContext.ts"
-import type * as DurableContextModule from "../DurableContext.ts"
+import { allocateInto, DurableContext, type IdTarget, peek } from "../DurableContext.ts"
 import {
   ConfigValidationError,
   ContextValidationError,
@@ -38,33 +38,34 @@ export interface Started extends Scheduler.OperationMeta {
   readonly tracer: Tracer.Tracer
 }
 
-// One object per started operation (it is its own `meta`): replay starts many.
+// One object per started operation (it is its own `meta`; what identifies it is read from its
+// spec): replay starts many, so nothing else is made per operation to start it.
 class StartedImpl implements Started {
   readonly context: DurableContext["Service"]
+  readonly spec: Spec
   readonly rawId: OperationId.RawId
   readonly id: OperationId.WireId
-  readonly parentId: OperationId.WireId | undefined
-  readonly type: Wire.OperationType
-  readonly subType: Wire.OperationSubType
-  readonly name: string | undefined
   readonly checkpoint: Wire.Operation | undefined
   readonly tracer: Tracer.Tracer
-  constructor(
-    context: DurableContext["Service"],
-    ids: DurableContextModule.OperationIds,
-    spec: Spec,
-    checkpoint: Wire.Operation | undefined,
-    tracer: Tracer.Tracer
-  ) {
+  constructor(context: DurableContext["Service"], spec: Spec, found: Found, tracer: Tracer.Tracer) {
     this.context = context
-    this.rawId = ids.rawId
-    this.id = ids.id
-    this.parentId = ids.parentId
-    this.type = spec.type
-    this.subType = spec.subType
-    this.name = spec.name
-    this.checkpoint = checkpoint
+    this.spec = spec
+    this.rawId = found.rawId
+    this.id = found.id
+    this.checkpoint = found.checkpoint
     this.tracer = tracer
+  }
+  get parentId(): OperationId.WireId | undefined {
+    return this.context.parent?.id
+  }
+  get type(): Wire.OperationType {
+    return this.spec.type
+  }
+  get subType(): Wire.OperationSubType {
+    return this.spec.subType
+  }
+  get name(): string | undefined {
+    return this.spec.name
   }
   get meta(): Scheduler.OperationMeta {
     return this
@@ -78,9 +79,8 @@ class StartedImpl implements Started {
 keep(
   new StartedImpl(
     {} as DurableContext["Service"],
-    { rawId: "", id: "", parentId: undefined } as unknown as DurableContextModule.OperationIds,
     { type: "STEP", subType: "Step", name: undefined },
-    undefined,
+    { rawId: "", id: "", checkpoint: undefined },
     Tracer.nativeTracer
   )
 )
@@ -108,7 +108,11 @@ export const orFault = <A>(
 
 const printableAscii = /^[\x20-\x7e]{1,256}$/
 
-/** What identifies the kind of an operation. */
+/**
+ * What identifies the kind of an operation. An operation may pass an object
+ * of its own that also holds what it runs (a step's spec holds its effect and
+ * options): its body then needs no closure per call (see {@link operation}).
+ */
 export interface Spec {
   readonly type: Wire.OperationType
   readonly subType: Wire.OperationSubType
@@ -116,19 +120,22 @@ export interface Spec {
   readonly name: string | undefined
 }
 
+/** What {@link check} found for the operation it started: its ids and its checkpoint. */
+interface Found extends IdTarget {
+  checkpoint: Wire.Operation | undefined
+}
+
+// What `check` found last. Written and read in one synchronous run (`check`, then its caller at
+// once: nothing runs in between), so that checking an operation makes no object of its own.
+const found: Found = { rawId: "", id: "", checkpoint: undefined }
+
 /**
- * Starts an operation, synchronously: checks where it is called from and its
- * name, allocates its id, looks its checkpoint up and validates it. Returns
- * the system failure that must end the invocation instead, if any.
- *
- * This is all a replayed operation costs before it decodes its checkpoint:
- * no fiber, no scheduler, no Effect.
+ * Checks an operation before it starts, synchronously: where it is called
+ * from and its name; then allocates its id, looks its checkpoint up and
+ * validates it, and leaves what it found in `found`. Returns the system
+ * failure that must end the invocation instead, if any.
  */
-export const open = (
-  context: DurableContext["Service"],
-  spec: Spec,
-  tracer: Tracer.Tracer = Tracer.nativeTracer
-): Started | SystemFailure => {
+const check = (context: DurableContext["Service"], spec: Spec): SystemFailure | undefined => {
   if (context.location === "step") {
     return new ContextValidationError({
       message: `Durable operation "${spec.name ?? spec.subType}" (${spec.subType}) was called inside a step. ` +
@@ -141,14 +148,14 @@ export const open = (
         "names must be 1 to 256 printable ASCII characters."
     })
   }
-  const ids = allocate(context)
-  const { id, rawId } = ids
+  allocateInto(context, found)
   const { checkpointer, replay } = context.services
-  const checkpoint = checkpointer.lookup(id)
+  const checkpoint = found.checkpoint = checkpointer.lookup(found.id)
+  const rawId = found.rawId
   // The replay ends at the first operation without history, or at the last one
   // with history (what the workflow does after it is new). The ids looked at
   // ahead are kept for the next operation of the context.
-  if (replay.replaying && (checkpoint === undefined || checkpointer.lookup(peek(context).id) === undefined)) {
+  if (replay.replaying && (checkpoint === undefined || checkpointer.lookup(peek(context)) === undefined)) {
     replay.replaying = false
   }
   // Compared here first: the expectation (and the error) is built only on a mismatch, so checking
@@ -167,32 +174,70 @@ export const open = (
         `has no completed checkpoint, but it runs inside a context that already completed.`
     })
   }
-  return new StartedImpl(context, ids, spec, checkpoint, tracer)
+  return undefined
 }
 
-const isStarted = (opened: Started | SystemFailure): opened is Started => opened instanceof StartedImpl
+/**
+ * Starts an operation, synchronously: checks where it is called from and its
+ * name, allocates its id, looks its checkpoint up and validates it. Returns
+ * the system failure that must end the invocation instead, if any.
+ *
+ * This is all a replayed operation costs before it decodes its checkpoint:
+ * no fiber, no scheduler, no Effect, one object (the `Started`), and none for
+ * a completed operation that replays without it (see {@link operation}).
+ */
+export const open = (
+  context: DurableContext["Service"],
+  spec: Spec,
+  tracer: Tracer.Tracer = Tracer.nativeTracer
+): Started | SystemFailure => check(context, spec) ?? new StartedImpl(context, spec, found, tracer)
 
 /**
  * Runs an operation: starts it (see {@link open}), then runs `body` with what
- * it knows about itself. Inside a combinator the operation first yields once
- * its id is allocated (see `DurableContext.yieldAfterId`).
+ * it knows about itself and its spec. Inside a combinator the operation first
+ * yields once its id is allocated (see `DurableContext.yieldAfterId`).
+ *
+ * `replayed`, when given, is what the operation is when its checkpoint is
+ * completed: it then runs instead of `body`, without a `Started` (outside a
+ * combinator; inside one, `body` runs and replays it itself).
+ *
+ * Per call this builds the Effect and one closure over its arguments: an
+ * operation called on every replayed position (a step) passes module-level
+ * functions and keeps what it runs in its `spec`, so that a replayed call
+ * costs nothing more.
  */
-export const operation = <A, E, R>(
-  spec: Spec,
-  body: (started: Started) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R | DurableContext> =>
-  Effect.withFiber((fiber) => {
-    const context = Context.getUnsafe(fiber.context, DurableContext)
-    // The tracer is read here, once: the operation's span needs no look at the fiber of its own.
-    const opened = open(context, spec, fiber.getRef(Tracer.Tracer))
-    if (!isStarted(opened)) return fault(context, opened)
-    const run = context.yieldAfterId === true ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(opened))) : body(opened)
-    // Instrumentation: an operation found on replay that is not finished is observed again.
-    const dispatch = context.services.instrumentation
-    return dispatch !== undefined && opened.checkpoint !== undefined && !isTerminalStatus(opened.checkpoint.Status)
-      ? Effect.andThen(Observe.replayStarted(dispatch, opened), run)
-      : run
-  })
+export const operation = <A, E, R, S extends Spec = Spec>(
+  spec: S,
+  body: (started: Started, spec: S) => Effect.Effect<A, E, R>,
+  replayed?: (spec: S, context: DurableContext["Service"], checkpoint: Wire.Operation) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | DurableContext> => Effect.withFiber((fiber) => start(fiber, spec, body, replayed))
+
+const start = <A, E, R, S extends Spec>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  spec: S,
+  body: (started: Started, spec: S) => Effect.Effect<A, E, R>,
+  replayed: ((spec: S, context: DurableContext["Service"], checkpoint: Wire.Operation) => Effect.Effect<A, E, R>) | undefined
+): Effect.Effect<A, E, R> => {
+  const context = Context.getUnsafe(fiber.context, DurableContext)
+  const failure = check(context, spec)
+  if (failure !== undefined) return fault(context, failure)
+  const checkpoint = found.checkpoint
+  // The replay's fast path: a completed operation, as it replays.
+  if (
+    replayed !== undefined && checkpoint !== undefined && context.yieldAfterId !== true &&
+    isTerminalStatus(checkpoint.Status)
+  ) return replayed(spec, context, checkpoint)
+  // The tracer is read here, once: the operation's span needs no look at the fiber of its own.
+  const started = new StartedImpl(context, spec, found, fiber.getRef(Tracer.Tracer))
+  const run = context.yieldAfterId === true
+    ? Effect.andThen(Effect.yieldNow, Effect.suspend(() => body(started, spec)))
+    : body(started, spec)
+  // Instrumentation: an operation found on replay that is not finished is observed again.
+  const dispatch = context.services.instrumentation
+  return dispatch !== undefined && checkpoint !== undefined && !isTerminalStatus(checkpoint.Status)
+    ? Effect.andThen(Observe.replayStarted(dispatch, started), run)
+    : run
+}
 
 /**
  * Starts an operation (see {@link open}) as an Effect, for operations that go

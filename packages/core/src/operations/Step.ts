@@ -21,7 +21,7 @@ import * as References from "effect/References"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, orFault, type Started, traced, update } from "../internal/operation.ts"
+import { fault, operation, orFault, type Spec, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -86,6 +86,9 @@ export interface Options<A, E> {
   readonly semantics?: Semantics | undefined
 }
 
+// The options of a step called without any: one object for all of them.
+const noOptions: Options<any, any> = {}
+
 /**
  * Runs `effect` as a durable step.
  *
@@ -122,7 +125,7 @@ export const step: {
 } = <A, E, R>(
   name: string,
   effect: Effect.Effect<A, E, R>,
-  options: Options<A, E> = {}
+  options: Options<A, E> = noOptions
 ): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> => make(name, effect, options)
 
 /**
@@ -145,25 +148,53 @@ export const make: {
 } = <A, E, R>(
   name: string | undefined,
   effect: Effect.Effect<A, E, R>,
-  options: Options<A, E> = {}
+  options: Options<A, E> = noOptions
 ): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> =>
-  operation({ type: "STEP", subType: OperationSubType.Step, name }, (started) => {
-    const checkpoint = started.checkpoint
-    const status = checkpoint?.Status
-    // Replay of a completed step: a decode, nothing else (no span, no scheduler).
-    if (status === "SUCCEEDED") {
-      return orFault(
-        started.context,
-        Payload.decode(options.success ?? (Payload.Json as Payload.Format<A>), checkpoint!.StepDetails?.Result, name)
-      )
-    }
-    if (status !== undefined && isTerminalStatus(status)) {
-      return Effect.flatMap(rebuildError(options.error, checkpoint!.StepDetails?.Error), Effect.fail)
-    }
-    return traced(started, run(started, effect as Effect.Effect<A, E, never>, options), "Durable.step", {
-      "durable.operation.name": name ?? ""
-    })
+  operation(new StepSpec(name, effect as Effect.Effect<A, E, never>, options), body, replayed)
+
+/**
+ * What a call of a step is: its kind and name (an operation's `Spec`), and
+ * what it runs. One object per call, which the step's body reads: a replayed
+ * step costs no closure of its own.
+ */
+class StepSpec<A, E> implements Spec {
+  readonly name: string | undefined
+  readonly effect: Effect.Effect<A, E>
+  readonly options: Options<A, E>
+  constructor(name: string | undefined, effect: Effect.Effect<A, E>, options: Options<A, E>) {
+    this.name = name
+    this.effect = effect
+    this.options = options
+  }
+  get type(): "STEP" {
+    return "STEP"
+  }
+  get subType(): typeof OperationSubType.Step {
+    return OperationSubType.Step
+  }
+}
+
+/** A step found completed: a decode, nothing else (no span, no scheduler, no `Started`). */
+const replayed = <A, E>(
+  spec: StepSpec<A, E>,
+  context: DurableContext["Service"],
+  checkpoint: Wire.Operation
+): Effect.Effect<A, E | StepError> =>
+  checkpoint.Status === "SUCCEEDED"
+    ? orFault(
+      context,
+      Payload.decode(spec.options.success ?? (Payload.Json as Payload.Format<A>), checkpoint.StepDetails?.Result, spec.name)
+    )
+    : Effect.flatMap(rebuildError(spec.options.error, checkpoint.StepDetails?.Error), Effect.fail)
+
+/** A step, once started: its run, or its replay when it is completed (inside a combinator). */
+const body = <A, E>(started: Started, spec: StepSpec<A, E>): Effect.Effect<A, E | StepError> => {
+  const checkpoint = started.checkpoint
+  if (checkpoint !== undefined && isTerminalStatus(checkpoint.Status)) return replayed(spec, started.context, checkpoint)
+  return traced(started, run(started, spec.effect, spec.options), "Durable.step", {
+    "durable.operation.name": spec.name ?? ""
   })
+}
 
 /** The failure a step's checkpointed error stands for: the typed error its Schema rebuilds, else a `StepError`. */
 const rebuildError = <E>(codec: Payload.Codec<E> | undefined, error: Wire.ErrorObject | undefined) =>
