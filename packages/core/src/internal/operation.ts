@@ -201,10 +201,11 @@ export const open = (
  * completed: it then runs instead of `body`, without a `Started` (outside a
  * combinator; inside one, `body` runs and replays it itself).
  *
- * Per call this builds the Effect and one closure over its arguments: an
- * operation called on every replayed position (a step) passes module-level
- * functions and keeps what it runs in its `spec`, so that a replayed call
- * costs nothing more.
+ * Per call this builds the Effect and one closure over its arguments. An
+ * operation called on every replayed position (a step) keeps what it runs in
+ * its `spec` and has module-level `body` and `replayed`: it builds the Effect
+ * itself, `Effect.withFiber((fiber) => start(fiber, spec, body, replayed))`,
+ * whose closure then holds only the spec.
  */
 export const operation = <A, E, R, S extends Spec = Spec>(
   spec: S,
@@ -212,13 +213,21 @@ export const operation = <A, E, R, S extends Spec = Spec>(
   replayed?: (spec: S, context: DurableContext["Service"], checkpoint: Wire.Operation) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R | DurableContext> => Effect.withFiber((fiber) => start(fiber, spec, body, replayed))
 
-const start = <A, E, R, S extends Spec>(
+// Applied once here: called with both arguments, effect's `dual` reads `arguments`, which
+// allocates an arguments object per call until V8 optimizes the call site (once per operation).
+const durableContextOf = Context.getUnsafe(DurableContext)
+
+/**
+ * What an operation does in its fiber (see {@link operation}): starts it, then
+ * runs `replayed` or `body`.
+ */
+export const start = <A, E, R, S extends Spec>(
   fiber: Fiber.Fiber<unknown, unknown>,
   spec: S,
   body: (started: Started, spec: S) => Effect.Effect<A, E, R>,
   replayed: ((spec: S, context: DurableContext["Service"], checkpoint: Wire.Operation) => Effect.Effect<A, E, R>) | undefined
 ): Effect.Effect<A, E, R> => {
-  const context = Context.getUnsafe(fiber.context, DurableContext)
+  const context = durableContextOf(fiber.context)
   const failure = check(context, spec)
   if (failure !== undefined) return fault(context, failure)
   const checkpoint = found.checkpoint

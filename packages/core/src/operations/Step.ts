@@ -21,7 +21,7 @@ import * as References from "effect/References"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
-import { fault, operation, orFault, type Spec, type Started, traced, update } from "../internal/operation.ts"
+import { fault, orFault, type Spec, start, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
 import type * as Wire from "../Wire.ts"
@@ -149,8 +149,11 @@ export const make: {
   name: string | undefined,
   effect: Effect.Effect<A, E, R>,
   options: Options<A, E> = noOptions
-): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> =>
-  operation(new StepSpec(name, effect as Effect.Effect<A, E, never>, options), body, replayed)
+): Effect.Effect<A, any, DurableContext | Exclude<R, StepContext>> => {
+  // `operation(spec, body, replayed)`, with a closure that holds only the spec (the functions are module-level).
+  const spec = new StepSpec(name, effect as Effect.Effect<A, E, never>, options)
+  return Effect.withFiber((fiber) => start(fiber, spec, body, replayed))
+}
 
 /**
  * What a call of a step is: its kind and name (an operation's `Spec`), and
