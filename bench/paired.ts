@@ -7,7 +7,8 @@
  *
  * `npm run bench:paired -- '{"scenario":"chain","n":300,"latency":5,"semantics":"AtLeastOncePerRetry"}' 9`
  * (builds first; the configuration is `run.ts`'s without `sdk`; 9 pairs by default). Prints each pair, then
- * median (min–max) of SDK CPU and background-thread CPU for each SDK, the ratio of the
+ * median (min–max) of SDK CPU and background-thread CPU for each SDK (for `replay`: replay CPU per operation
+ * and heap per replayed operation, `run.ts`'s `replayCpuUsPerOp` and `heapKBPerOp`), the ratio of the
  * medians (official / effect-durable: above 1, effect-durable is ahead), the median of the pairs' own ratios,
  * and how many pairs effect-durable won. `BENCH_NODE_FLAGS` adds V8 flags to both SDKs' processes.
  */
@@ -29,12 +30,14 @@ const pairs = Number(pairsArg ?? 9)
 // and GC then run on the main thread, where the process's clock attributes them exactly (SDK or service).
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== "")
 
-interface Sample {
-  readonly sdkCpuMsPerStep: number
-  readonly backgroundCpuMs: number
-  readonly calls: number
-}
+/** What `run.ts` printed (the metrics compared here, and `calls`). */
+type Sample = Readonly<Record<string, number>>
 type Sdk = "ours" | "theirs"
+
+// The metrics compared: a replay reports no SDK CPU per step, but its replay CPU and heap per operation.
+const metrics: ReadonlyArray<string> = config.scenario === "replay"
+  ? ["replayCpuUsPerOp", "heapKBPerOp"]
+  : ["sdkCpuMsPerStep", "backgroundCpuMs"]
 
 const measure = (sdk: Sdk): Sample => {
   const child = spawnSync(
@@ -60,17 +63,15 @@ for (let i = 0; i < pairs; i++) {
   const ours = samples.ours[i]!
   const theirs = samples.theirs[i]!
   process.stdout.write(
-    `pair ${i + 1}: SDK CPU ms/step ${f(ours.sdkCpuMsPerStep)} vs ${f(theirs.sdkCpuMsPerStep)}, background ms ${
-      f(ours.backgroundCpuMs)
-    } vs ${
-      f(theirs.backgroundCpuMs)
-    }, calls ${ours.calls} vs ${theirs.calls}\n`
+    `pair ${i + 1}: ${metrics.map((k) => `${k} ${f(ours[k]!)} vs ${f(theirs[k]!)}`).join(", ")}, calls ${ours.calls} vs ${
+      theirs.calls
+    }\n`
   )
 }
 
-const key = (k: keyof Sample) => {
-  const ours = samples.ours.map((s) => s[k])
-  const theirs = samples.theirs.map((s) => s[k])
+const key = (k: string) => {
+  const ours = samples.ours.map((s) => s[k]!)
+  const theirs = samples.theirs.map((s) => s[k]!)
   const ratios = ours.map((o, i) => theirs[i]! / o)
   const won = ratios.filter((r) => r > 1).length
   return `${k}: effect-durable ${stat(ours)}, official ${stat(theirs)}; ratio of the medians ${
@@ -85,8 +86,7 @@ process.stdout.write(
     }, load average ${
       loadAtStart.map((l) => l.toFixed(1)).join(" / ")
     } at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")} at the end:`,
-    key("sdkCpuMsPerStep"),
-    key("backgroundCpuMs"),
+    ...metrics.map(key),
     ""
   ].join("\n")
 )
