@@ -6,33 +6,56 @@
  * asserted exactly, with its reason.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Emulator, LocalRunner } from "@effect-durable/testing"
+import { Emulator, LambdaApiServer, LocalRunner } from "@effect-durable/testing"
 import { withDurableExecution } from "@aws/durable-execution-sdk-js"
 import { Durable } from "@effect-durable/core"
-import { Effect } from "effect"
+import { LambdaHttpCheckpointClient } from "@effect-durable/runtime-lambda"
+import { Effect, Layer } from "effect"
 import { writeFileSync } from "node:fs"
 import { TestClock } from "effect/testing"
 import { type Case, cases } from "./cases.ts"
 import * as OfficialRunner from "./OfficialRunner.ts"
 import { type Difference, get, mask, showPath, type Snapshot, snapshot, sorted } from "./Snapshot.ts"
 
-/** Our side: the LocalRunner under the TestClock, from the same epoch as theirs. */
-const runOurs = (c: Case) =>
+/**
+ * Our side: the LocalRunner under the TestClock, from the same epoch as theirs. `overHttp`: its checkpoint calls
+ * go through runtime-lambda's light transport (`LambdaHttpCheckpointClient`, signed HTTP) to `LambdaApiServer`
+ * in front of the emulator, instead of to the emulator's client in memory.
+ */
+const runOurs = (c: Case, overHttp = false) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(OfficialRunner.epoch)
     const emulator = yield* Emulator.Emulator
     const external = c.external
+    const client = overHttp ? yield* httpClient : undefined
     const result = yield* LocalRunner.runUnderTestClock(
       c.ours,
       c.input,
-      external === undefined ? {} : {
-        waitForExternal: true,
-        // the runner goes to sleep once the invocation has ended PENDING
-        onEvent: (event) => event._tag === "Sleeping" ? Effect.orDie(external(emulator, event.arn)) : Effect.void
+      {
+        ...(client === undefined ? {} : { client }),
+        ...(external === undefined ? {} : {
+          waitForExternal: true,
+          // the runner goes to sleep once the invocation has ended PENDING
+          onEvent: (event) => event._tag === "Sleeping" ? Effect.orDie(external(emulator, event.arn)) : Effect.void
+        })
       }
     )
     return snapshot(result.execution, result.invocations.map((i) => i.outcome))
-  }).pipe(Effect.provide(Emulator.Emulator.layerWith(c.emulator ?? {})))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(LambdaApiServer.layer.pipe(Layer.provideMerge(Emulator.Emulator.layerWith(c.emulator ?? {}))))
+  )
+
+/** The light transport to the `LambdaApiServer` in front of the case's emulator (one attempt: no retry hides a failure). */
+const httpClient = Effect.gen(function*() {
+  const { url } = yield* LambdaApiServer.LambdaApiServer
+  return yield* LambdaHttpCheckpointClient.make({
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "AKIDCOMPAT", secretAccessKey: "compat" },
+    maxAttempts: 1
+  })
+})
 
 /** Their side: the official handler on our emulator. */
 const runTheirs = (c: Case) =>
@@ -107,6 +130,14 @@ describe("wire compatibility with the official SDK", () => {
       Effect.gen(function*() {
         const { ours, theirs } = yield* runBoth(c)
         compare(c, ours, theirs)
+      }))
+    // The transport changes nothing the service sees: ours over signed HTTP (the light transport, LambdaApiServer)
+    // is exactly ours in memory.
+    it.effect(`${c.name}: the same over the light transport and HTTP`, () =>
+      Effect.gen(function*() {
+        const inMemory = yield* runOurs(c)
+        const overHttp = yield* runOurs(c, true)
+        assert.deepStrictEqual(overHttp, inMemory)
       }))
     // Each known incompatibility of ours, not tolerated: the comparison must still fail. When this test fails,
     // core has fixed it: remove the difference from the case.
