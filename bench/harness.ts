@@ -201,6 +201,7 @@ const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 const serve = <A>(counters: Counters, timed: boolean, work: () => Effect.Effect<A, unknown>): A => {
   const start = timed ? cpuMillis() : 0
+  if (timed) evictCaches()
   try {
     const exit = Effect.runSyncExit(work())
     if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
@@ -209,6 +210,25 @@ const serve = <A>(counters: Counters, timed: boolean, work: () => Effect.Effect<
     // The two readings cost a few µs of their own (a system call each): counted as the service's.
     if (timed) counters.serviceMillis += cpuMillis() - start + readingMillis
   }
+}
+
+/**
+ * `BENCH_FLUSH_MB=n` (0 by default): before each call's service work, and timed
+ * with it (so subtracted as the service's), one byte in every 64 of an n MB
+ * buffer is written, which evicts the CPU caches and TLB entries that the SDK's
+ * step had filled. Each SDK's work after a call then starts cold, as it does
+ * after an idle wait on a busy machine: the difference with a run at 0 is what
+ * refilling a step's working set costs (32 MB resolves it in five pairs, where
+ * the latency rows need dozens).
+ */
+const flushBuffer = new Uint8Array(Number(process.env.BENCH_FLUSH_MB ?? 0) * 1024 * 1024)
+// What the loop read, kept: without it the same loop evicts measurably less (session 9, in-process A/B: the SDK
+// after it ran ~1.5x faster), so that figures are only comparable between builds of this very loop.
+let flushSink = 0
+
+const evictCaches = () => {
+  for (let i = 0; i < flushBuffer.length; i += 64) flushSink += flushBuffer[i]!++
+  return flushSink
 }
 
 /** What one `process.cpuUsage()` reading costs, measured once. */
