@@ -305,6 +305,27 @@ describe("Supervisor", () => {
       if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 2)
     }).pipe(Effect.provide(Emulator.Emulator.layer)))
 
+  it.effect("an attempt cut short at the deadline runs its finalizers before it is checkpointed as failed", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      let runs = 0
+      const long = Durable.workflow({ name: "long-finalized" }, () =>
+        Durable.step(
+          "long-step",
+          Effect.suspend(() => ++runs === 1 ? Effect.sleep("20 minutes") : Effect.void).pipe(
+            Effect.onExit((exit) => Effect.sync(() => events.push(`attempt ${runs}: ${exit._tag}`))),
+            Effect.map(() => runs)
+          ),
+          { retry: RetryPolicy.exponential({ maxAttempts: 1 }) }
+        ).pipe(Effect.catch((error) => Effect.sync(() => (events.push(`caught ${error._tag}`), 0))))
+      )
+      const result = yield* run(long, undefined, { invocationTimeout: "15 minutes" })
+      // one attempt only: the attempt cut at the deadline fails the step, and the workflow goes on with the failure
+      assert.deepStrictEqual(events, ["attempt 1: Failure", "caught StepError"])
+      assert.strictEqual(result.status, "SUCCEEDED")
+      if (result.status === "SUCCEEDED") assert.strictEqual(result.output, 0)
+    }).pipe(Effect.provide(Emulator.Emulator.layer)))
+
   it.effect("a step late in a chain still gives up its attempt at the deadline cut-off", () =>
     Effect.gen(function*() {
       // The chain's changes (a step executing, completing; the queue draining) keep nothing waiting, so they do

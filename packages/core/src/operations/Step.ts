@@ -17,6 +17,7 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
@@ -331,10 +332,10 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
     yield* checkpointer.acknowledged
     if (fresh) yield* checkpointer.enqueue(update(started, "START"))
   }
-  const running = live.effect.pipe(
-    Effect.updateContext(attemptContext(started, number)),
+  const running = untilExpired(
+    Effect.updateContext(live.effect, attemptContext(started, number)),
     // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
-    Effect.raceFirst(Effect.andThen(
+    Effect.andThen(
       supervisor.expired,
       Effect.suspend(() =>
         Effect.fail(
@@ -344,9 +345,8 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
           })
         )
       )
-    )),
-    Effect.exit
-  )
+    )
+  ).pipe(Effect.exit)
   const dispatch = started.context.services.instrumentation
   const exit = yield* (dispatch === undefined
     ? running
@@ -368,6 +368,31 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
   const final = yield* failedAttempt(live, error, number, defect)
   return final === undefined ? undefined : { _tag: "Failed", error: final } as const
 }
+
+/**
+ * `effect` raced against `expired`, as `Effect.raceFirst` races them: the
+ * first to end wins, and the other is interrupted (its finalizers run) before
+ * the result is returned. `effect` runs at once in a fiber of its own, which
+ * the deadline can interrupt without interrupting the workflow. Code that
+ * does not wait (a computation, a value read or generated) has ended when
+ * the fork returns, before anything could interrupt it: its exit is taken as
+ * it is, without a race (whose machinery and second fiber were most of what an
+ * attempt cost once an idle wait had evicted the CPU's caches). Code that
+ * waits is raced from there (through a fiber that joins it: one more than
+ * `raceFirst` alone, next to a wait).
+ */
+const untilExpired = <A, E, E2>(
+  effect: Effect.Effect<A, E>,
+  expired: Effect.Effect<never, E2>
+): Effect.Effect<A, E | E2> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      Effect.forkDetach(effect, { startImmediately: true }),
+      (fiber) =>
+        fiber.pollUnsafe() ??
+          restore(Effect.raceFirst(Fiber.join(fiber), expired)).pipe(Effect.onExit(() => Fiber.interrupt(fiber)))
+    )
+  )
 
 /**
  * The context of an attempt's code: its `StepContext`, a `DurableContext` that
