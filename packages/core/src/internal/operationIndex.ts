@@ -13,6 +13,7 @@
  */
 import type * as OperationId from "../OperationId.ts"
 import type * as Wire from "../Wire.ts"
+import { keep } from "./shapes.ts"
 
 /** FNV-1a over the id's UTF-16 code units: ids are 16 hex characters on the wire, but any string works. */
 const hashOf = (id: string): number => {
@@ -121,3 +122,7 @@ export class OperationIndex implements ReadonlyMap<OperationId.WireId, Wire.Oper
     for (let i = 0; i < this.count; i++) callback.call(thisArg, this.operations[i]!, this.operations[i]!.Id, this)
   }
 }
+
+// Every invocation builds one: its hidden class is kept across GCs (see `shapes.ts`), or the code that reads it
+// (the replay's lookups) is deoptimized and compiled again after every full GC (5 ms per invocation, measured).
+keep(OperationIndex.of([{ Id: "", Type: "EXECUTION", Status: "STARTED" }]))

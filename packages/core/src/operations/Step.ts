@@ -22,6 +22,7 @@ import * as References from "effect/References"
 import { DurableContext } from "../DurableContext.ts"
 import { StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
+import { keep } from "../internal/shapes.ts"
 import { fault, orFault, type Spec, start, type Started, traced, update } from "../internal/operation.ts"
 import * as Payload from "../Payload.ts"
 import * as RetryPolicy from "../RetryPolicy.ts"
@@ -177,6 +178,9 @@ class StepSpec<A, E> implements Spec {
     return OperationSubType.Step
   }
 }
+
+// Every step call builds one: its hidden class is kept across GCs (see `shapes.ts`).
+keep(new StepSpec("", Effect.void, noOptions))
 
 /** A step found completed: a decode, nothing else (no span, no scheduler, no `Started`). */
 const replayed = <A, E>(
