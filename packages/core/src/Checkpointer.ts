@@ -434,12 +434,14 @@ const call = (s: State, request: Wire.CheckpointRequest): Effect.Effect<Wire.Che
   })
 
 /** One try of a call, timed (`roundTrip`). */
-const timed = Effect.fnUntraced(function*(s: State, request: Wire.CheckpointRequest) {
-  const start = s.clock.currentTimeMillisUnsafe()
-  const response = yield* s.client.checkpoint(request)
-  s.roundTrip = s.clock.currentTimeMillisUnsafe() - start
-  return response
-})
+const timed = (s: State, request: Wire.CheckpointRequest) =>
+  Effect.suspend(() => {
+    const start = s.clock.currentTimeMillisUnsafe()
+    return Effect.map(s.client.checkpoint(request), (response) => {
+      s.roundTrip = s.clock.currentTimeMillisUnsafe() - start
+      return response
+    })
+  })
 
 /**
  * Checks what a response reports (each operation's shape and transition, in

@@ -265,17 +265,22 @@ export const traced = <A, E, R>(
   attributes: Record<string, unknown>
 ): Effect.Effect<A, E, R> => tracedWith(started.tracer, effect, name, attributes)
 
-/** An update for the operation, with its identity fields filled in. */
+/**
+ * An update for the operation, with its identity fields filled in. Written
+ * field by field in the wire order (`Id`, `ParentId`, `Name`, `Type`,
+ * `SubType`, `Action`, then `fields`): every step sends two, and a literal
+ * with conditional spreads built four objects for each.
+ */
 export const update = (
   started: Started,
   action: Wire.OperationAction,
   fields?: Omit<Wire.OperationUpdate, "Id" | "ParentId" | "Name" | "Type" | "SubType" | "Action">
-): Wire.OperationUpdate => ({
-  Id: started.meta.id,
-  ...(started.parentId === undefined ? {} : { ParentId: started.parentId }),
-  ...(started.meta.name === undefined ? {} : { Name: started.meta.name }),
-  Type: started.meta.type,
-  ...(started.meta.subType === undefined ? {} : { SubType: started.meta.subType }),
-  Action: action,
-  ...fields
-})
+): Wire.OperationUpdate => {
+  const built: { -readonly [K in keyof Wire.OperationUpdate]: Wire.OperationUpdate[K] } = { Id: started.id } as never
+  if (started.parentId !== undefined) built.ParentId = started.parentId
+  if (started.name !== undefined) built.Name = started.name
+  built.Type = started.type
+  if (started.subType !== undefined) built.SubType = started.subType
+  built.Action = action
+  return fields === undefined ? built : Object.assign(built, fields)
+}

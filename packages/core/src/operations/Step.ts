@@ -20,7 +20,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import { DurableContext } from "../DurableContext.ts"
-import { StepError, StepInterruptedError } from "../DurableError.ts"
+import { type SerdesFailedError, StepError, StepInterruptedError } from "../DurableError.ts"
 import * as Observe from "../internal/instrumentation.ts"
 import { keep } from "../internal/shapes.ts"
 import { fault, orFault, type Spec, start, type Started, traced, update } from "../internal/operation.ts"
@@ -337,30 +337,31 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
     if (fresh) yield* checkpointer.enqueue(update(started, "START"))
   }
   const running = untilExpired(
-    Effect.updateContext(live.effect, attemptContext(started, number)),
+    Effect.withFiber((fiber) => {
+      // The attempt's own fiber (see `untilExpired`): its context is set, never restored.
+      fiber.setContext(attemptContext(fiber.context, started, number))
+      return live.effect
+    }),
     // Near the Lambda deadline the attempt gives up (its finalizers run) and counts as failed.
-    Effect.andThen(
-      supervisor.expired,
-      Effect.suspend(() =>
-        Effect.fail(
-          new StepInterruptedError({
-            operationName: started.label,
-            message: `Attempt ${number} of step "${started.label}" was interrupted: the invocation reached its deadline.`
-          })
+    () =>
+      Effect.andThen(
+        supervisor.expired,
+        Effect.suspend(() =>
+          Effect.fail(
+            new StepInterruptedError({
+              operationName: started.label,
+              message: `Attempt ${number} of step "${started.label}" was interrupted: the invocation reached its deadline.`
+            })
+          )
         )
       )
-    )
-  ).pipe(Effect.exit)
+  )
   const dispatch = started.context.services.instrumentation
   const exit = yield* (dispatch === undefined
     ? running
     : Observe.attempt(dispatch, started, number, running, Observe.exitOutcome, live.semantics))
   if (Exit.isSuccess(exit)) {
-    const payload = yield* orFault(
-      started.context,
-      Effect.flatMap(Payload.encode(live.success, exit.value, started.name), (payload) =>
-        Payload.checkSize(payload, started.label))
-    )
+    const payload = yield* orFault(started.context, encodeResult(live, exit.value))
     // Pipelined: the workflow goes on while the SUCCEED travels (with what comes next).
     yield* checkpointer.enqueue(update(started, "SUCCEED", payload === undefined ? {} : { Payload: payload }))
     return { _tag: "Succeeded", payload } as const
@@ -374,6 +375,20 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
 }
 
 /**
+ * A step's result as its payload, size-checked. With JSON (the default) the
+ * encode is an `Exit` and so is the check: `orFault` then reads the outcome
+ * at once, where a `flatMap` and a `catch` cost a step two more Effects.
+ */
+const encodeResult = <A, E>(live: Live<A, E>, value: A) => {
+  const encoded = Payload.encode(live.success, value, live.started.name)
+  if (Exit.isExit(encoded)) {
+    const exit = encoded as Exit.Exit<string | undefined, SerdesFailedError>
+    if (Exit.isSuccess(exit)) return Payload.checkSize(exit.value, live.started.label)
+  }
+  return Effect.flatMap(encoded, (payload) => Payload.checkSize(payload, live.started.label))
+}
+
+/**
  * `effect` raced against `expired`, as `Effect.raceFirst` races them: the
  * first to end wins, and the other is interrupted (its finalizers run) before
  * the result is returned. `effect` runs at once in a fiber of its own, which
@@ -383,28 +398,35 @@ function* attempt<A, E>(live: Live<A, E>, current: Wire.Operation | undefined) {
  * it is, without a race (whose machinery and second fiber were most of what an
  * attempt cost once an idle wait had evicted the CPU's caches). Code that
  * waits is raced from there (through a fiber that joins it: one more than
- * `raceFirst` alone, next to a wait).
+ * `raceFirst` alone, next to a wait); `expired` is built only then. The
+ * outcome is returned as an `Exit`.
  */
 const untilExpired = <A, E, E2>(
   effect: Effect.Effect<A, E>,
-  expired: Effect.Effect<never, E2>
-): Effect.Effect<A, E | E2> =>
+  expired: () => Effect.Effect<never, E2>
+): Effect.Effect<Exit.Exit<A, E | E2>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
       Effect.forkDetach(effect, { startImmediately: true }),
-      (fiber) =>
-        fiber.pollUnsafe() ??
-          restore(Effect.raceFirst(Fiber.join(fiber), expired)).pipe(Effect.onExit(() => Fiber.interrupt(fiber)))
+      (fiber) => {
+        const exit = fiber.pollUnsafe()
+        return exit !== undefined
+          ? Effect.succeed(exit)
+          : Effect.exit(restore(Effect.raceFirst(Fiber.join(fiber), expired())).pipe(
+            Effect.onExit(() => Fiber.interrupt(fiber))
+          ))
+      }
     )
   )
 
 /**
  * The context of an attempt's code: its `StepContext`, a `DurableContext` that
- * refuses durable operations, and the attempt's log annotations. Built as one
- * context update (the fiber switches context once and restores it once per
- * attempt, where two `provideService` and an `annotateLogs` did it three times).
+ * refuses durable operations, and the attempt's log annotations. Set once in
+ * the attempt's own fiber, which ends with the attempt: nothing to restore
+ * (two `provideService` and an `annotateLogs` switched and restored it three
+ * times).
  */
-const attemptContext = (started: Started, number: number) => (context: Context.Context<never>): Context.Context<never> =>
+const attemptContext = (context: Context.Context<never>, started: Started, number: number): Context.Context<never> =>
   context.pipe(
     Context.add(StepContext, { attempt: number, name: started.label, operationId: started.id }),
     Context.add(DurableContext, { ...started.context, location: "step" }),
