@@ -136,17 +136,35 @@ describe("Wire fast decoding", () => {
     assert.isTrue(agree(null))
   })
 
-  it.effect("returns what is already decoded as it is, and copies what is not", () =>
+  it.effect("holds each operation as a plain copy of its own, sharing what is already decoded", () =>
     Effect.gen(function*() {
-      const decoded = { Id: "a", Type: "STEP", Status: "SUCCEEDED", EndTimestamp: new Date(1), StepDetails: { Result: "1" } } as const
+      const decoded = {
+        StepDetails: { Result: "1" },
+        Status: "SUCCEEDED",
+        EndTimestamp: new Date(1),
+        Type: "STEP",
+        Id: "a"
+      } as const
       const json = { Id: "b", Type: "WAIT", Status: "STARTED", WaitDetails: { ScheduledEndTimestamp: "2026-11-29T09:00:00.000Z" } } as const
-      const extra = { Id: "c", Type: "STEP", Status: "STARTED", Extra: 1 } as const
+      const extra = { Id: "c", Type: "STEP", Status: "STARTED", Extra: 1, Name: undefined } as const
       const state = yield* Wire.decodeGetStateResponse({ Operations: [decoded, json, extra], NextMarker: undefined })
       const [a, b, c] = state.Operations!
-      assert.strictEqual<unknown>(a, decoded)
+      // A copy (the transport's object may be dropped), its keys in the declared order, its details and
+      // timestamps (already decoded) shared.
+      assert.notStrictEqual<unknown>(a, decoded)
+      assert.deepStrictEqual(Object.keys(a!), ["Id", "Type", "EndTimestamp", "Status", "StepDetails"])
+      assert.strictEqual<unknown>(a!.StepDetails, decoded.StepDetails)
+      assert.strictEqual<unknown>(a!.EndTimestamp, decoded.EndTimestamp)
+      assert.deepStrictEqual<unknown>(a, { ...decoded })
+      // A plain object like any other: its prototype, its constructor, JSON and structured clones.
+      assert.strictEqual(Object.getPrototypeOf(a), Object.prototype)
+      assert.strictEqual(a!.constructor, Object)
+      assert.deepStrictEqual<unknown>(structuredClone(a), { ...decoded })
+      assert.strictEqual(JSON.stringify(a), JSON.stringify({ Id: "a", Type: "STEP", EndTimestamp: new Date(1), Status: "SUCCEEDED", StepDetails: { Result: "1" } }))
       assert.notStrictEqual<unknown>(b, json)
       assert.strictEqual(b!.WaitDetails?.ScheduledEndTimestamp?.toISOString(), "2026-11-29T09:00:00.000Z")
       assert.deepStrictEqual(c, { Id: "c", Type: "STEP", Status: "STARTED" })
+      assert.isFalse(Object.hasOwn(c!, "Name"))
     }))
 
   it.effect("falls back to the Schema for a malformed event, with its message", () =>
