@@ -126,7 +126,10 @@ const tables: ReadonlyArray<Table> = [
       "`live peak KB/op`: the same peak in a sixth, untimed replay whose every heap sample follows a full GC " +
       "(garbage excluded: the most the invocation holds live while it replays). " +
       "`retained KB/op`: the heap after a GC forced when the first new operation is checkpointed, above the same " +
-      "baseline, per operation: what the SDK holds for the replayed history.",
+      "baseline, per operation: what the SDK holds for the replayed history. " +
+      "`allocated KB/op`: everything the invocation allocated, garbage included, wherever the collections fell " +
+      "(the heap's growth over the invocation plus what each collection inside it freed, from `v8.GCProfiler`), " +
+      "per operation; the state's pages, which the bench's transport copies for both SDKs, count in it.",
     reps: 5,
     rows: [1000, 10_000].map((n) => ({ label: [String(n)], config: { scenario: "replay", n, latency: 0 } as const })),
     labels: ["N"],
@@ -135,7 +138,8 @@ const tables: ReadonlyArray<Table> = [
       { header: "wall µs/op", key: "replayUsPerOp", ratio: true },
       { header: "heap peak KB/op", key: "heapKBPerOp", ratio: true },
       { header: "live peak KB/op", key: "liveKBPerOp", ratio: true },
-      { header: "retained KB/op", key: "retainedKBPerOp", ratio: true }
+      { header: "retained KB/op", key: "retainedKBPerOp", ratio: true },
+      { header: "allocated KB/op", key: "allocatedKBPerOp", ratio: true }
     ]
   },
   {

@@ -8,8 +8,8 @@
  * `npm run bench:paired -- '{"scenario":"chain","n":300,"latency":5,"semantics":"AtLeastOncePerRetry"}' 9`
  * (builds first; the configuration is `run.ts`'s without `sdk`; 9 pairs by default). Prints each pair, then
  * median (min–max) of SDK CPU and background-thread CPU for each SDK (for `replay`: replay CPU per operation
- * and heap per replayed operation: `run.ts`'s `replayCpuUsPerOp`, `heapKBPerOp`, `liveKBPerOp` and
- * `retainedKBPerOp`), the ratio of the
+ * and heap per replayed operation: `run.ts`'s `replayCpuUsPerOp`, `heapKBPerOp`, `liveKBPerOp`,
+ * `retainedKBPerOp` and `allocatedKBPerOp`), the ratio of the
  * medians (official / effect-durable: above 1, effect-durable is ahead), the median of the pairs' own ratios,
  * and how many pairs effect-durable won. `BENCH_NODE_FLAGS` adds V8 flags to both SDKs' processes.
  */
@@ -37,7 +37,7 @@ type Sdk = "ours" | "theirs"
 
 // The metrics compared: a replay reports no SDK CPU per step, but its replay CPU and heap per operation.
 const metrics: ReadonlyArray<string> = config.scenario === "replay"
-  ? ["replayCpuUsPerOp", "heapKBPerOp", "liveKBPerOp", "retainedKBPerOp"]
+  ? ["replayCpuUsPerOp", "heapKBPerOp", "liveKBPerOp", "retainedKBPerOp", "allocatedKBPerOp"]
   : ["sdkCpuMsPerStep", "backgroundCpuMs"]
 
 const measure = (sdk: Sdk): Sample => {

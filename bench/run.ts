@@ -110,6 +110,12 @@ const sampleLive = () => {
   gc()
   sample()
 }
+/** What the collections a `v8.GCProfiler` saw freed, in bytes. */
+const freedBy = (profile: ReturnType<v8.GCProfiler["stop"]>): number =>
+  (profile?.statistics ?? []).reduce(
+    (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    0
+  )
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024 * 10) / 10
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
@@ -240,6 +246,8 @@ const program = Effect.gen(function*() {
         gc()
         heapBaseline = heapPeak = heapUsed()
         const sampler = setInterval(onSample, 10)
+        const collections = new v8.GCProfiler()
+        collections.start()
         const cpuStart = cpuMillis()
         const start = performance.now()
         const from = process.hrtime.bigint() / 1000n
@@ -249,6 +257,9 @@ const program = Effect.gen(function*() {
         const wall = performance.now() - start
         const cpu = cpuMillis() - cpuStart
         clearInterval(sampler)
+        // Everything the invocation allocated, garbage included, whenever the collections fell: what the heap
+        // grew by, plus what each collection inside the window freed.
+        const allocated = heapUsed() - heapBaseline + freedBy(collections.stop())
         if (output.Status !== "SUCCEEDED" || output.Result !== String(n * (n + 1) / 2)) {
           return yield* Effect.die(new Error(`unexpected end: ${JSON.stringify(output)}`))
         }
@@ -265,6 +276,7 @@ const program = Effect.gen(function*() {
           replayUsPerOp: replayMs * 1000 / n,
           replayCpuUsPerOp: replayCpu * 1000 / n,
           heapKBPerOp: (heapPeak - heapBaseline) / 1024 / n,
+          allocatedKBPerOp: allocated / 1024 / n,
           retainedKBPerOp: (retained - heapBaseline) / 1024 / n,
           wallMs: wall,
           cpuMs: cpu,
