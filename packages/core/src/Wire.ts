@@ -484,7 +484,8 @@ const operationFields: Fields = [
  * constructor because V8 sizes a constructor's objects for the properties its
  * body assigns, where an object literal that grows past four keys moves the
  * rest into a separate array (64 bytes per operation). Its details, already
- * decoded, are shared with the transport's object.
+ * decoded, are shared with the transport's object. `values` are the decoded
+ * values of `operationFields`, in its order (`undefined`: absent).
  */
 const OperationRecord = function(this: Record<string, unknown>, values: ReadonlyArray<unknown>) {
   this.Id = values[0]
