@@ -111,6 +111,25 @@ describe("Wire fast decoding", () => {
       assert.isUndefined(Arbitrary.formatCheckFailure(result))
     }))
 
+  it.effect("hold every operation's keys in the declared order, as plain objects", () =>
+    Effect.gen(function*() {
+      const declared = Object.keys(Wire.Operation.fields)
+      const result = yield* Arbitrary.checkEffect(
+        Arbitrary.schema(Schema.toEncoded(Wire.GetStateResponse)),
+        (state) => {
+          const exit = schemaOutcome(Wire.decodeGetStateResponse(state))
+          if (Exit.isFailure(exit)) return true
+          return (exit.value.Operations ?? []).every((operation) => {
+            const keys = Object.keys(operation)
+            return Object.getPrototypeOf(operation) === Object.prototype &&
+              keys.every((key, i) => i === 0 || declared.indexOf(keys[i - 1]!) < declared.indexOf(key))
+          })
+        },
+        { runs: 300, seed: 11 }
+      )
+      assert.isUndefined(Arbitrary.formatCheckFailure(result))
+    }))
+
   it("agree with the Schemas on malformed and unusual operations", () => {
     const base = { Id: "a", Type: "STEP", Status: "SUCCEEDED" }
     const cases: Array<unknown> = [
