@@ -113,7 +113,8 @@ const sampleLive = () => {
 /** What the collections a `v8.GCProfiler` saw freed, in bytes. */
 const freedBy = (profile: ReturnType<v8.GCProfiler["stop"]>): number =>
   (profile?.statistics ?? []).reduce(
-    (sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    (sum, collection) =>
+      sum + collection.beforeGC.heapStatistics.usedHeapSize - collection.afterGC.heapStatistics.usedHeapSize,
     0
   )
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024 * 10) / 10
