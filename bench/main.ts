@@ -102,7 +102,9 @@ const tables: ReadonlyArray<Table> = [
       "forces before each measured run (config `forcedGc: false`). That full GC drops the hidden classes and " +
       "optimized code that no live object holds, which the measured run then rebuilds (background compilation " +
       "counts in the process's CPU); a warm Lambda container meets one between invocations only now and then. " +
-      "The warm-ups run without latency: in the latency rows, the measured run is the first with idle waits. " +
+      "In the latency rows each process also runs the workflow twice at the row's round trip before measuring " +
+      "(a warm container has served invocations whose calls took that long), then reports the median of three " +
+      "measured runs (`run.ts`'s `latencyWarmUp`). " +
       "Heap figures mean nothing here (no baseline), so none are shown.",
     reps: 3,
     rows: ([[1000, 0], [300, 5], [300, 29]] as const).map(([n, latency]) => ({

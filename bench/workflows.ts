@@ -1,5 +1,9 @@
 /**
- * The benchmarked workflows, each written with both SDKs.
+ * The benchmarked workflows, each written with both SDKs. A step's code is
+ * code that runs (`Effect.sync(() => i)`), as the official SDK's is a function
+ * (`async () => i`), rather than a value (`Effect.succeed(i)`), which no step
+ * that does work is. The replayed steps of `replay` keep `Effect.succeed`:
+ * their code is never run.
  */
 import { type DurableLambdaHandler, StepSemantics, withDurableExecution } from "@aws/durable-execution-sdk-js"
 import { Batch, Durable } from "@effect-durable/core"
@@ -17,7 +21,7 @@ const chain = (semantics: "AtLeastOncePerRetry" | "AtMostOncePerRetry"): Pair =>
     { name: `chain-${semantics}` },
     Effect.fn(function*({ n }: { n: number }) {
       let sum = 0
-      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i), { semantics })
+      for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.sync(() => i), { semantics })
       return sum
     })
   ),
@@ -44,7 +48,7 @@ export const replay: Pair = {
     Effect.fn(function*({ n }: { n: number }) {
       let sum = 0
       for (let i = 1; i <= n; i++) sum += yield* Durable.step(`s${i}`, Effect.succeed(i))
-      return yield* Durable.step("after", Effect.succeed(sum))
+      return yield* Durable.step("after", Effect.sync(() => sum))
     })
   ),
   theirs: withDurableExecution(async ({ n }: { n: number }, ctx) => {
@@ -59,9 +63,9 @@ export const waiting: Pair = {
   ours: Durable.workflow(
     { name: "wait" },
     Effect.fn(function*({ seconds }: { seconds: number }) {
-      const before = yield* Durable.step("before", Effect.succeed(1))
+      const before = yield* Durable.step("before", Effect.sync(() => 1))
       yield* Durable.wait("pause", `${seconds} seconds`)
-      return before + (yield* Durable.step("after", Effect.succeed(1)))
+      return before + (yield* Durable.step("after", Effect.sync(() => 1)))
     })
   ),
   theirs: withDurableExecution(async ({ seconds }: { seconds: number }, ctx) => {
@@ -77,7 +81,7 @@ export const concurrent: Pair = {
     { name: "concurrent" },
     Effect.fn(function*({ n }: { n: number }) {
       const values = yield* Effect.all(
-        Array.from({ length: n }, (_, i) => Durable.step(`c${i + 1}`, Effect.succeed(i + 1))),
+        Array.from({ length: n }, (_, i) => Durable.step(`c${i + 1}`, Effect.sync(() => i + 1))),
         { concurrency: "unbounded" }
       )
       return values.reduce((a, b) => a + b, 0)
@@ -95,7 +99,7 @@ export const map: Pair = {
     { name: "map" },
     Effect.fn(function*({ n }: { n: number }) {
       const items = Array.from({ length: n }, (_, i) => i + 1)
-      const batch = yield* Durable.map("items", items, (i) => Durable.step("value", Effect.succeed(i)), {
+      const batch = yield* Durable.map("items", items, (i) => Durable.step("value", Effect.sync(() => i)), {
         maxConcurrency: 50
       })
       return Batch.results(batch).reduce((a, b) => a + b, 0)
