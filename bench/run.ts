@@ -172,8 +172,9 @@ const latencyWarmUp = Effect.gen(function*() {
   for (let i = 0; i < 2; i++) yield* runHandlerExecution(emulator, sdkOf(pairOf()), { n: config.n }, client)
 }).pipe(Effect.provide(Emulator.layer))
 
-/** Whether this is a steady-state run with a round trip (see `latencyWarmUp`). */
-const steadyWithLatency = config.forcedGc === false && config.latency > 0 && config.scenario !== "wait"
+/** Whether this is a steady-state run with a round trip (see `latencyWarmUp`): the scenarios `forcedGc` applies to. */
+const steadyWithLatency = config.forcedGc === false && config.latency > 0 &&
+  (config.scenario === "chain" || config.scenario === "concurrent" || config.scenario === "map")
 
 const program = Effect.gen(function*() {
   if (config.scenario !== "wait") {
