@@ -28,67 +28,17 @@
 import { Emulator } from "@effect-durable/testing/Emulator"
 import * as LambdaApiServer from "@effect-durable/testing/LambdaApiServer"
 import { Effect, Layer } from "effect"
-import { build } from "esbuild"
 import { spawn } from "node:child_process"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { gzipSync } from "node:zlib"
+import { bundleAll, childEnv, childScript, floors, labels, type Sdk, sdks } from "./coldBundles.ts"
 import { deliver } from "./harness.ts"
 import { median } from "./stats.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const root = path.join(here, "..", "..")
-const out = path.join(here, "cold")
 const reps = Number(process.env.BENCH_REPS ?? 15)
-
-const entries = {
-  ours: path.join(root, "examples", "hello-world", "handler.ts"),
-  oursHttp: path.join(root, "examples", "hello-world", "handlerHttp.ts"),
-  theirs: path.join(root, "bench", "coldStartHandler.ts"),
-  floorAws: path.join(root, "bench", "coldStartFloorAws.ts"),
-  floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts")
-} as const
-type Sdk = keyof typeof entries
-
-/**
- * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, and the
- * least an Effect handler does around it. Their differences split a cold start into what any durable
- * handler pays, what Effect itself adds, and what each SDK adds on top.
- */
-const floors = ["floorAws", "floorEffect"] as const
-const labels: Record<Sdk, string> = {
-  ours: "effect-durable",
-  oursHttp: "effect-durable, light transport (opt-in)",
-  theirs: "official",
-  floorAws: "floor: the AWS call alone",
-  floorEffect: "floor: Effect around it"
-}
-
-/** The template's esbuild settings; `minify` for the minified variant. */
-const bundle = async (sdk: Sdk, minify: boolean) => {
-  const outfile = path.join(out, `${sdk}${minify ? ".min" : ""}.mjs`)
-  await build({
-    entryPoints: [entries[sdk]],
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "es2022",
-    sourcemap: !minify,
-    sourcesContent: false,
-    mainFields: ["module", "main"],
-    minify,
-    outfile,
-    // The template's banner, its import renamed: the official SDK's bundle imports `createRequire` itself.
-    banner: {
-      js: "import { createRequire as __createRequire } from \"node:module\"; const require = __createRequire(import.meta.url);"
-    },
-    logLevel: "error"
-  })
-  const bytes = readFileSync(outfile)
-  return { sdk, minify, outfile, bytes: bytes.length, gzipped: gzipSync(bytes).length }
-}
 
 /** A way of running a bundle: minified or as the template builds it, with or without `--enable-source-maps`. */
 interface Variant {
@@ -118,15 +68,8 @@ interface Run {
 const child = (file: string, event: unknown, url: string, sourceMaps: boolean) =>
   Effect.callback<{ readonly spawnedAt: number; readonly line: string }, Error>((resume) => {
     const spawnedAt = Date.now()
-    const proc = spawn(process.execPath, [path.join(here, "coldStartChild.js"), file, JSON.stringify(event)], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_ENDPOINT_URL_LAMBDA: url,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "bench",
-        AWS_SECRET_ACCESS_KEY: "bench",
-        ...(sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {})
-      },
+    const proc = spawn(process.execPath, [childScript, file, JSON.stringify(event)], {
+      env: childEnv(url, sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
@@ -147,15 +90,10 @@ const stat = (xs: ReadonlyArray<number>) => {
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 
 const sdksOf = (variant: Variant): ReadonlyArray<Sdk> =>
-  variant.sourceMaps ? ["ours", "oursHttp", "theirs"] : ["ours", "oursHttp", "theirs", ...floors]
+  variant.sourceMaps ? sdks.filter((sdk) => !(floors as ReadonlyArray<Sdk>).includes(sdk)) : sdks
 
 const program = Effect.gen(function*() {
-  mkdirSync(out, { recursive: true })
-  const bundles = yield* Effect.promise(() =>
-    Promise.all(
-      (["ours", "oursHttp", "theirs", ...floors] as const).flatMap((sdk) => [bundle(sdk, false), bundle(sdk, true)])
-    )
-  )
+  const bundles = yield* Effect.promise(bundleAll)
   const bundleOf = (sdk: Sdk, minify: boolean) => bundles.find((b) => b.sdk === sdk && b.minify === minify)!
   const emulator = yield* Emulator
   const { url } = yield* LambdaApiServer.LambdaApiServer

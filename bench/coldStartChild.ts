@@ -11,6 +11,10 @@
  * watched for it): CPU is steadier
  * than wall time on a shared machine.
  *
+ * With `COLD_START_STOP=import` or `checkpoint` it exits, printing nothing, once the import is done or when
+ * the first checkpoint call is made (before it is sent): how `coldStartInstructions.ts` counts the
+ * instructions of a cold start up to either point.
+ *
  * `node bench/dist/coldStartChild.js <bundle.mjs> '<event JSON>'`
  */
 import http from "node:http"
@@ -22,12 +26,17 @@ const cpuMs = () => {
   return (user + system) / 1000
 }
 
+const stop = process.env.COLD_START_STOP
+
 let checkpointCallCpuMs: number | undefined
 const request = http.request
 http.request = function(this: unknown, ...args: Array<unknown>) {
   const options = args[0] as { readonly path?: string } | string | URL
   const path = typeof options === "string" || options instanceof URL ? String(options) : options.path ?? ""
-  if (checkpointCallCpuMs === undefined && path.endsWith("/checkpoint")) checkpointCallCpuMs = cpuMs()
+  if (checkpointCallCpuMs === undefined && path.endsWith("/checkpoint")) {
+    if (stop === "checkpoint") process.exit(0)
+    checkpointCallCpuMs = cpuMs()
+  }
   return (request as (...args: Array<unknown>) => http.ClientRequest).apply(this, args)
 } as typeof http.request
 
@@ -37,6 +46,7 @@ const startedCpuMs = cpuMs()
 const module = (await import(pathToFileURL(bundle!).href)) as {
   readonly handler: (event: unknown, context: unknown) => Promise<{ readonly Status: string }>
 }
+if (stop === "import") process.exit(0)
 const imported = performance.now()
 const importedCpuMs = cpuMs()
 const deadline = Date.now() + 900_000
