@@ -11,7 +11,11 @@
  * SDK's `LambdaClient` against `LambdaApiServer`, on the in-memory emulator.
  * Three variants: the template's bundle as the template runs it (the map
  * shipped, Node not told to apply it), the same with
- * `NODE_OPTIONS=--enable-source-maps`, and minified.
+ * `NODE_OPTIONS=--enable-source-maps`, and minified. Then the template's bundle
+ * on Lambda's CPU (`cpuQuota.ts`, where the machine lets a CPU cgroup be made):
+ * the import at full speed, as an on-demand function's Init phase runs, and the
+ * first invocation held to the share of one vCPU of 128, 512 (the template's),
+ * 1,024 and 1,769 MB (`BENCH_LAMBDA_MB`).
  *
  * Reported, paired (the two SDKs take turns, run by run):
  * - bundle bytes, raw and gzipped, as the template builds it and minified;
@@ -34,22 +38,36 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { bundleAll, childEnv, childScript, floors, labels, type Sdk, sdks } from "./coldBundles.ts"
+import * as CpuQuota from "./cpuQuota.ts"
 import { deliver } from "./harness.ts"
 import { median } from "./stats.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const reps = Number(process.env.BENCH_REPS ?? 15)
 
-/** A way of running a bundle: minified or as the template builds it, with or without `--enable-source-maps`. */
+/**
+ * A way of running a bundle: minified or as the template builds it, with or without `--enable-source-maps`,
+ * on this machine's CPU or, after the import, on a Lambda function's share of one (`cpuQuota.ts`).
+ */
 interface Variant {
   readonly label: string
   readonly minify: boolean
   readonly sourceMaps: boolean
+  readonly quota?: CpuQuota.CpuQuota
 }
+// The memory sizes whose CPU share the rows "on Lambda's CPU" run their first invocation on (`BENCH_LAMBDA_MB`,
+// `,`-separated; empty for none): Lambda's default, the handlers' usual sizes, and one whole vCPU.
+const lambdaMB = (process.env.BENCH_LAMBDA_MB ?? "128,512,1024,1769").split(",").filter((mb) => mb !== "").map(Number)
+const quotas = lambdaMB.map(CpuQuota.make)
 const variants: ReadonlyArray<Variant> = [
   { label: "as the template", minify: false, sourceMaps: false },
   { label: "template, --enable-source-maps", minify: false, sourceMaps: true },
-  { label: "minified", minify: true, sourceMaps: false }
+  { label: "minified", minify: true, sourceMaps: false },
+  ...quotas.flatMap((quota) =>
+    "procs" in quota
+      ? [{ label: `as the template, on Lambda's CPU at ${quota.memoryMB} MB`, minify: false, sourceMaps: false, quota }]
+      : []
+  )
 ]
 
 interface Run {
@@ -65,11 +83,14 @@ interface Run {
   readonly firstCheckpointCpuMs: number
 }
 
-const child = (file: string, event: unknown, url: string, sourceMaps: boolean) =>
+const child = (file: string, event: unknown, url: string, variant: Variant) =>
   Effect.callback<{ readonly spawnedAt: number; readonly line: string }, Error>((resume) => {
     const spawnedAt = Date.now()
     const proc = spawn(process.execPath, [childScript, file, JSON.stringify(event)], {
-      env: childEnv(url, sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
+      env: childEnv(url, {
+        ...(variant.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
+        ...(variant.quota === undefined ? {} : { COLD_START_CPU_CGROUP: variant.quota.procs })
+      }),
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
@@ -90,7 +111,9 @@ const stat = (xs: ReadonlyArray<number>) => {
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 
 const sdksOf = (variant: Variant): ReadonlyArray<Sdk> =>
-  variant.sourceMaps ? sdks.filter((sdk) => !(floors as ReadonlyArray<Sdk>).includes(sdk)) : sdks
+  variant.sourceMaps || variant.quota !== undefined
+    ? sdks.filter((sdk) => !(floors as ReadonlyArray<Sdk>).includes(sdk))
+    : sdks
 
 const program = Effect.gen(function*() {
   const bundles = yield* Effect.promise(bundleAll)
@@ -105,7 +128,7 @@ const program = Effect.gen(function*() {
       for (const sdk of sdksOf(variant)) {
         const arn = yield* emulator.start({ input: JSON.stringify({ name: "cold" }) })
         const event = deliver(yield* emulator.invoke(arn))
-        const { line, spawnedAt } = yield* child(bundleOf(sdk, variant.minify).outfile, event, url, variant.sourceMaps)
+        const { line, spawnedAt } = yield* child(bundleOf(sdk, variant.minify).outfile, event, url, variant)
         const history = (yield* emulator.execution(arn)).history
         const first = history.find((e) => e._tag === "Checkpointed")
         if (first === undefined) return yield* Effect.die(new Error(`${sdk}: no checkpoint`))
@@ -146,7 +169,7 @@ const program = Effect.gen(function*() {
     }).join(", ")
   // What each layer adds to the CPU to the first checkpoint, from the medians: the AWS call alone, Effect around
   // it, each SDK over the layer below it.
-  const decomposition = variants.filter((variant) => !variant.sourceMaps).map((variant) => {
+  const decomposition = variants.filter((variant) => !variant.sourceMaps && variant.quota === undefined).map((variant) => {
     const of = (sdk: Sdk) =>
       median(runs.filter((r) => r.sdk === sdk && r.variant === variant.label).map((r) => r.firstCheckpointCpuMs))
     const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`
@@ -171,6 +194,12 @@ const program = Effect.gen(function*() {
       ratio("firstCheckpointCpuMs", "oursHttp")
     }; bytes ${bytesRatio(false, "oursHttp")}× (template), ${bytesRatio(true, "oursHttp")}× (minified).`,
     `CPU to first checkpoint, layer by layer (medians): ${decomposition.join("; ")}.`,
+    `On Lambda's CPU: the import on this machine's CPU (an on-demand function's Init phase runs on a full vCPU), ` +
+    `then the first invocation held to the memory size's share of one vCPU (size / ${CpuQuota.vcpuMemoryMB} MB) ` +
+    `over ${CpuQuota.periodMicros / 1000} ms periods (\`bench/cpuQuota.ts\`)${
+      quotas.flatMap((quota) => "unavailable" in quota ? [quota.unavailable] : []).map((why) => `; not run: ${why}`)
+        .slice(0, 1).join("")
+    }.`,
     `Load average at the start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${
       os.loadavg().map((l) => l.toFixed(2)).join(", ")
     }.`
@@ -180,7 +209,12 @@ const program = Effect.gen(function*() {
   writeFileSync(path.join(results, "cold-start.md"), lines.join("\n") + "\n")
   writeFileSync(path.join(results, "cold-start.json"), JSON.stringify({ bundles, runs }, null, 1) + "\n")
   process.stdout.write(lines.join("\n") + "\n")
-}).pipe(Effect.provide(LambdaApiServer.layer.pipe(Layer.provideMerge(Emulator.layer))))
+}).pipe(
+  Effect.ensuring(Effect.sync(() => {
+    for (const quota of quotas) if ("procs" in quota) quota.remove()
+  })),
+  Effect.provide(LambdaApiServer.layer.pipe(Layer.provideMerge(Emulator.layer)))
+)
 
 Effect.runPromise(program).then(() => process.exit(0), (error) => {
   process.stderr.write(String(error) + "\n")

@@ -11,12 +11,16 @@
  * watched for it): CPU is steadier
  * than wall time on a shared machine.
  *
+ * With `COLD_START_CPU_CGROUP` (a cgroup's `cgroup.procs`), it moves itself into that cgroup once the import
+ * is done: the invocation then runs on the CPU quota that cgroup sets.
+ *
  * With `COLD_START_STOP=import` or `checkpoint` it exits, printing nothing, once the import is done or when
  * the first checkpoint call is made (before it is sent): how `coldStartInstructions.ts` counts the
  * instructions of a cold start up to either point.
  *
  * `node bench/dist/coldStartChild.js <bundle.mjs> '<event JSON>'`
  */
+import { writeFileSync } from "node:fs"
 import http from "node:http"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
@@ -47,6 +51,11 @@ const module = (await import(pathToFileURL(bundle!).href)) as {
   readonly handler: (event: unknown, context: unknown) => Promise<{ readonly Status: string }>
 }
 if (stop === "import") process.exit(0)
+// Lambda's CPU after the Init phase (`coldStart.ts`'s rows "on Lambda's CPU"): the process moves into a CPU
+// cgroup whose quota is the function's share of a vCPU, as an invocation runs, where the import ran at a full
+// vCPU, as the Init phase of an on-demand function does.
+const cgroup = process.env.COLD_START_CPU_CGROUP
+if (cgroup !== undefined) writeFileSync(cgroup, String(process.pid))
 const imported = performance.now()
 const importedCpuMs = cpuMs()
 const deadline = Date.now() + 900_000
