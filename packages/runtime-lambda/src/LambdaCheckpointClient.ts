@@ -163,10 +163,13 @@ export const layerFromClient = (client: LambdaClient): Layer.Layer<CheckpointCli
 
 /**
  * The `CheckpointClient` over one default `LambdaClient` (see
- * {@link defaultClientConfig}), created on the first call (a handler whose
- * events carry their own transport never builds it, and in plain Node never
- * loads the AWS SDK), with the function
- * that destroys that client. {@link layer} provides it and destroys the client
+ * {@link defaultClientConfig}), with the function that destroys that client.
+ * In a bundle, where the AWS SDK is imported with the code, the client is
+ * built here: a handler made at a module's top level builds it in Lambda's
+ * Init phase, which runs on a full vCPU, rather than in its first invocation,
+ * which runs on the memory size's share of one. In plain Node it is built on
+ * the first call, once the AWS SDK is loaded (a program that never calls never
+ * loads it). {@link layer} provides it and destroys the client
  * when it is released; `LambdaHandler.make` uses it directly when the handler
  * has no layer of its own.
  *
@@ -182,7 +185,7 @@ export const makeDefault = (): {
   readonly service: Context.Service.Shape<typeof CheckpointClient.CheckpointClient>
   readonly destroy: () => void
 } => {
-  let client: LambdaClient | undefined
+  let client: LambdaClient | undefined = loaded === undefined ? undefined : new loaded.LambdaClient(defaultClientConfig)
   return {
     service: over((aws) => client ??= new aws.LambdaClient(defaultClientConfig)),
     destroy: () => client?.destroy()

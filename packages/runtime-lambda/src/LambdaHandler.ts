@@ -2,9 +2,9 @@
  * The AWS Lambda entrypoint of a durable workflow.
  *
  * `LambdaHandler.make(workflow)` returns the function to export as the Lambda
- * handler. The first invocation of a container builds its services once (the
- * checkpoint client, the logger and the workflow's own services); warm
- * invocations reuse them. Each invocation runs `Invocation.handle` in a scope of its own, with
+ * handler. A container builds its services once (the checkpoint client and
+ * the logger with the handler, in Lambda's Init phase; the workflow's own
+ * services on the first invocation); warm invocations reuse them. Each invocation runs `Invocation.handle` in a scope of its own, with
  * the deadline Lambda gives it, and answers the durable execution service with
  * `SUCCEEDED`, `FAILED` or `PENDING`. Failures that the service must retry (an
  * invalid event, a checkpoint that failed for this invocation only, an
@@ -262,8 +262,9 @@ const builtIn = (
   transport: Transport,
   injected: DurableExecutionClient.DurableExecutionClient | undefined
 ): Exit.Exit<Services<CheckpointClient.CheckpointClient>, unknown> => {
+  // A transport that throws while it is made (built with the handler, at import) fails the first invocation.
   const made = injected === undefined
-    ? transport.make()
+    ? Result.flatMap(Result.try(() => transport.make()), (made) => made)
     : Result.succeed({ service: DurableExecutionClient.make(injected), destroy: () => {} })
   if (Result.isFailure(made)) return Exit.fail(made.failure)
   const client = made.success
@@ -292,7 +293,7 @@ type AllOptions<S> = BaseOptions & { readonly layer?: Layer.Layer<S, unknown> | 
 
 /**
  * The checkpoint transport a handler uses when its options give none: how to
- * build the client on a container's first invocation (its service and the
+ * build the client when the handler is made (its service and the
  * function that releases it, or why it cannot be built), and the same client
  * as a layer, for handlers with layers of their own. `LambdaHandler.make`
  * uses the AWS SDK's (`LambdaCheckpointClient`);
@@ -345,10 +346,13 @@ export interface Make {
 /**
  * Builds the Lambda handler of a durable workflow.
  *
- * The services are built on the first invocation (so importing the module
- * costs nothing) and reused by warm invocations: the `layer`, `checkpointClient`
- * and `logger` layers, built once, or without them the default checkpoint
- * client and logger, as plain values. Each invocation runs
+ * The services are built once and reused by warm invocations: the `layer`,
+ * `checkpointClient` and `logger` layers on the first invocation, or without
+ * them the default checkpoint client and logger, as plain values, with the
+ * handler: made at a module's top level, that is Lambda's Init phase, which
+ * runs on a full vCPU, where the invocation runs on the memory size's share of
+ * one (a transport that cannot be made fails the first invocation, and the
+ * next makes it again). Each invocation runs
  * `Invocation.handle(workflow, event, { deadline, requestId })` where the
  * deadline is now plus `context.getRemainingTimeInMillis()`; nothing it starts
  * outlives it.
@@ -409,7 +413,7 @@ function makeHandler<W extends Workflow.Any>(
   }
   type R = CheckpointClient.CheckpointClient | Workflow.Services<W>
   type Runtime = ManagedRuntime.ManagedRuntime<R, unknown>
-  // The services of the container, built on its first invocation and reused by warm ones.
+  // The services of the container, reused by warm invocations.
   let services: Promise<Exit.Exit<Services<R>, unknown>> | undefined
   let built: Services<R> | undefined
   let runtime: Runtime | undefined
@@ -424,9 +428,11 @@ function makeHandler<W extends Workflow.Any>(
       })
   }
 
+  // Without a layer the workflow needs no services of its own: `R` is the checkpoint client, built at once.
+  const builtInOnly = options?.layer === undefined && options?.checkpointClient === undefined &&
+    options?.logger === undefined
   const build = (): Promise<Exit.Exit<Services<R>, unknown>> =>
-    options?.layer === undefined && options?.checkpointClient === undefined && options?.logger === undefined
-      // Without a layer the workflow needs no services of its own: `R` is the checkpoint client.
+    builtInOnly
       ? Promise.resolve(builtIn(transport, options?.durableExecutionClient) as Exit.Exit<Services<R>, unknown>)
       : track(Context.empty(), buildLayers(Layer.mergeAll(
         options?.checkpointClient ??
@@ -436,6 +442,12 @@ function makeHandler<W extends Workflow.Any>(
         options?.layer ?? Layer.empty,
         options?.logger ?? DurableLogger.layer()
       )))
+
+  // Built-in services are built with the handler: made at a module's top level, on Lambda that is the Init
+  // phase, which runs on a full vCPU, where the first invocation runs on the memory size's share of one. A
+  // failure waits for the first invocation, which reports it (and the next one builds them again). Layers
+  // are built on the first invocation, as they may do anything.
+  if (builtInOnly) services = build()
 
   // A span only with a tracing backend, as for every span of effect-durable.
   const invoke = (event: unknown, context: LambdaContext) =>

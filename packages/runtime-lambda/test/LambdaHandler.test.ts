@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CheckpointClient, Durable, DurableError, Wire } from "@effect-durable/core"
 import { Emulator } from "@effect-durable/testing"
-import { Context, Duration, Effect, Layer, Option, Schema, Tracer } from "effect"
+import { Context, Duration, Effect, Layer, Option, Result, Schema, Tracer } from "effect"
 import * as LambdaCheckpointClient from "../src/LambdaCheckpointClient.ts"
 import * as LambdaHandler from "../src/LambdaHandler.ts"
 import * as EmulatorBridge from "./EmulatorBridge.ts"
@@ -138,6 +138,60 @@ describe("LambdaHandler runtime", () => {
       assert.isUndefined(handler.runtime())
       assert.strictEqual(client.releases(), 1, "dispose releases the layers")
     }))
+
+  it.live("makes its built-in transport with the handler (Lambda's Init phase), once, and layers on the first invocation", () =>
+    Effect.gen(function*() {
+      const client = stubClient({ checkpoint: () => Effect.succeed({ CheckpointToken: "token-1" }) })
+      const service = yield* Layer.build(client.layer).pipe(Effect.map(Context.get(CheckpointClient.CheckpointClient)))
+      let made = 0
+      let destroyed = 0
+      const transport: LambdaHandler.Transport = {
+        make: () => {
+          made++
+          return Result.succeed({ service, destroy: () => destroyed++ })
+        },
+        layer: client.layer
+      }
+      const handler = LambdaHandler.makeWith(transport)(Greet)
+      assert.strictEqual(made, 1, "made with the handler, before any invocation")
+      assert.isUndefined(handler.runtime(), "no runtime before the first invocation")
+
+      const first = yield* settle(handler(eventWith({ Operations: [executionOp] }), lambdaContext()))
+      yield* settle(handler(eventWith({ Operations: [executionOp] }), lambdaContext(60_000, "req-2")))
+      assert.deepStrictEqual(first, { _tag: "Resolved", output: { Status: "SUCCEEDED", Result: "\"Hello, Ada\"" } })
+      assert.strictEqual(made, 1, "warm invocations reuse it")
+      yield* Effect.promise(() => handler.dispose())
+      assert.strictEqual(destroyed, 1, "dispose destroys it")
+
+      // With a layer of its own, the handler builds nothing until its first invocation.
+      const withLayer = LambdaHandler.makeWith(transport)(GreetWithService, { layer: Layer.succeed(Greeting, { word: "Hi" }) })
+      assert.strictEqual(made, 1)
+      assert.strictEqual(client.builds(), 1, "only the stub service above was built")
+      yield* Effect.promise(() => withLayer.dispose())
+    }).pipe(Effect.scoped))
+
+  it.live("a transport that throws while it is made with the handler fails the first invocation, and the next makes it again", () =>
+    Effect.gen(function*() {
+      const client = stubClient({ checkpoint: () => Effect.succeed({ CheckpointToken: "token-1" }) })
+      const service = yield* Layer.build(client.layer).pipe(Effect.map(Context.get(CheckpointClient.CheckpointClient)))
+      let made = 0
+      const transport: LambdaHandler.Transport = {
+        make: () => {
+          if (made++ === 0) throw new Error("no endpoint for this region")
+          return Result.succeed({ service, destroy: () => {} })
+        },
+        layer: client.layer
+      }
+      const handler = LambdaHandler.makeWith(transport)(Greet)
+      assert.strictEqual(made, 1, "made (and failed) with the handler, without throwing from the module's import")
+      const error = yield* rejection(handler(eventWith({ Operations: [executionOp] }), lambdaContext()))
+      assert.strictEqual(error.reason, "RuntimeBuildFailed")
+      assert.include(error.message, "no endpoint for this region")
+      const second = yield* settle(handler(eventWith({ Operations: [executionOp] }), lambdaContext(60_000, "req-2")))
+      assert.deepStrictEqual(second, { _tag: "Resolved", output: { Status: "SUCCEEDED", Result: "\"Hello, Ada\"" } })
+      assert.strictEqual(made, 2)
+      yield* Effect.promise(() => handler.dispose())
+    }).pipe(Effect.scoped))
 
   it.live("rejects an event that is not a durable execution event, with a clear error", () =>
     Effect.gen(function*() {
