@@ -6,8 +6,8 @@
  * import runs at full speed and its first invocation at the function's share.
  *
  * AWS documents the share, not the period over which Lambda enforces it: the quota here is enforced over
- * `periodMicros` (20 ms; `BENCH_LAMBDA_PERIOD_MS` sets another). cgroup v1 (`/sys/fs/cgroup/cpu`) and v2 (`/sys/fs/cgroup`, the `cpu` controller)
- * are supported; creating a cgroup needs root.
+ * `periodMicros` (20 ms; `BENCH_LAMBDA_PERIOD_MS` sets another). cgroup v1 (`/sys/fs/cgroup/cpu`) and v2
+ * (`/sys/fs/cgroup`, the `cpu` controller) are supported; creating a cgroup needs root.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"

@@ -2,9 +2,10 @@
  * The AWS Lambda entrypoint of a durable workflow.
  *
  * `LambdaHandler.make(workflow)` returns the function to export as the Lambda
- * handler. A container builds its services once (the checkpoint client and
- * the logger with the handler, in Lambda's Init phase; the workflow's own
- * services on the first invocation); warm invocations reuse them. Each invocation runs `Invocation.handle` in a scope of its own, with
+ * handler. A container builds its services once (without layers of its own, the
+ * checkpoint client and the logger with the handler, in Lambda's Init phase;
+ * with them, every service on the first invocation); warm invocations reuse
+ * them. Each invocation runs `Invocation.handle` in a scope of its own, with
  * the deadline Lambda gives it, and answers the durable execution service with
  * `SUCCEEDED`, `FAILED` or `PENDING`. Failures that the service must retry (an
  * invalid event, a checkpoint that failed for this invocation only, an
