@@ -429,7 +429,7 @@ function makeHandler<W extends Workflow.Any>(
       })
   }
 
-  // Without a layer the workflow needs no services of its own: `R` is the checkpoint client, built at once.
+  // Without a layer the workflow needs no services of its own: `R` is the checkpoint client.
   const builtInOnly = options?.layer === undefined && options?.checkpointClient === undefined &&
     options?.logger === undefined
   const build = (): Promise<Exit.Exit<Services<R>, unknown>> =>
