@@ -19,18 +19,20 @@ export const entries = {
   oursHttp: path.join(root, "examples", "hello-world", "handlerHttp.ts"),
   theirs: path.join(root, "bench", "coldStartHandler.ts"),
   floorAws: path.join(root, "bench", "coldStartFloorAws.ts"),
-  floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts")
+  floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts"),
+  floorDesign: path.join(root, "bench", "coldStartFloorDesign.ts")
 } as const
 
 /** A handler of the cold-start benchmarks. */
 export type Sdk = keyof typeof entries
 
 /**
- * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, and the
- * least an Effect handler does around it. Their differences split a cold start into what any durable
- * handler pays, what Effect itself adds, and what each SDK adds on top.
+ * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, the least
+ * an Effect handler does around it, and the least machinery the design document asks for around that. Their
+ * differences split a cold start into what any durable handler pays, what Effect itself adds, what the
+ * design adds, and what each SDK adds on top.
  */
-export const floors = ["floorAws", "floorEffect"] as const
+export const floors = ["floorAws", "floorEffect", "floorDesign"] as const
 
 /** Every handler, the two SDKs first. */
 export const sdks: ReadonlyArray<Sdk> = ["ours", "oursHttp", "theirs", ...floors]
@@ -41,7 +43,8 @@ export const labels: Record<Sdk, string> = {
   oursHttp: "effect-durable, light transport (opt-in)",
   theirs: "official",
   floorAws: "floor: the AWS call alone",
-  floorEffect: "floor: Effect around it"
+  floorEffect: "floor: Effect around it",
+  floorDesign: "floor: the design's machinery"
 }
 
 /** A bundle built, with its size. */

@@ -1,7 +1,7 @@
 /**
- * The first checkpoint both cold-start floors make (`coldStartFloorAws.ts`,
- * `coldStartFloorEffect.ts`): the first step's result, under the first
- * top-level operation's id as both SDKs derive it.
+ * The first checkpoint the cold-start floors make (`coldStartFloorAws.ts`,
+ * `coldStartFloorEffect.ts`, `coldStartFloorDesign.ts`): the first step's
+ * result, under the first top-level operation's id as both SDKs derive it.
  */
 import type { CheckpointDurableExecutionCommandInput } from "@aws-sdk/client-lambda"
 import { createHash } from "node:crypto"

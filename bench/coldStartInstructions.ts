@@ -175,13 +175,15 @@ const program = Effect.gen(function*() {
         }×** (import ${ratio("ours", "import", minify)}×)`
       ]
       if (has("oursHttp")) parts.push(`; over the light transport ${ratio("oursHttp", "checkpoint", minify)}×`)
-      if (has("floorAws", "floorEffect")) {
+      if (has("floorAws", "floorEffect", "floorDesign")) {
         parts.push(
           `. Layer by layer: the AWS call alone ${M(totalOf(node, "floorAws", minify, "checkpoint"))} M; Effect ${
             over("floorEffect", "floorAws", minify)
-          }; the official SDK ${over("theirs", "floorAws", minify)} over the AWS call; effect-durable ${
+          }; the design's machinery ${over("floorDesign", "floorEffect", minify)}; the official SDK ${
+            over("theirs", "floorAws", minify)
+          } over the AWS call; effect-durable ${over("ours", "floorDesign", minify)} over the design's floor (${
             over("ours", "floorEffect", minify)
-          } over Effect's floor (${over("ours", "floorAws", minify)} over the AWS call)`
+          } over Effect's, ${over("ours", "floorAws", minify)} over the AWS call)`
         )
       }
       lines.push(`${parts.join("")}.`)
