@@ -19,6 +19,7 @@ export const entries = {
   oursHttp: path.join(root, "examples", "hello-world", "handlerHttp.ts"),
   theirs: path.join(root, "bench", "coldStartHandler.ts"),
   floorAws: path.join(root, "bench", "coldStartFloorAws.ts"),
+  floorAwsLazy: path.join(root, "bench", "coldStartFloorAwsLazy.ts"),
   floorEffect: path.join(root, "bench", "coldStartFloorEffect.ts"),
   floorDesign: path.join(root, "bench", "coldStartFloorDesign.ts")
 } as const
@@ -27,12 +28,13 @@ export const entries = {
 export type Sdk = keyof typeof entries
 
 /**
- * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, the least
- * an Effect handler does around it, and the least machinery the design document asks for around that. Their
- * differences split a cold start into what any durable handler pays, what Effect itself adds, what the
- * design adds, and what each SDK adds on top.
+ * The floors run beside the two SDKs (not with `--enable-source-maps`): the AWS SDK's call alone, the same
+ * with the client loaded as the official SDK loads it, the least an Effect handler does around the call, and
+ * the least machinery the design document asks for around that. Their differences split a cold start into
+ * what any durable handler pays, what each way of loading the client adds, what Effect itself adds, what the
+ * design adds, and what each SDK's engine adds on top.
  */
-export const floors = ["floorAws", "floorEffect", "floorDesign"] as const
+export const floors = ["floorAws", "floorAwsLazy", "floorEffect", "floorDesign"] as const
 
 /** Every handler, the two SDKs first. */
 export const sdks: ReadonlyArray<Sdk> = ["ours", "oursHttp", "theirs", ...floors]
@@ -43,6 +45,7 @@ export const labels: Record<Sdk, string> = {
   oursHttp: "effect-durable, light transport (opt-in)",
   theirs: "official",
   floorAws: "floor: the AWS call alone",
+  floorAwsLazy: "floor: the AWS call alone, the client loaded as the official SDK loads it",
   floorEffect: "floor: Effect around it",
   floorDesign: "floor: the design's machinery"
 }

@@ -1,7 +1,8 @@
 /**
  * The first checkpoint the cold-start floors make (`coldStartFloorAws.ts`,
- * `coldStartFloorEffect.ts`, `coldStartFloorDesign.ts`): the first step's
- * result, under the first top-level operation's id as both SDKs derive it.
+ * `coldStartFloorAwsLazy.ts`, `coldStartFloorEffect.ts`,
+ * `coldStartFloorDesign.ts`): the first step's result, under the first
+ * top-level operation's id as both SDKs derive it.
  */
 import type { CheckpointDurableExecutionCommandInput } from "@aws-sdk/client-lambda"
 import { createHash } from "node:crypto"

@@ -175,15 +175,22 @@ const program = Effect.gen(function*() {
         }×** (import ${ratio("ours", "import", minify)}×)`
       ]
       if (has("oursHttp")) parts.push(`; over the light transport ${ratio("oursHttp", "checkpoint", minify)}×`)
-      if (has("floorAws", "floorEffect", "floorDesign")) {
+      if (has("floorAws", "floorAwsLazy", "floorEffect", "floorDesign")) {
         parts.push(
-          `. Layer by layer: the AWS call alone ${M(totalOf(node, "floorAws", minify, "checkpoint"))} M; Effect ${
-            over("floorEffect", "floorAws", minify)
-          }; the design's machinery ${over("floorDesign", "floorEffect", minify)}; the official SDK ${
-            over("theirs", "floorAws", minify)
-          } over the AWS call; effect-durable ${over("ours", "floorDesign", minify)} over the design's floor (${
-            over("ours", "floorEffect", minify)
-          } over Effect's, ${over("ours", "floorAws", minify)} over the AWS call)`
+          `. Layer by layer: ${
+            [
+              `the AWS call alone ${M(totalOf(node, "floorAws", minify, "checkpoint"))} M`,
+              `Effect ${over("floorEffect", "floorAws", minify)}`,
+              `the design's machinery ${over("floorDesign", "floorEffect", minify)}`,
+              `the client loaded as the official SDK loads it ${over("floorAwsLazy", "floorAws", minify)}`,
+              `the official SDK ${over("theirs", "floorAwsLazy", minify)} over the AWS call loaded its way (${
+                over("theirs", "floorAws", minify)
+              } over the AWS call)`,
+              `effect-durable ${over("ours", "floorDesign", minify)} over the design's floor (${
+                over("ours", "floorEffect", minify)
+              } over Effect's, ${over("ours", "floorAws", minify)} over the AWS call)`
+            ].join("; ")
+          }`
         )
       }
       lines.push(`${parts.join("")}.`)
