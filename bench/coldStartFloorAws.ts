@@ -6,16 +6,11 @@
  * replay. Bundled and run as the two handlers are.
  */
 import { CheckpointDurableExecutionCommand, LambdaClient } from "@aws-sdk/client-lambda"
-import { firstCheckpoint } from "./coldStartFloorRequest.ts"
-
-interface Event {
-  readonly DurableExecutionArn: string
-  readonly CheckpointToken: string
-}
+import { firstCheckpoint, type FloorEvent } from "./coldStartFloorRequest.ts"
 
 let client: LambdaClient | undefined
 
-export const handler = async (event: Event) => {
+export const handler = async (event: FloorEvent) => {
   client ??= new LambdaClient({})
   await client.send(new CheckpointDurableExecutionCommand(firstCheckpoint(event)))
   return { Status: "PENDING" }

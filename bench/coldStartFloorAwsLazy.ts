@@ -7,19 +7,14 @@
  * this floor is its own engine; what it costs over the static floor mixes the
  * engine with how the client is loaded.
  */
-import { firstCheckpoint } from "./coldStartFloorRequest.ts"
-
-interface Event {
-  readonly DurableExecutionArn: string
-  readonly CheckpointToken: string
-}
+import { firstCheckpoint, type FloorEvent } from "./coldStartFloorRequest.ts"
 
 type Lambda = typeof import("@aws-sdk/client-lambda")
 
 let lambda: Promise<Lambda> | undefined
 let client: InstanceType<Lambda["LambdaClient"]> | undefined
 
-export const handler = async (event: Event) => {
+export const handler = async (event: FloorEvent) => {
   const { CheckpointDurableExecutionCommand, LambdaClient } = await (lambda ??= import("@aws-sdk/client-lambda"))
   client ??= new LambdaClient({})
   await client.send(new CheckpointDurableExecutionCommand(firstCheckpoint(event)))

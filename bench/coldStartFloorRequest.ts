@@ -7,9 +7,13 @@
 import type { CheckpointDurableExecutionCommandInput } from "@aws-sdk/client-lambda"
 import { createHash } from "node:crypto"
 
-export const firstCheckpoint = (
-  event: { readonly DurableExecutionArn: string; readonly CheckpointToken: string }
-): CheckpointDurableExecutionCommandInput => ({
+/** What the floors read of the event: the execution's ARN and the checkpoint token. */
+export interface FloorEvent {
+  readonly DurableExecutionArn: string
+  readonly CheckpointToken: string
+}
+
+export const firstCheckpoint = (event: FloorEvent): CheckpointDurableExecutionCommandInput => ({
   DurableExecutionArn: event.DurableExecutionArn,
   CheckpointToken: event.CheckpointToken,
   Updates: [{
